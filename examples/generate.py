@@ -1,0 +1,229 @@
+"""Generate the bundled example data for salesperf, byte for byte reproducibly.
+
+    python examples/generate.py            # rewrite examples/data and examples/zh/data
+    python examples/generate.py --check    # regenerate into a temp dir; exit 1 if bytes differ
+
+Two fictional companies (the model itself is in ``simulate.py``):
+
+* **Northbridge IT Supply**, an English-language IT reseller: 30 reps over time in 4 teams and
+  2 regions, 450 customers, 40 products, order lines from 2015-01-01 to 2017-06-21. "Today" is
+  Wednesday 2017-06-21, so June 2017 is in progress and pace/projection mean something. Five
+  anomalies are planted on purpose; ``examples/README.md`` lists them for the tests.
+* **华信办公用品**, a Chinese office-supplies distributor: 9 reps in 2 teams, a GBK-encoded CSV
+  with Chinese headers, ``￥1,234.50`` amounts and ``2017/06/01`` dates. Nothing is planted.
+
+Reproducible: all randomness comes from numpy ``default_rng`` seeded with :data:`SEED`, money
+is integer cents, nothing reads the clock, rows are sorted and files are written with LF line
+endings. Bytes depend on numpy's generator algorithms, which numpy keeps stable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import filecmp
+import io
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+from simulate import (
+    Line,
+    Market,
+    Product,
+    Rep,
+    add_returns,
+    make_line,
+    number_lines,
+    pick,
+    rep_profiles,
+    simulate_customers,
+    simulate_feedback,
+    simulate_orders,
+    simulate_pipeline,
+    transfer_accounts,
+)
+
+SEED = 20170621
+FIRST_DAY = date(2015, 1, 1)
+LAST_DAY = date(2017, 6, 21)
+HERE = Path(__file__).resolve().parent
+
+# --- Northbridge IT Supply (examples/data) ---------------------------------------------------
+ANNUAL_GROWTH = 0.08
+#: Multiplier per calendar month: Q4 budget flush, summer dip, quarter-end bumps.
+SEASON = (0.85, 0.90, 1.05, 0.95, 1.00, 1.05, 0.85, 0.80, 1.05, 1.05, 1.15, 1.30)
+ORDERS_PER_REP_MONTH = 27.0
+EXISTING_CUSTOMERS, ACQUIRED_CUSTOMERS, PROSPECTS = 200, 250, 150
+MAX_ORDER_CENTS = 2_500_000  # $25,000: the planted huge order is ~5x this
+#: Federal holidays (observed) on which nobody books orders; kpi.yaml lists the same days.
+US_HOLIDAYS = frozenset(
+    date.fromisoformat(d)
+    for d in (
+        "2015-01-01 2015-05-25 2015-07-03 2015-09-07 2015-11-26 2015-12-25 "
+        "2016-01-01 2016-05-30 2016-07-04 2016-09-05 2016-11-24 2016-12-26 "
+        "2017-01-02 2017-05-29 2017-07-04 2017-09-04 2017-11-23 2017-12-25"
+    ).split()
+)
+
+# Lifecycle and planted anomalies. examples/README.md documents each; keep them in sync.
+JOINER, JOIN_DATE = "R30", date(2016, 7, 11)
+LEAVER, LEAVE_DATE = "R11", date(2017, 2, 17)  # last working day; R30 takes the accounts
+JOINER_STARTER_ACCOUNTS = 8  # taken over from teammates on the first day
+DROP_REP, DROP_MONTHS, DROP_FACTOR = "R05", ((2017, 5), (2017, 6)), 0.4
+HUGE_REP, HUGE_DAY, HUGE_PRODUCT, HUGE_QUANTITY, HUGE_DISCOUNT = (
+    "R17", date(2017, 3, 29), "Workstation Tower", 60, 12,
+)  # fmt: skip
+QUIET_REP, QUIET_FROM = "R21", date(2017, 6, 1)
+DUPLICATE_DAY = date(2016, 11, 15)  # the first order line of this day is exported twice
+UNROSTERED_REP = "R40"
+UNROSTERED_DAYS = tuple(date(2017, 4, d) for d in (4, 7, 12, 19, 26))
+
+# rep_id, name, team, start_date (end dates come from LEAVER/LEAVE_DATE)
+ROSTER = (
+    ("R01", "Maria Gonzalez", "Atlantic", "2011-03-14"),
+    ("R02", "James O'Connor", "Atlantic", "2012-09-03"),
+    ("R03", "Priya Raman", "Pacific", "2013-01-21"),
+    ("R04", "David Kim", "Great Lakes", "2010-06-07"),
+    ("R05", "Sarah Mitchell", "Atlantic", "2012-02-13"),
+    ("R06", "Ahmed Hassan", "Rockies", "2014-04-28"),
+    ("R07", "Emily Chen", "Pacific", "2011-10-10"),
+    ("R08", "Lukas Weber", "Great Lakes", "2013-05-06"),
+    ("R09", "Olivia Brown", "Atlantic", "2014-08-18"),
+    ("R10", "Kwame Mensah", "Rockies", "2012-11-26"),
+    ("R11", "Sophie Laurent", "Great Lakes", "2013-09-09"),
+    ("R12", "Daniel Novak", "Pacific", "2014-02-03"),
+    ("R13", "Aisha Bello", "Rockies", "2013-07-15"),
+    ("R14", "Marco Rossi", "Atlantic", "2010-01-11"),
+    ("R15", "Hannah Schmidt", "Great Lakes", "2014-10-06"),
+    ("R16", "Carlos Mendoza", "Pacific", "2012-04-16"),
+    ("R17", "Yuki Tanaka", "Rockies", "2011-05-23"),
+    ("R18", "Grace Okafor", "Atlantic", "2014-06-02"),
+    ("R19", "Ethan Walker", "Great Lakes", "2012-07-30"),
+    ("R20", "Fatima Zahra Alaoui", "Pacific", "2014-11-17"),
+    ("R21", "Liam Murphy", "Rockies", "2013-03-04"),
+    ("R22", "Ana Sousa", "Atlantic", "2013-11-25"),
+    ("R23", "Noah Fischer", "Pacific", "2011-08-08"),
+    ("R24", "Mei Lin Wong", "Great Lakes", "2014-01-13"),
+    ("R25", "Jonas Berg", "Rockies", "2012-05-14"),
+    ("R26", "Isabella Ricci", "Atlantic", "2014-09-22"),
+    ("R27", "Arjun Mehta", "Pacific", "2013-06-17"),
+    ("R28", "Chloé Dubois", "Rockies", "2014-03-10"),
+    ("R29", "Tomasz Kowalski", "Great Lakes", "2012-12-03"),
+    ("R30", "Zoe Martinez", "Great Lakes", JOIN_DATE.isoformat()),
+)
+REGION_OF_TEAM = {"Atlantic": "East", "Great Lakes": "East", "Pacific": "West", "Rockies": "West"}
+REGION_SHARE = {"East": 0.55, "West": 0.45}
+
+# category: (typical quantity, [(product, list price in dollars), ...])
+CATALOG = {
+    "Hardware": (4, [("Business Laptop 14", 1149), ("Business Laptop 15", 1249),
+                     ("Ultrabook 13", 1499), ("Workstation Tower", 2399), ("Desktop Mini", 699),
+                     ("Monitor 24in", 219), ("Monitor 27in 4K", 449), ("Laser Printer", 389)]),
+    "Networking": (2, [("Switch 24-Port", 1290), ("Switch 48-Port", 2450),
+                       ("Wi-Fi Access Point", 329), ("Firewall Appliance", 1890),
+                       ("Edge Router", 860), ("Patch Panel 24", 89), ("SFP+ Module", 145),
+                       ("Network Cable Kit", 59)]),
+    "Software": (18, [("Office Suite License", 149), ("Antivirus Seat", 39),
+                      ("Backup Suite", 499), ("CRM Seat (Annual)", 720),
+                      ("Design Suite License", 599), ("Endpoint Management Seat", 48),
+                      ("Server OS License", 972), ("Database License", 1850)]),
+    "Services": (1, [("Onsite Installation", 850), ("Network Audit", 2400),
+                     ("Support Plan Silver", 1200), ("Support Plan Gold", 3600),
+                     ("Data Migration", 1950), ("Managed Backup (Month)", 390),
+                     ("Consulting Day", 1350), ("Training Workshop", 990)]),
+    "Accessories": (12, [("Wireless Keyboard Set", 69), ("USB-C Dock", 229),
+                         ("Laptop Bag", 49), ("Headset Pro", 119), ("Webcam HD", 89),
+                         ("Cable Pack", 25), ("Surge Protector", 39), ("Ergonomic Mouse", 45)]),
+}  # fmt: skip
+
+COMPANY_WORDS = (
+    "Harbor Summit Keller Bluewater Pioneer Redwood Granite Cedar Lakeside Meridian Atlas "
+    "Beacon Sterling Hawthorne Brightwater Ironwood Oakmont Westbrook Riverside Evergreen "
+    "Crescent Falcon Horizon Liberty Maple Northgate Parkside Quantum Rockport Sequoia "
+    "Tidewater Vantage Willow Alder Copper Fairview Hillcrest Juniper Kingsley Lancaster Mercer "
+    "Newport Orchard Prescott Ramsey Stanton Thornton Whitfield Castillo Nakamura Patel Okoye "
+    "Lindqvist Moreau Brennan Delgado Abernathy Sorensen Vasquez"
+).split()
+COMPANY_TRADES = (
+    "Logistics", "Dental Group", "Law Partners", "Manufacturing", "Foods", "Health Clinic",
+    "Architects", "Realty", "Insurance", "Engineering", "Accounting", "Construction", "Hotels",
+    "Academy", "Media", "Pharmacy", "Auto Parts", "Marine", "Energy", "Consulting", "Printing",
+    "Veterinary", "Credit Union", "Brewing", "Farms",
+)  # fmt: skip
+COMPANY_SUFFIXES = ("Inc.", "LLC", "Ltd", "Co.", ", Inc.", "& Sons", "Group", "")
+
+CSAT_COMMENTS = {
+    "good": ("Very responsive and knowledgeable.", "Delivery arrived ahead of schedule.",
+             "Always follows up promptly.", "Great advice on licensing options.",
+             "Made the renewal painless.", "Clear quote, no surprises.",
+             "Helpful with the install planning.", "Knows our setup, saves us time."),
+    "fair": ("Okay overall, a bit slow to reply.", "Quote took two rounds to get right.",
+             "Fine, but I had to chase the order status.", "Delivery was split into three."),
+    "poor": ("Order arrived incomplete and nobody called back.",
+             "Pricing changed after we signed off.", "Hard to reach during the rollout.",
+             "Wrong part shipped, twice."),
+}  # fmt: skip
+MANAGER_COMMENTS = {
+    5: "Exceeded plan; strong pipeline discipline.",
+    4: "Solid month. Keep building new logos.",
+    3: "On plan, but forecast accuracy needs work.",
+    2: "Below expectations; agreed a coaching plan.",
+    1: "Well below plan; weekly check-ins from now on.",
+}
+PEER_COMMENTS = (
+    "Shares leads generously.", "Great at demos, helped me close a deal.",
+    "Could update the CRM more consistently.", "Reliable teammate.",
+    "Always willing to cover accounts.", "Sometimes late to hand over notes.",
+)  # fmt: skip
+
+
+# --- 华信办公用品 (examples/zh) --------------------------------------------------------------
+# 销售员 is the rep's name as the CRM shows it; the roster repeats it as the join key.
+ZH_ROSTER = (
+    ("张伟", "华东一组", "2012-03-05"),
+    ("王芳", "华东一组", "2013-07-15"),
+    ("李娜", "华东一组", "2011-09-01"),
+    ("刘洋", "华东一组", "2014-04-14"),
+    ("陈静", "华东一组", "2014-11-03"),
+    ("杨帆", "华南一组", "2012-06-18"),
+    ("赵磊", "华南一组", "2013-02-25"),
+    ("黄丽", "华南一组", "2014-08-11"),
+    ("周杰", "华南一组", "2013-10-08"),
+)
+ZH_REGION_OF_TEAM = {"华东一组": "华东", "华南一组": "华南"}
+ZH_REGION_SHARE = {"华东": 0.55, "华南": 0.45}
+#: Spring Festival empties February; the October Golden Week dents October.
+ZH_SEASON = (0.95, 0.60, 1.10, 1.00, 1.00, 1.05, 0.90, 0.90, 1.05, 0.85, 1.10, 1.25)
+ZH_ORDERS_PER_REP_MONTH = 17.0
+#: Public holidays, approximately (make-up working weekends are ignored).
+ZH_HOLIDAY_RANGES = (
+    ("2015-01-01", "2015-01-03"), ("2015-02-18", "2015-02-24"), ("2015-04-05", "2015-04-06"),
+    ("2015-05-01", "2015-05-03"), ("2015-06-20", "2015-06-22"), ("2015-09-26", "2015-09-27"),
+    ("2015-10-01", "2015-10-07"), ("2016-01-01", "2016-01-03"), ("2016-02-07", "2016-02-13"),
+    ("2016-04-02", "2016-04-04"), ("2016-04-30", "2016-05-02"), ("2016-06-09", "2016-06-11"),
+    ("2016-09-15", "2016-09-17"), ("2016-10-01", "2016-10-07"), ("2016-12-31", "2017-01-02"),
+    ("2017-01-27", "2017-02-02"), ("2017-04-02", "2017-04-04"), ("2017-04-29", "2017-05-01"),
+    ("2017-05-28", "2017-05-30"),
+)  # fmt: skip
+ZH_CATALOG = {
+    "办公家具": (3, [("人体工学办公椅", 899), ("升降办公桌", 1680), ("四门文件柜", 760),
+                     ("会议桌（2.4米）", 2350), ("前台接待台", 3200)]),
+    "办公设备": (1, [("黑白激光打印机", 1299), ("彩色激光一体机", 3599), ("高速扫描仪", 2480),
+                     ("商务投影仪", 3999), ("碎纸机", 680)]),
+    "电子产品": (2, [("商务笔记本电脑", 5299), ("23.8英寸显示器", 899), ("无线键鼠套装", 149),
+                     ("会议平板（65英寸）", 8999), ("移动硬盘（2TB）", 459)]),
+    "办公耗材": (20, [("A4复印纸（箱）", 145), ("原装硒鼓", 420), ("中性笔（盒）", 24),
+                      ("文件夹（10个装）", 36), ("订书钉（盒）", 8)]),
+}  # fmt: skip
+ZH_COMPANY_WORDS = (
+    "恒远 华信 鑫达 金桥 瑞丰 宏图 永昌 天成 博远 嘉禾 中联 新元 东方 盛世 汇通 佳和 长青 "
+    "泰和 联创 诚信 明德 海纳 安顺 同兴"
+).split()
+ZH_COMPANY_TRADES = "贸易 科技 电子 物流 建材 食品 医药 机械 装饰 教育".split()
+ZH_EXISTING_CUSTOMERS, ZH_ACQUIRED_CUSTOMERS = 70, 60
+

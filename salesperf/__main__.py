@@ -1,0 +1,3 @@
+from salesperf.cli import main
+
+main()

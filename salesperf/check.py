@@ -1,0 +1,265 @@
+"""`salesperf check`: is this spec and its data usable, and are the KPIs SMART?
+
+Returns plain data (:class:`CheckReport`); the CLI renders it as a table or JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from salesperf.dataset import Dataset, load_dataset
+from salesperf.errors import Finding, Level, Location, SpecError
+from salesperf.spec import Spec, load_spec
+from salesperf.spec.models import NUMERIC_COLUMN_MEASURES, KpiSpec, MeasureKind
+
+#: How many row numbers to show per rejection reason.
+SHOW_ROWS = 5
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    path: str
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    rows: int
+    date_format: str | None
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    name: str
+    files: list[FileSummary]
+    rows_read: int
+    rows_loaded: int
+    rejected: dict[str, dict[str, Any]]  # reason -> {"count": n, "rows": [first rows], "file": f}
+    date_min: str | None
+    date_max: str | None
+    reps: int | None
+    teams: int | None
+    duplicate_keys: int
+    duplicate_examples: list[str]
+    negative_amounts: int
+    future_dates: int
+    unknown_reps: list[str]
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class SmartItem:
+    kpi: str
+    criterion: str  # specific | measurable | achievable | relevant | time_bound
+    ok: bool | None  # None: cannot be judged yet
+    note: str
+
+
+@dataclass
+class CheckReport:
+    spec_path: str
+    findings: list[Finding] = field(default_factory=list)
+    sources: list[SourceSummary] = field(default_factory=list)
+    roster_reps: int | None = None
+    smart: list[SmartItem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level is Level.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level is Level.WARNING]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "salesperf.check/1",
+            "spec": self.spec_path,
+            "usable": not self.errors,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "findings": [f.to_dict() for f in self.findings],
+            "sources": [asdict(s) for s in self.sources],
+            "roster_reps": self.roster_reps,
+            "smart": [asdict(s) for s in self.smart],
+        }
+
+
+def run_check(spec_path: str | Path, today: dt.date | None = None) -> CheckReport:
+    """Validate the spec, load every source and review each KPI.
+
+    Spec errors stop early (nothing else can be trusted); data problems are collected per
+    source so the user sees all of them in one run.
+    """
+    report = CheckReport(str(spec_path))
+    try:
+        spec = load_spec(spec_path)
+    except SpecError as exc:
+        report.findings.extend(exc.findings)
+        return report
+    report.findings.extend(spec._warnings)
+    dataset = load_dataset(spec, collect=True)
+    report.findings.extend(dataset.errors)
+    report.findings.extend(dataset.warnings)
+    today = today or dt.date.today()
+    if dataset.roster is not None:
+        report.roster_reps = int(dataset.roster.frame["rep"].nunique())
+    for name, loaded in dataset.sources.items():
+        summary = summarise_source(dataset, name, today)
+        report.sources.append(summary)
+        report.findings.extend(_source_findings(spec, summary))
+    report.smart = smart_review(spec, dataset)
+    return report
+
+
+def summarise_source(dataset: Dataset, name: str, today: dt.date) -> SourceSummary:
+    import pandas as pd
+
+    loaded = dataset.sources[name]
+    spec_source = dataset.spec.sources[name]
+    frame = loaded.frame
+    rejected: dict[str, dict[str, Any]] = {}
+    for rejection in loaded.rejected:
+        entry = rejection.reason
+        bucket = rejected.setdefault(entry, {"count": 0, "rows": [], "file": rejection.file})
+        bucket["count"] += 1
+        if len(bucket["rows"]) < SHOW_ROWS:
+            bucket["rows"].append(rejection.row)
+    dates = frame["date"] if "date" in frame else pd.Series([], dtype="datetime64[ns]")
+    has_dates = bool(dates.notna().any())
+    duplicate_keys = 0
+    duplicate_examples: list[str] = []
+    if spec_source.key and spec_source.key in frame:
+        keys = frame[spec_source.key].dropna()
+        dupes = keys[keys.duplicated(keep=False)]
+        duplicate_keys = int(dupes.nunique())
+        duplicate_examples = [str(v) for v in dupes.drop_duplicates().head(SHOW_ROWS)]
+    negative = int((frame["amount"] < 0).sum()) if "amount" in frame else 0
+    future = int((dates > pd.Timestamp(today) + pd.Timedelta(days=1)).sum()) if has_dates else 0
+    reps = int(frame["rep"].nunique()) if "rep" in frame else None
+    teams = None
+    if dataset.roster is not None and "team" in dataset.roster.frame:
+        teams = int(dataset.roster.frame["team"].nunique())
+    elif "team" in frame:
+        teams = int(frame["team"].nunique())
+    unknown: list[str] = []
+    if dataset.roster is not None and "rep" in frame:
+        known = set(dataset.roster.frame["rep"].dropna().astype(str))
+        seen = frame["rep"].dropna().astype(str).unique()
+        unknown = sorted(r for r in seen if r not in known)
+    return SourceSummary(
+        name=name,
+        files=[
+            FileSummary(f.path, f.format, f.encoding, f.delimiter, f.sheet, f.rows_read, f.date_format)
+            for f in loaded.files
+        ],
+        rows_read=loaded.rows_read,
+        rows_loaded=loaded.rows_loaded,
+        rejected=rejected,
+        date_min=dates.min().date().isoformat() if has_dates else None,
+        date_max=dates.max().date().isoformat() if has_dates else None,
+        reps=reps,
+        teams=teams,
+        duplicate_keys=duplicate_keys,
+        duplicate_examples=duplicate_examples,
+        negative_amounts=negative,
+        future_dates=future,
+        unknown_reps=unknown,
+        warnings=list(loaded.warnings),
+    )
+
+
+def _source_findings(spec: Spec, summary: SourceSummary) -> list[Finding]:
+    """Turn the noteworthy parts of a summary into findings (warnings, never errors)."""
+    where = Location(summary.files[0].path if summary.files else spec.sources[summary.name].path)
+    out: list[Finding] = []
+
+    def warn(code: str, message: str) -> None:
+        out.append(Finding(Level.WARNING, f"source '{summary.name}': {message}", where, code))
+
+    for reason, info in summary.rejected.items():
+        rows = ", ".join(map(str, info["rows"]))
+        more = "…" if info["count"] > len(info["rows"]) else ""
+        warn("rejected-rows", f"{info['count']} row(s) rejected ({reason}), rows {rows}{more}")
+    if summary.rows_loaded == 0:
+        warn("no-rows", "no usable rows")
+    if summary.duplicate_keys:
+        key = spec.sources[summary.name].key
+        shown = ", ".join(summary.duplicate_examples)
+        warn("duplicate-keys", f"{summary.duplicate_keys} duplicated {key} value(s): {shown}")
+    if summary.future_dates:
+        warn("future-dates", f"{summary.future_dates} row(s) dated in the future")
+    if summary.unknown_reps:
+        shown = ", ".join(summary.unknown_reps[:SHOW_ROWS])
+        warn(
+            "unknown-reps",
+            f"{len(summary.unknown_reps)} rep(s) not in the roster: {shown}; "
+            "their rows count for the company but for no team",
+        )
+    for message in summary.warnings:
+        out.append(Finding(Level.WARNING, f"source '{summary.name}': {message}", where, "load"))
+    return out
+
+
+def smart_review(spec: Spec, dataset: Dataset) -> list[SmartItem]:
+    """One line per KPI and SMART criterion, judged from the spec and the loaded data."""
+    items: list[SmartItem] = []
+    for kpi in spec.kpis:
+        items.extend(_smart_kpi(spec, dataset, kpi))
+    return items
+
+
+def _smart_kpi(spec: Spec, dataset: Dataset, kpi: KpiSpec) -> list[SmartItem]:
+    specific_ok = bool(kpi.name.strip()) and (
+        kpi.measure is not MeasureKind.RATIO or (kpi.numerator and kpi.denominator)
+    )
+    what = kpi.measure.value + (f" of {kpi.column}" if kpi.column else "")
+    if kpi.where:
+        what += " where " + ", ".join(f"{k}={v}" for k, v in kpi.where.items())
+    items = [SmartItem(kpi.id, "specific", bool(specific_ok), f"{kpi.name}: {what}")]
+
+    loaded = dataset.sources.get(kpi.source)
+    if loaded is None:
+        items.append(SmartItem(kpi.id, "measurable", False, f"source '{kpi.source}' not loaded"))
+    else:
+        numeric_columns = [kpi.column] if kpi.measure in NUMERIC_COLUMN_MEASURES else []
+        numeric_columns += [
+            p.column
+            for p in (kpi.numerator, kpi.denominator)
+            if p is not None and p.column and p.measure is MeasureKind.SUM
+        ]
+        missing = [c for c in numeric_columns if c and not loaded.frame[c].notna().any()]
+        if loaded.rows_loaded == 0:
+            items.append(SmartItem(kpi.id, "measurable", False, "the source has no usable rows"))
+        elif missing:
+            items.append(
+                SmartItem(kpi.id, "measurable", False, f"no numeric values in {', '.join(missing)}")
+            )
+        else:
+            items.append(
+                SmartItem(kpi.id, "measurable", True, f"{loaded.rows_loaded:,} rows in '{kpi.source}'")
+            )
+
+    if kpi.target is None:
+        items.append(SmartItem(kpi.id, "achievable", False, "no target: tracked but not scored"))
+    else:
+        items.append(
+            SmartItem(
+                kpi.id,
+                "achievable",
+                None,
+                f"target by {kpi.target.method.value}; judged against history by `salesperf targets`",
+            )
+        )
+    items.append(
+        SmartItem(
+            kpi.id,
+            "relevant",
+            kpi.weight > 0,
+            f"weight {kpi.weight:g}%" if kpi.weight > 0 else "weight 0: shown but not scored",
+        )
+    )
+    items.append(SmartItem(kpi.id, "time_bound", True, f"reviewed per {spec.period.value}"))
+    return items

@@ -1,0 +1,104 @@
+"""Load every input a spec names, once: the sources and the roster.
+
+Each source file is parsed once per run, with only the columns the spec's KPIs use, however
+many KPIs read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from salesperf.errors import DataError, Finding, Level, Location
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from salesperf.sources import LoadedSource
+    from salesperf.spec import Spec
+
+
+@dataclass
+class Dataset:
+    spec: Spec
+    sources: dict[str, LoadedSource]
+    roster: LoadedSource | None
+    #: Problems found while loading (only filled when loading with ``collect=True``).
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    def roster_frame(self) -> pd.DataFrame | None:
+        return self.roster.frame if self.roster is not None else None
+
+    def input_files(self) -> list[str]:
+        files = [f.path for s in self.sources.values() for f in s.files]
+        if self.roster is not None:
+            files += [f.path for f in self.roster.files]
+        return files
+
+
+def load_dataset(spec: Spec, *, collect: bool = False) -> Dataset:
+    """Load all sources used by the spec's KPIs and the roster.
+
+    With ``collect=False`` the first unreadable file raises :class:`DataError`; with
+    ``collect=True`` every source is tried and problems are returned in ``errors`` (what
+    ``salesperf check`` needs to show everything at once).
+    """
+    from salesperf.sources import load_roster, load_source
+    from salesperf.spec.rules import fields_needed
+
+    base = Path(spec._base_dir)
+    used = list(dict.fromkeys(k.source for k in spec.kpis))
+    loaded: dict[str, LoadedSource] = {}
+    errors: list[Finding] = []
+    for name in used:
+        fields, numeric = fields_needed(spec, name)
+        try:
+            loaded[name] = load_source(name, spec.sources[name], base, fields, numeric)
+        except DataError as exc:
+            if not collect:
+                raise
+            errors.extend(exc.findings or [Finding(Level.ERROR, exc.message, Location(), "data")])
+    roster = None
+    if spec.org is not None:
+        try:
+            roster = load_roster(spec.org, base)
+        except DataError as exc:
+            if not collect:
+                raise
+            errors.extend(exc.findings or [Finding(Level.ERROR, exc.message, Location(), "data")])
+    dataset = Dataset(spec, loaded, roster, errors)
+    dataset.warnings.extend(roster_conflicts(dataset))
+    if dataset.warnings and not collect:
+        blocking = [w for w in dataset.warnings if w.level is Level.ERROR]
+        if blocking:
+            raise DataError("The roster cannot be used:", blocking)
+    return dataset
+
+
+def roster_conflicts(dataset: Dataset) -> list[Finding]:
+    """A rep listed twice with different teams makes every roll-up ambiguous: an error."""
+    if dataset.roster is None or dataset.spec.org is None:
+        return []
+    frame = dataset.roster.frame
+    findings: list[Finding] = []
+    shown = dataset.roster.files[0].path if dataset.roster.files else dataset.spec.org.path
+    for level in dataset.spec.levels:
+        if level not in frame.columns:
+            continue
+        per_rep = frame.dropna(subset=["rep"]).groupby("rep", observed=True)[level].nunique()
+        clashes = per_rep[per_rep > 1]
+        for rep in clashes.index[:10]:
+            values = sorted(frame.loc[frame["rep"] == rep, level].dropna().astype(str).unique())
+            rows = frame.loc[frame["rep"] == rep, "_row"].tolist()
+            findings.append(
+                Finding(
+                    Level.ERROR,
+                    f"rep '{rep}' is in more than one {level} ({', '.join(values)}) on rows "
+                    f"{', '.join(map(str, rows))}; keep one row per rep",
+                    Location(shown, int(rows[0]), dataset.spec.org.columns[level]),
+                    "roster-conflict",
+                )
+            )
+    return findings

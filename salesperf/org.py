@@ -1,0 +1,115 @@
+"""Who belongs where: reps, their roster levels (team, region...) and their tenure.
+
+With an ``org:`` roster, the *current* roster places every row: a rep who moved team
+carries their history with them ("as-is" reporting, what a manager setting next month's
+targets wants). Without a roster, each row's own team field is used ("as-was").
+
+Tenure (``start``/``end``) drives two decisions: a rep with no history before the target
+period is a new joiner (fallback target, prorated), and a rep who left is not given a
+target. It comes from the roster's ``start_date``/``end_date`` fields when mapped, else
+from the first row that names the rep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from salesperf.dataset import Dataset
+
+TENURE_FIELDS = ("start_date", "end_date")
+
+
+@dataclass
+class Org:
+    #: Roster levels that exist in this run, innermost first (may be empty).
+    levels: list[str]
+    #: One row per rep (index: rep key) with columns name, each level, start, end.
+    members: pd.DataFrame
+    #: "roster" or "data": where level membership comes from.
+    origin: str
+
+    def name_of(self, rep: str) -> str | None:
+        if rep in self.members.index:
+            value = self.members.at[rep, "name"]
+            return None if value is None or value != value else str(value)
+        return None
+
+
+def build_org(dataset: Dataset) -> Org:
+    import pandas as pd
+
+    spec = dataset.spec
+    first_seen = _first_seen(dataset)
+    if dataset.roster is not None and spec.org is not None:
+        roster = dataset.roster.frame.dropna(subset=["rep"]).drop_duplicates("rep", keep="last")
+        levels = [lv for lv in spec.org.levels if lv in roster.columns]
+        members = pd.DataFrame(index=pd.Index(roster["rep"].astype(str), name="rep"))
+        members["name"] = roster["name"].to_numpy() if "name" in roster else None
+        for level in levels:
+            members[level] = roster[level].to_numpy()
+        for field, column in (("start_date", "start"), ("end_date", "end")):
+            if field in roster:
+                members[column] = pd.to_datetime(roster[field].to_numpy(), errors="coerce")
+            else:
+                members[column] = pd.NaT
+        members["start"] = members["start"].fillna(first_seen.reindex(members.index))
+        origin = "roster"
+        extra = first_seen.index.difference(members.index)
+        if len(extra):
+            outsiders = pd.DataFrame(index=pd.Index(extra, name="rep"))
+            outsiders["name"] = None
+            for level in levels:
+                outsiders[level] = pd.NA
+            outsiders["start"] = first_seen.reindex(extra)
+            outsiders["end"] = pd.NaT
+            members = pd.concat([members, outsiders])
+    else:
+        levels = []
+        members = pd.DataFrame(index=pd.Index(first_seen.index, name="rep"))
+        members["name"] = None
+        for level in spec.levels:
+            latest = _latest_value(dataset, level)
+            if latest is not None:
+                levels.append(level)
+                members[level] = latest.reindex(members.index)
+        members["start"] = first_seen
+        members["end"] = pd.NaT
+        origin = "data"
+    members = members[~members.index.duplicated(keep="last")].sort_index()
+    return Org(levels, members, origin)
+
+
+def _first_seen(dataset: Dataset) -> pd.Series:
+    """Earliest date on which each rep appears in any source."""
+    import pandas as pd
+
+    parts = [
+        s.frame[["rep", "date"]].dropna()
+        for s in dataset.sources.values()
+        if "rep" in s.frame.columns and len(s.frame)
+    ]
+    if not parts:
+        return pd.Series(dtype="datetime64[ns]", index=pd.Index([], name="rep", dtype=object))
+    both = pd.concat(parts, ignore_index=True)
+    both["rep"] = both["rep"].astype(str)
+    return both.groupby("rep")["date"].min()
+
+
+def _latest_value(dataset: Dataset, level: str) -> pd.Series | None:
+    """For data-derived teams: the team on each rep's most recent row."""
+    import pandas as pd
+
+    parts = [
+        s.frame[["rep", "date", level]].dropna()
+        for s in dataset.sources.values()
+        if {"rep", level} <= set(s.frame.columns) and len(s.frame)
+    ]
+    if not parts:
+        return None
+    both = pd.concat(parts, ignore_index=True).sort_values("date", kind="stable")
+    both["rep"] = both["rep"].astype(str)
+    return both.drop_duplicates("rep", keep="last").set_index("rep")[level]

@@ -1,0 +1,58 @@
+"""Writing output files safely: atomically, and never over an input."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from salesperf.errors import Finding, Level, Location, UsageError
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    The bytes go to a temporary file in the same folder (same filesystem), are fsynced, then
+    renamed over the target. If anything fails, the previous file is left untouched.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+def refuse_inputs(output: str | Path, inputs: Iterable[str | Path]) -> None:
+    """Raise :class:`UsageError` if ``output`` is one of the input files."""
+    target = Path(output).resolve()
+    for item in inputs:
+        try:
+            same = Path(item).resolve() == target
+        except OSError:
+            continue
+        if same:
+            raise UsageError(
+                "Refusing to overwrite an input file:",
+                [
+                    Finding(
+                        Level.ERROR,
+                        "the output path is one of the inputs; choose another -o path",
+                        Location(str(output)),
+                        "output-is-input",
+                    )
+                ],
+            )

@@ -1,0 +1,256 @@
+"""One function that chains the stages, for the CLI and for notebooks.
+
+    spec -> sources -> metrics (actuals cube) -> targets -> attainment
+
+``evaluate(spec)`` returns :class:`Results`, whose ``table`` is the tidy results table:
+one row per (kpi, level, entity, period) with actual, target, attainment, gap,
+expected_to_date, pace, projected, status and the target's method and basis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from salesperf.errors import Finding, Level, Location, UsageError, did_you_mean
+from salesperf.metrics import COMPANY
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from salesperf.dataset import Dataset
+    from salesperf.org import Org
+    from salesperf.periods import Calendar, Period
+    from salesperf.spec import Spec
+
+RESULTS_SCHEMA = "salesperf.results/1"
+TABLE_COLUMNS = [
+    "kpi",
+    "kpi_name",
+    "level",
+    "entity",
+    "name",
+    "parent",
+    "period",
+    "actual",
+    "target",
+    "attainment",
+    "gap",
+    "expected_to_date",
+    "pace",
+    "projected",
+    "status",
+    "elapsed",
+    "numerator",
+    "denominator",
+    "responses",
+    "target_method",
+    "target_basis",
+    "note",
+]
+
+
+@dataclass
+class Results:
+    spec: Spec
+    period: Period
+    as_of: dt.date
+    calendar: Calendar
+    table: pd.DataFrame
+    cube: pd.DataFrame
+    org: Org
+    dataset: Dataset
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self, rows: pd.DataFrame | None = None) -> dict[str, Any]:
+        """The JSON shape (contract ``salesperf.results/1``): plain numbers, fractions."""
+        frame = self.table if rows is None else rows
+        return {
+            "schema": RESULTS_SCHEMA,
+            "title": self.spec.title,
+            "period": self.period.label,
+            "period_start": self.period.start.isoformat(),
+            "period_end": (self.period.end - dt.timedelta(days=1)).isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "grain": self.period.grain.value,
+            "currency": self.spec.currency,
+            "rows": [_clean_row(r) for r in frame.to_dict(orient="records")],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _clean_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            value = None
+        elif value is not None and hasattr(value, "item"):
+            value = value.item()
+        if value is not None and not isinstance(value, (str, int, float, bool, dict, list)):
+            value = None if value != value else str(value)
+        out[key] = value
+    return out
+
+
+def last_data_date(dataset: Dataset, today: dt.date | None = None) -> dt.date | None:
+    """The latest row date, ignoring rows dated after today (those are data errors)."""
+    import pandas as pd
+
+    today = today or dt.date.today()
+    limit = pd.Timestamp(today) + pd.Timedelta(days=1)
+    latest = None
+    for loaded in dataset.sources.values():
+        dates = loaded.frame["date"]
+        dates = dates[dates < limit]
+        if dates.notna().any():
+            value = dates.max().date()
+            latest = value if latest is None or value > latest else latest
+    return latest
+
+
+def resolve_period(
+    spec: Spec, dataset: Dataset, period: str | None, as_of: dt.date | None
+) -> tuple[Calendar, Period, dt.date]:
+    from salesperf.periods import Calendar
+
+    calendar = Calendar(spec.period, spec.fiscal_year_start)
+    if as_of is None:
+        latest = last_data_date(dataset) or dt.date.today()
+        if period is not None:
+            chosen = calendar.parse(period)
+            last_day = chosen.end - dt.timedelta(days=1)
+            return calendar, chosen, min(latest, last_day) if latest >= chosen.start else last_day
+        return calendar, calendar.period_of(latest), latest
+    chosen = calendar.parse(period) if period is not None else calendar.period_of(as_of)
+    return calendar, chosen, as_of
+
+
+def evaluate(
+    spec: Spec | str | Path,
+    *,
+    as_of: dt.date | None = None,
+    period: str | None = None,
+    dataset: Dataset | None = None,
+) -> Results:
+    """Compute the results table for one period (default: the period containing as-of,
+    which defaults to the last date in the data)."""
+    import pandas as pd
+
+    from salesperf.attainment import compute_attainment
+    from salesperf.dataset import load_dataset
+    from salesperf.metrics import compute_actuals, prepare_rows
+    from salesperf.org import build_org
+    from salesperf.pacing import elapsed_share
+    from salesperf.spec import load_spec
+    from salesperf.targets import compute_targets, read_overrides
+
+    if not hasattr(spec, "kpis"):
+        spec = load_spec(spec)  # type: ignore[arg-type]
+    assert not isinstance(spec, (str, Path))
+    dataset = dataset or load_dataset(spec)
+    calendar, chosen, as_of = resolve_period(spec, dataset, period, as_of)
+    org = build_org(dataset)
+    rows = prepare_rows(dataset, org, calendar, as_of)
+    last_p = max(chosen.ordinal, calendar.period_of(as_of).ordinal)
+    cube = compute_actuals(spec.kpis, rows, org, calendar, last_p)
+    targets = compute_targets(spec, cube, org, calendar, chosen, read_overrides(spec))
+
+    shares: dict[str, float] = {}
+    for kpi in spec.kpis:
+        company_values = None
+        if kpi.additive and spec.pacing.value == "seasonal":
+            company_values = _daily_values(rows[kpi.source].frame, kpi)
+        shares[kpi.id] = elapsed_share(
+            spec, chosen, as_of, calendar=calendar, company_values=company_values
+        )
+    current = cube.loc[cube["p"] == chosen.ordinal].drop(columns=["p"])
+    table = compute_attainment(spec, current, targets.frame, shares)
+    table = _decorate(spec, table, org, chosen)
+    findings = list(spec._warnings) + list(dataset.warnings) + targets.findings
+    return Results(spec, chosen, as_of, calendar, table, cube, org, dataset, findings)
+
+
+def _daily_values(frame: pd.DataFrame, kpi: Any) -> pd.DataFrame:
+    """Company rows of an additive KPI as (date, value), for the seasonal pacing curve."""
+    import pandas as pd
+
+    from salesperf.filters import where_mask
+
+    rows = frame.loc[where_mask(frame, kpi.where)] if kpi.where else frame
+    if kpi.measure.value == "sum":
+        value = rows[kpi.column].fillna(0.0)
+    else:
+        value = pd.Series(1.0, index=rows.index)
+    return pd.DataFrame({"date": rows["date"].to_numpy(), "value": value.to_numpy()})
+
+
+def _decorate(spec: Spec, table: pd.DataFrame, org: Org, period: Period) -> pd.DataFrame:
+    """Add display columns and order rows: by KPI (spec order), level, entity."""
+    import pandas as pd
+
+    names = {k.id: k.name for k in spec.kpis}
+    order = {k.id: i for i, k in enumerate(spec.kpis)}
+    levels = ["rep", *org.levels, COMPANY]
+    table = table.copy()
+    table["kpi_name"] = table["kpi"].map(names)
+    table["period"] = period.label
+    member_names = org.members["name"] if "name" in org.members else pd.Series(dtype=object)
+    is_rep = table["level"] == "rep"
+    table["name"] = table["entity"].where(~is_rep, table["entity"].map(member_names))
+    table.loc[table["level"] == COMPANY, "name"] = spec.title or "Company"
+    table["name"] = table["name"].fillna(table["entity"])
+    parent = pd.Series(None, index=table.index, dtype=object)
+    for i, level in enumerate(levels[:-1]):
+        above = levels[i + 1]
+        if above == COMPANY:
+            parent[table["level"] == level] = COMPANY
+            continue
+        if level == "rep":
+            mapping = org.members[above]
+        else:
+            mapping = org.members.dropna(subset=[level]).drop_duplicates(level).set_index(level)[above]
+        mask = table["level"] == level
+        parent[mask] = table.loc[mask, "entity"].map(mapping)
+    table["parent"] = parent
+    table["_k"] = table["kpi"].map(order)
+    table["_l"] = table["level"].map({lv: i for i, lv in enumerate(levels)})
+    table = table.sort_values(["_k", "_l", "entity"], kind="stable").drop(columns=["_k", "_l"])
+    for column in TABLE_COLUMNS:
+        if column not in table:
+            table[column] = None
+    return table[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def find_entity(results: Results, level: str, query: str) -> str:
+    """Match a rep/team by key or display name, case-insensitively; suggest on a miss."""
+    rows = results.table.loc[results.table["level"] == level, ["entity", "name"]].drop_duplicates()
+    lowered = query.strip().lower()
+    for entity, name in rows.itertuples(index=False):
+        if str(entity).lower() == lowered or str(name).lower() == lowered:
+            return str(entity)
+    partial = [
+        str(e)
+        for e, n in rows.itertuples(index=False)
+        if lowered in str(e).lower() or lowered in str(n).lower()
+    ]
+    if len(partial) == 1:
+        return partial[0]
+    choices = [*map(str, rows["entity"]), *map(str, rows["name"])]
+    hint = did_you_mean(query, choices, n=3)
+    if len(partial) > 1:
+        hint = f" ({len(partial)} match: {', '.join(partial[:5])}; be more specific)"
+    option = "--rep" if level == "rep" else f"--{level}"
+    raise UsageError(
+        f"No {level} called '{query}':",
+        [
+            Finding(
+                Level.ERROR,
+                f"'{query}' matches no {level} key or name{hint}",
+                Location(key=option),
+                "unknown-entity",
+            )
+        ],
+    )

@@ -1,0 +1,240 @@
+"""Read a kpi.yaml into a :class:`Spec`, collecting every problem before failing."""
+
+from __future__ import annotations
+
+import types
+import typing
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from salesperf.errors import Finding, Level, Location, SpecError, did_you_mean
+from salesperf.spec.models import Spec
+from salesperf.spec.yaml_loader import LineDict, line_of, load_yaml
+
+#: Refuse specs that are clearly not hand-written configs (or are hostile).
+MAX_SPEC_BYTES = 5_000_000
+
+
+def format_path(loc: tuple[str | int, ...]) -> str:
+    """``("kpis", 2, "target", "method")`` -> ``kpis[2].target.method``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def locate(spec_file: str, raw: Any, loc: tuple[str | int, ...]) -> Location:
+    """Location of a key path in the spec file (line of the deepest existing node)."""
+    return Location(spec_file, line_of(raw, loc), format_path(loc) or None)
+
+
+def load_spec(path: str | Path, *, check_paths: bool = True) -> Spec:
+    """Parse and validate a kpi.yaml.
+
+    Raises :class:`SpecError` listing every problem with file, line and key path. Warnings
+    (for instance weights that do not sum to 100) are kept on ``spec._warnings``.
+    """
+    path = Path(path)
+    shown = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_SPEC_BYTES:
+            raise _one(shown, f"file is {size:,} bytes; a kpi.yaml is expected to be small", "size")
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise _one(shown, "file not found; create one with `salesperf init DATA_FILE`", "missing")
+    except IsADirectoryError:
+        raise _one(shown, "is a directory; pass the kpi.yaml file itself", "missing")
+    except UnicodeDecodeError as exc:
+        raise _one(shown, f"not UTF-8 text (byte {exc.start}); save the spec as UTF-8", "encoding")
+    except OSError as exc:
+        raise _one(shown, f"cannot read: {exc.strerror}", "io")
+    return parse_spec(text, shown, base_dir=path.parent, check_paths=check_paths)
+
+
+def parse_spec(
+    text: str, filename: str = "kpi.yaml", *, base_dir: Path | None = None, check_paths: bool = True
+) -> Spec:
+    """Validate spec text; ``filename`` is only used in messages."""
+    if "\x00" in text:
+        raise _one(filename, "contains NUL bytes; this is not a YAML text file", "encoding")
+    raw = load_yaml(text, filename)
+    if raw is None:
+        raise _one(filename, "the file is empty; start from kpi.yaml.example", "empty")
+    if not isinstance(raw, LineDict):
+        raise _one(filename, "the top level must be a mapping of keys (version, sources, kpis)")
+    try:
+        spec = Spec.model_validate(raw)
+    except ValidationError as exc:
+        findings = [_finding_from_pydantic(err, filename, raw) for err in exc.errors()]
+        raise SpecError(f"{filename} has {_count(findings)}:", _dedupe(findings)) from None
+
+    spec._path = filename
+    spec._base_dir = str(base_dir if base_dir is not None else Path())
+    spec._raw = raw
+
+    from salesperf.spec.rules import run_rules
+
+    findings = run_rules(spec, check_paths=check_paths)
+    errors = [f for f in findings if f.level is Level.ERROR]
+    if errors:
+        raise SpecError(f"{filename} has {_count(errors)}:", findings)
+    spec._warnings = tuple(findings)
+    return spec
+
+
+def _count(findings: list[Finding]) -> str:
+    n = len(findings)
+    return "1 problem" if n == 1 else f"{n} problems"
+
+
+def _one(filename: str, message: str, code: str = "spec") -> SpecError:
+    return SpecError(
+        f"{filename} cannot be used:",
+        [Finding(Level.ERROR, message, Location(filename), code)],
+    )
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for f in findings:
+        key = (f.location.line, f.location.key, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return sorted(out, key=lambda f: (f.location.line or 0, f.location.key or ""))
+
+
+def _data_loc(loc: tuple[str | int, ...], raw: Any) -> tuple[str | int, ...]:
+    """Drop pydantic's internal union/validator tags so the path matches the YAML."""
+    out: list[str | int] = []
+    node = raw
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int):
+            out.append(part)
+            node = node[part] if 0 <= part < len(node) else None
+        elif isinstance(part, str) and part not in ("[key]",) and not isinstance(node, dict | list):
+            continue
+        elif isinstance(node, dict) and isinstance(part, str) and "[" not in part:
+            out.append(part)  # a missing key
+            node = None
+    return tuple(out)
+
+
+def _finding_from_pydantic(err: Any, filename: str, raw: Any) -> Finding:
+    loc = _data_loc(tuple(err["loc"]), raw)
+    kind = err["type"]
+    value = err.get("input")
+    message = err["msg"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        key = str(loc[-1]) if loc else "?"
+        message = f"unknown key '{key}'{did_you_mean(key, allowed)}"
+        if allowed:
+            message += f"; allowed here: {', '.join(sorted(allowed))}"
+    elif kind == "missing":
+        message = f"required key '{loc[-1]}' is missing" if loc else "a required key is missing"
+        loc = loc[:-1] if loc else loc
+        where = locate(filename, raw, loc)
+        key_path = format_path((*loc, _missing_name(err)))
+        return Finding(Level.ERROR, message, Location(where.file, where.line, key_path), kind)
+    elif kind == "enum":
+        choices = [m.value for m in _enum_at(loc)] if _enum_at(loc) else []
+        shown = ", ".join(choices) if choices else err.get("ctx", {}).get("expected", "")
+        message = f"'{value}' is not one of {shown}{did_you_mean(str(value), choices)}"
+    elif kind == "literal_error":
+        message = f"'{value}' is not allowed; expected {err.get('ctx', {}).get('expected', '')}"
+    elif kind == "string_pattern_mismatch":
+        field = loc[-1] if loc else ""
+        if field == "id":
+            message = f"'{value}' must use only lowercase letters, digits and _ (e.g. new_customers)"
+        elif field == "currency":
+            message = f"'{value}' is not an ISO 4217 code (three capital letters, e.g. USD, CNY)"
+    elif kind == "value_error":
+        message = str(err.get("ctx", {}).get("error", message))
+    elif kind in ("dict_type", "model_type"):
+        message = f"expected a mapping of keys here, got {_describe(value)}"
+    elif kind == "list_type":
+        message = f"expected a list here (items starting with '- '), got {_describe(value)}"
+    elif kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+        message = f"expected a number, got {_describe(value)}"
+    elif kind == "string_type":
+        message = f"expected text, got {_describe(value)}"
+    elif kind == "too_short":
+        message = "must not be empty"
+    where = locate(filename, raw, loc)
+    return Finding(Level.ERROR, message, where, kind)
+
+
+def _missing_name(err: Any) -> str:
+    return str(err["loc"][-1])
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"'{value}'"
+
+
+def _unwrap(tp: Any) -> list[Any]:
+    """The concrete candidate types inside Optional/Union/Annotated."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        out = []
+        for arg in typing.get_args(tp):
+            out.extend(_unwrap(arg))
+        return out
+    return [tp]
+
+
+def _type_at(loc: tuple[str | int, ...]) -> Any:
+    current: Any = Spec
+    for part in loc:
+        nxt = None
+        for candidate in _unwrap(current):
+            origin = typing.get_origin(candidate)
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                field = candidate.model_fields.get(str(part))
+                if field is not None:
+                    nxt = field.annotation
+                    break
+            elif origin is dict and isinstance(part, str):
+                nxt = typing.get_args(candidate)[1]
+                break
+            elif origin is list and isinstance(part, int):
+                nxt = typing.get_args(candidate)[0]
+                break
+        if nxt is None:
+            return None
+        current = nxt
+    return current
+
+
+def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
+    for candidate in _unwrap(_type_at(loc)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return list(candidate.model_fields)
+    return []
+
+
+def _enum_at(loc: tuple[str | int, ...]) -> type[Enum] | None:
+    for candidate in _unwrap(_type_at(loc)):
+        if isinstance(candidate, type) and issubclass(candidate, Enum):
+            return candidate
+    return None

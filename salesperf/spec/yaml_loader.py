@@ -1,0 +1,189 @@
+"""Safe YAML loading that remembers where every key came from.
+
+PyYAML's ``safe_load`` forgets line numbers and silently keeps the last of two duplicate
+keys. Both are unacceptable for a spec that people edit by hand: every error must say
+``kpi.yaml:14: kpis[2].target.method``. So mappings are built as :class:`LineDict`
+(a dict that also knows the line of each key) and sequences as :class:`LineList`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from salesperf.errors import Finding, Level, Location, SpecError
+
+#: Aliases are legal YAML, but a few nested ones expand into millions of nodes
+#: ("billion laughs"). Real specs use a handful, and expand to a few thousand values.
+MAX_ALIASES = 200
+MAX_EXPANDED_NODES = 200_000
+
+
+class LineDict(dict[str, Any]):
+    """A mapping that records the 1-based line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.key_lines = {}
+
+
+class LineList(list[Any]):
+    """A sequence that records the 1-based line of itself and of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.item_lines = []
+
+
+class _Loader(yaml.SafeLoader):
+    def __init__(self, stream: str, filename: str) -> None:
+        super().__init__(stream)
+        self.filename = filename
+        self.findings: list[Finding] = []
+        self.alias_count = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self.alias_count += 1
+            if self.alias_count > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise SpecError(
+                    "The spec cannot be used:",
+                    [
+                        Finding(
+                            Level.ERROR,
+                            f"more than {MAX_ALIASES} YAML aliases (*name); "
+                            "write the values out instead of nesting anchors",
+                            Location(self.filename, mark.line + 1),
+                            "yaml-aliases",
+                        )
+                    ],
+                )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+    def construct_line_mapping(self, node: MappingNode) -> LineDict:
+        self.flatten_mapping(node)
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            if not isinstance(key, str | int | float | bool) or key is None:
+                self.findings.append(
+                    Finding(
+                        Level.ERROR,
+                        "mapping keys must be plain words",
+                        Location(self.filename, key_node.start_mark.line + 1),
+                        "yaml-key",
+                    )
+                )
+                continue
+            key = str(key)
+            line = key_node.start_mark.line + 1
+            if key in result:
+                self.findings.append(
+                    Finding(
+                        Level.ERROR,
+                        f"duplicate key '{key}' (first on line {result.key_lines[key]}); "
+                        "YAML would silently keep only the last one",
+                        Location(self.filename, line),
+                        "yaml-duplicate-key",
+                    )
+                )
+                continue
+            result[key] = self.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+            result.key_lines[key] = line
+        return result
+
+    def construct_line_sequence(self, node: SequenceNode) -> LineList:
+        result = LineList()
+        result.line = node.start_mark.line + 1
+        for child in node.value:
+            result.append(self.construct_object(child, deep=True))  # type: ignore[no-untyped-call]
+            result.item_lines.append(child.start_mark.line + 1)
+        return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_line_mapping)
+_Loader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _Loader.construct_line_sequence
+)
+
+
+def load_yaml(text: str, filename: str) -> Any:
+    """Parse YAML safely; raise :class:`SpecError` with file and line on any problem."""
+    loader = _Loader(text, filename)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        hint = ""
+        if "found character '\\t'" in str(problem):
+            hint = "; indent with spaces, not tabs"
+        raise SpecError(
+            "The spec is not valid YAML:",
+            [Finding(Level.ERROR, f"{problem}{hint}", Location(filename, line), "yaml-syntax")],
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(
+            "The spec is not valid YAML:",
+            [Finding(Level.ERROR, str(exc), Location(filename), "yaml-syntax")],
+        ) from None
+    finally:
+        loader.dispose()
+    if loader.findings:
+        raise SpecError("The spec cannot be used:", loader.findings)
+    _check_expanded_size(data, filename)
+    return data
+
+
+def _check_expanded_size(data: Any, filename: str) -> None:
+    """Refuse documents whose aliases expand to more values than any real spec has."""
+    seen = 0
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_EXPANDED_NODES:
+            line = getattr(node, "line", None)
+            raise SpecError(
+                "The spec cannot be used:",
+                [
+                    Finding(
+                        Level.ERROR,
+                        f"the document expands to more than {MAX_EXPANDED_NODES:,} values "
+                        "through YAML aliases (*name); write the values out instead",
+                        Location(filename, line),
+                        "yaml-aliases",
+                    )
+                ],
+            )
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def line_of(data: Any, path: tuple[str | int, ...]) -> int | None:
+    """The line of the deepest node of ``path`` that exists in ``data``."""
+    node = data
+    line: int | None = getattr(data, "line", None)
+    for part in path:
+        if isinstance(node, LineDict) and isinstance(part, str) and part in node:
+            line = node.key_lines.get(part, line)
+            node = node[part]
+        elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.item_lines[part]
+            node = node[part]
+        else:
+            break
+    return line

@@ -1,0 +1,749 @@
+"""Targets from history: methods, top-down allocation, bottom-up roll-ups, overrides.
+
+Everything here works on the small actuals cube (one row per kpi, level, entity, period),
+never on raw rows, and only on periods *before* the target period: a target never looks at
+the period it judges.
+
+Rules, in the words a sales-ops analyst would use in a review:
+
+- ``last_year``: the same period a year earlier x (1 + growth).
+- ``trailing_mean`` / ``trailing_median``: the previous ``periods`` periods x (1 + growth).
+  For ratios and means the trailing value is pooled (sum of numerators over sum of
+  denominators), never an average of period ratios.
+- ``seasonal``: the trailing mean with each period divided by its seasonal index, then
+  multiplied by the target period's index; the index comes from at least two years of
+  company history (falls back to ``trailing_mean``, with a warning, when there is less).
+- ``fixed``: ``value`` at ``level`` (company by default). Ratios and means are not
+  additive, so a fixed value applies to every entity at every level.
+- ``allocate`` (additive KPIs): the company target is split level by level down to reps,
+  by each child's share of its parent over the method's look-back (``history_share``) or
+  equally. Amounts are rounded to whole units (cents below 100) with largest-remainder
+  rounding so that children always sum exactly to their parent.
+- New joiners (no history covering the look-back) get the median of their peers' weights
+  or targets, prorated by the days they are employed in the period; leavers get none.
+- Without ``allocate``, each rep's target comes from their own history and, for additive
+  KPIs, every parent is the sum of its children.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from salesperf.errors import DataError, Finding, Level, Location, did_you_mean
+from salesperf.metrics import COMPANY
+from salesperf.spec.models import Allocation, KpiSpec, MeasureKind, TargetMethod, Unit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from salesperf.org import Org
+    from salesperf.periods import Calendar, Period
+    from salesperf.spec import Spec
+
+TARGET_COLUMNS = ["kpi", "level", "entity", "target", "target_method", "target_basis", "target_note"]
+
+
+@dataclass
+class TargetSet:
+    frame: pd.DataFrame  # TARGET_COLUMNS
+    findings: list[Finding] = field(default_factory=list)
+
+
+# -- small helpers ----------------------------------------------------------------------------
+
+
+def rounding_step(unit: Unit, magnitude: float) -> float:
+    """Targets are stated in whole units (a quota of 12,345.67 invites a smirk), except for
+    small amounts where whole units would distort shares."""
+    if unit in (Unit.CURRENCY, Unit.COUNT, Unit.NUMBER, Unit.SCORE) and abs(magnitude) >= 100:
+        return 1.0
+    return 0.01
+
+
+def largest_remainder(total: float, weights: list[float], step: float) -> list[float]:
+    """Split ``total`` in proportion to ``weights`` into multiples of ``step`` that sum to
+    ``total`` (rounded to ``step``) exactly. Ties go to the earlier item (callers sort)."""
+    units_total = round(total / step)
+    n = len(weights)
+    if n == 0:
+        return []
+    weight_sum = math.fsum(weights)
+    shares = [w / weight_sum for w in weights] if weight_sum > 0 else [1.0 / n] * n
+    raw = [units_total * s for s in shares]
+    floors = [math.floor(r) for r in raw]
+    left = units_total - sum(floors)
+    order = sorted(range(n), key=lambda i: (-(raw[i] - floors[i]), i))
+    for i in order[: max(left, 0)]:
+        floors[i] += 1
+    return [f * step if step < 1 else float(f) for f in floors]
+
+
+def _round_to(value: float, step: float) -> float:
+    units = round(value / step)
+    return units * step if step < 1 else float(units)
+
+
+def _clamp(kpi: KpiSpec, value: float) -> float:
+    target = kpi.target
+    assert target is not None
+    if target.min is not None:
+        value = max(value, target.min)
+    if target.max is not None:
+        value = min(value, target.max)
+    return value
+
+
+# -- history per entity ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a history-based target was computed from."""
+
+    periods: list[str]
+    values: list[float]
+    value: float | None  # the basis before growth (None: no usable history)
+    seasonal_factor: float | None = None
+
+    def as_dict(self, growth: float) -> dict[str, Any]:
+        out: dict[str, Any] = {"periods": self.periods, "values": self.values, "growth": growth}
+        if self.seasonal_factor is not None:
+            out["seasonal_factor"] = round(self.seasonal_factor, 6)
+        return out
+
+
+class History:
+    """Fast look-ups into the cube for one KPI and level."""
+
+    def __init__(self, cube: pd.DataFrame, kpi: KpiSpec, level: str) -> None:
+        part = cube.loc[(cube["kpi"] == kpi.id) & (cube["level"] == level)]
+        self.kpi = kpi
+        self.actual = part.set_index(["entity", "p"])["actual"].to_dict()
+        self.numerator = part.set_index(["entity", "p"])["numerator"].to_dict()
+        self.denominator = part.set_index(["entity", "p"])["denominator"].to_dict()
+        self.entities = sorted(part["entity"].unique())
+
+    def window_values(self, entity: str, ordinals: list[int]) -> list[tuple[int, float]]:
+        out = []
+        for p in ordinals:
+            value = self.actual.get((entity, p))
+            if value is not None and not _isnan(value):
+                out.append((p, float(value)))
+        return out
+
+    def pooled(self, entity: str, ordinals: list[int]) -> float | None:
+        """Sum of numerators over sum of denominators (ratios, means, retention)."""
+        num = den = 0.0
+        for p in ordinals:
+            n = self.numerator.get((entity, p))
+            d = self.denominator.get((entity, p))
+            if n is None or d is None or _isnan(n) or _isnan(d):
+                continue
+            num += n
+            den += d
+        return num / den if den > 0 else None
+
+
+def _isnan(value: Any) -> bool:
+    try:
+        return bool(value != value)
+    except (TypeError, ValueError):
+        return False
+
+
+def basis_window(kpi: KpiSpec, calendar: Calendar, period: Period) -> list[int]:
+    target = kpi.target
+    assert target is not None
+    if target.method is TargetMethod.LAST_YEAR:
+        return [calendar.last_year(period).ordinal]
+    return list(range(period.ordinal - target.periods, period.ordinal))
+
+
+def seasonal_index(
+    company: History, calendar: Calendar, period: Period
+) -> dict[int, float] | None:
+    """Season position -> index (mean 1) from whole years of company history before
+    ``period``; None with fewer than two years."""
+    from salesperf.periods import PERIODS_PER_YEAR
+
+    per_year = PERIODS_PER_YEAR[calendar.grain]
+    if per_year == 1:
+        return None
+    series = company.window_values(COMPANY, list(range(period.ordinal - 10 * per_year, period.ordinal)))
+    years = len(series) // per_year
+    if years < 2:
+        return None
+    series = series[-years * per_year :]
+    ratios: dict[int, list[float]] = {}
+    for chunk_start in range(0, len(series), per_year):
+        chunk = series[chunk_start : chunk_start + per_year]
+        mean = sum(v for _, v in chunk) / per_year
+        if mean <= 0:
+            continue
+        for p, v in chunk:
+            ratios.setdefault(calendar.season(calendar.period(p)), []).append(v / mean)
+    if len(ratios) < per_year:
+        return None
+    index = {s: sum(vs) / len(vs) for s, vs in ratios.items()}
+    norm = sum(index.values()) / len(index)
+    return {s: v / norm for s, v in index.items()}
+
+
+def history_basis(
+    history: History,
+    entity: str,
+    calendar: Calendar,
+    period: Period,
+    season: dict[int, float] | None,
+) -> Basis:
+    """The pre-growth basis of a history method for one entity."""
+    kpi = history.kpi
+    target = kpi.target
+    assert target is not None
+    window = basis_window(kpi, calendar, period)
+    labels = [calendar.period(p).label for p in window]
+    values = history.window_values(entity, window)
+    shown = [round(v, 6) for _, v in values]
+    shown_periods = [calendar.period(p).label for p, _ in values]
+    if not values:
+        return Basis(labels, [], None)
+    pooled = not kpi.additive and kpi.measure is not MeasureKind.MEDIAN
+    method = target.method
+    if method is TargetMethod.SEASONAL and season is not None:
+        adjusted = [v / season[calendar.season(calendar.period(p))] for p, v in values]
+        factor = season[calendar.season(period)]
+        return Basis(shown_periods, shown, sum(adjusted) / len(adjusted) * factor, factor)
+    if pooled:
+        return Basis(shown_periods, shown, history.pooled(entity, [p for p, _ in values]))
+    if method is TargetMethod.TRAILING_MEDIAN:
+        ordered = sorted(v for _, v in values)
+        mid = len(ordered) // 2
+        median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+        return Basis(shown_periods, shown, median)
+    return Basis(shown_periods, shown, sum(v for _, v in values) / len(values))
+
+
+# -- entry point ---------------------------------------------------------------------------------
+
+
+def compute_targets(
+    spec: Spec,
+    cube: pd.DataFrame,
+    org: Org,
+    calendar: Calendar,
+    period: Period,
+    overrides: pd.DataFrame | None = None,
+) -> TargetSet:
+    """Targets for ``period`` for every KPI with a ``target:``, at every level."""
+    import pandas as pd
+
+    rows: list[dict[str, Any]] = []
+    findings: list[Finding] = []
+    for kpi in spec.kpis:
+        if kpi.target is None:
+            continue
+        planner = _Planner(spec, kpi, cube, org, calendar, period, findings)
+        rows.extend(planner.run())
+    frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    if overrides is not None and len(overrides):
+        frame, more = apply_overrides(spec, frame, overrides, org, period)
+        findings.extend(more)
+    return TargetSet(frame, findings)
+
+
+class _Planner:
+    """Targets for one KPI and period."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        kpi: KpiSpec,
+        cube: pd.DataFrame,
+        org: Org,
+        calendar: Calendar,
+        period: Period,
+        findings: list[Finding],
+    ) -> None:
+        self.spec = spec
+        self.kpi = kpi
+        self.target = kpi.target
+        assert self.target is not None
+        self.org = org
+        self.calendar = calendar
+        self.period = period
+        self.findings = findings
+        self.levels = ["rep", *org.levels, COMPANY]
+        self.history = {lv: History(cube, kpi, lv) for lv in self.levels}
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.season: dict[int, float] | None = None
+        if self.target.method is TargetMethod.SEASONAL:
+            self.season = seasonal_index(self.history[COMPANY], calendar, period)
+            if self.season is None:
+                self._warn(
+                    "seasonal needs two whole years of company history before "
+                    f"{period.label}; using trailing_mean for now",
+                )
+
+    # -- bookkeeping
+    def _warn(self, message: str) -> None:
+        loc = Location(self.spec._path, None, f"kpis.{self.kpi.id}.target")
+        self.findings.append(Finding(Level.WARNING, f"{self.kpi.id}: {message}", loc, "target"))
+
+    def _emit(self, level: str, entity: str, value: float | None, basis: Any, note: str = "") -> None:
+        method = self.target.method.value  # type: ignore[union-attr]
+        if self.target.method is TargetMethod.SEASONAL and self.season is None:  # type: ignore[union-attr]
+            method = "trailing_mean"
+        self.rows[(level, entity)] = {
+            "kpi": self.kpi.id,
+            "level": level,
+            "entity": entity,
+            "target": value,
+            "target_method": method,
+            "target_basis": basis,
+            "target_note": note,
+        }
+
+    def run(self) -> list[dict[str, Any]]:
+        target = self.target
+        assert target is not None
+        if target.method is TargetMethod.FIXED:
+            self._fixed()
+        elif target.allocate is not None and self.kpi.additive:
+            self._top_down(COMPANY)
+        else:
+            self._bottom_up()
+        return [self.rows[k] for k in sorted(self.rows, key=self._order)]
+
+    def _order(self, key: tuple[str, str]) -> tuple[int, str]:
+        return (self.levels.index(key[0]), key[1])
+
+    # -- entities and tenure
+    def active_fraction(self, rep: str) -> float:
+        """Share of the target period's days that the rep is employed (1 when unknown)."""
+        import pandas as pd
+
+        members = self.org.members
+        if rep not in members.index:
+            return 1.0
+        start = members.at[rep, "start"]
+        end = members.at[rep, "end"]
+        first = self.period.start
+        last = self.period.end  # exclusive
+        if not pd.isna(start):
+            first = max(first, start.date())
+        if not pd.isna(end):
+            last = min(last, end.date() + pd.Timedelta(days=1).to_pytimedelta())
+        days = (last - first).days
+        return max(0.0, min(1.0, days / self.period.days))
+
+    def has_history(self, rep: str) -> bool:
+        """Employed since before the look-back began (so zeros in it are real zeros)."""
+        import pandas as pd
+
+        if rep not in self.org.members.index:
+            return True  # not on the roster: only their rows tell
+        start = self.org.members.at[rep, "start"]
+        window = basis_window(self.kpi, self.calendar, self.period)
+        if pd.isna(start):
+            return False
+        return bool(start.date() <= self.calendar.period(min(window)).start)
+
+    def children(self, level: str, parent_level: str, parent: str) -> list[str]:
+        """Entities of ``level`` under ``parent`` that can carry a target this period."""
+        members = self.org.members
+        if level == "rep":
+            if parent_level == COMPANY:
+                reps = list(members.index)
+            else:
+                reps = list(members.index[members[parent_level].astype("string") == parent])
+            return sorted(str(r) for r in reps if self.active_fraction(str(r)) > 0)
+        column = members[level].dropna()
+        if parent_level != COMPANY:
+            column = column[members.loc[column.index, parent_level].astype("string") == parent]
+        return sorted(column.astype(str).unique())
+
+    def child_level(self, level: str) -> str | None:
+        i = self.levels.index(level)
+        return self.levels[i - 1] if i > 0 else None
+
+    # -- methods
+    def _history_value(self, level: str, entity: str) -> tuple[float | None, Basis]:
+        basis = history_basis(self.history[level], entity, self.calendar, self.period, self.season)
+        if basis.value is None:
+            return None, basis
+        target = self.target
+        assert target is not None
+        return _clamp(self.kpi, basis.value * (1 + target.growth)), basis
+
+    def _fixed(self) -> None:
+        target = self.target
+        assert target is not None and target.value is not None
+        value = float(target.value)
+        basis = {"value": value}
+        if not self.kpi.additive:
+            for level in self.levels:
+                for entity in self._entities(level):
+                    self._emit(level, entity, value, basis)
+            return
+        level = target.level
+        for entity in self._entities(level):
+            self._emit(level, entity, value, basis)
+        self._roll_up(from_level=level)
+        if target.allocate is not None:
+            for entity in self._entities(level):
+                self._split(level, entity)
+
+    def _entities(self, level: str) -> list[str]:
+        if level == COMPANY:
+            return [COMPANY]
+        if level == "rep":
+            return self.children("rep", COMPANY, COMPANY)
+        return self.children(level, COMPANY, COMPANY)
+
+    def _top_down(self, level: str) -> None:
+        value, basis = self._history_value(COMPANY, COMPANY)
+        if value is None:
+            self._warn(f"no company history for {self.period.label}; no target")
+            self._emit(COMPANY, COMPANY, None, basis.as_dict(self._growth()), "no history")
+            return
+        step = rounding_step(self.kpi.unit, value)
+        self._emit(COMPANY, COMPANY, _round_to(value, step), basis.as_dict(self._growth()))
+        self._split(COMPANY, COMPANY)
+
+    def _growth(self) -> float:
+        return self.target.growth if self.target else 0.0
+
+    def _split(self, level: str, entity: str) -> None:
+        """Allocate the target of (level, entity) to its children, recursively."""
+        child_level = self.child_level(level)
+        if child_level is None:
+            return
+        parent = self.rows[(level, entity)]
+        total = parent["target"]
+        kids = self.children(child_level, level, entity)
+        if total is None or not kids:
+            return
+        weights, notes = self._weights(child_level, kids)
+        step = rounding_step(self.kpi.unit, total)
+        parts = largest_remainder(total, weights, step)
+        parent_share = {"parent": entity, "parent_level": level}
+        for kid, part, weight, note in zip(kids, parts, weights, notes, strict=True):
+            share = weight / math.fsum(weights) if math.fsum(weights) > 0 else 1 / len(kids)
+            basis = {**parent_share, "share": round(share, 6), "weight": round(weight, 6)}
+            self._emit(child_level, kid, part, basis, note)
+            self._split(child_level, kid)
+
+    def _weights(self, level: str, kids: list[str]) -> tuple[list[float], list[str]]:
+        target = self.target
+        assert target is not None
+        window = basis_window(self.kpi, self.calendar, self.period)
+        weights: list[float | None] = []
+        notes: list[str] = []
+        for kid in kids:
+            if target.allocate is Allocation.EQUAL:
+                weights.append(1.0)
+                notes.append("")
+                continue
+            if level == "rep" and not self.has_history(kid):
+                weights.append(None)
+                notes.append("")
+                continue
+            values = self.history[level].window_values(kid, window)
+            weights.append(sum(v for _, v in values) if values else None)
+            notes.append("")
+        known = sorted(w for w in weights if w is not None)
+        fallback = _median(known) if known else 1.0
+        out: list[float] = []
+        for i, kid in enumerate(kids):
+            fraction = self.active_fraction(kid) if level == "rep" else 1.0
+            w = weights[i]
+            if w is None:
+                w = fallback
+                notes[i] = f"new: median of peers' history, x {fraction:.2f} employed"
+            elif fraction < 1:
+                notes[i] = f"x {fraction:.2f} employed"
+            out.append(max(w, 0.0) * fraction)
+        return out, notes
+
+    def _bottom_up(self) -> None:
+        if self.kpi.additive:
+            reps = self._entities("rep")
+            values: dict[str, float | None] = {}
+            bases: dict[str, Basis] = {}
+            for rep in reps:
+                value, basis = self._history_value("rep", rep) if self.has_history(rep) else (
+                    None,
+                    Basis([], [], None),
+                )
+                values[rep] = value
+                bases[rep] = basis
+            self._fill_new_joiners("rep", reps, values, bases, prorate=True)
+            self._roll_up(from_level="rep")
+            return
+        for level in self.levels:
+            entities = self._entities(level)
+            values = {}
+            bases = {}
+            for entity in entities:
+                values[entity], bases[entity] = self._history_value(level, entity)
+            self._fill_new_joiners(level, entities, values, bases, prorate=False)
+
+    def _fill_new_joiners(
+        self,
+        level: str,
+        entities: list[str],
+        values: dict[str, float | None],
+        bases: dict[str, Basis],
+        *,
+        prorate: bool,
+    ) -> None:
+        """Entities without usable history get the median of their peers (same parent level
+        where there is one), prorated by days employed for additive KPIs."""
+        parent_level = self.levels[self.levels.index(level) + 1] if level != COMPANY else None
+        members = self.org.members
+        for entity in entities:
+            value = values[entity]
+            basis = bases[entity].as_dict(self._growth())
+            fraction = self.active_fraction(entity) if (prorate and level == "rep") else 1.0
+            note = ""
+            if value is None:
+                peers = [v for e, v in values.items() if v is not None and e != entity]
+                if level == "rep" and parent_level not in (None, COMPANY) and entity in members.index:
+                    team = members.at[entity, parent_level]
+                    same = [
+                        v
+                        for e, v in values.items()
+                        if v is not None and e in members.index and members.at[e, parent_level] == team
+                    ]
+                    peers = same or peers
+                if not peers:
+                    self._emit(level, entity, None, basis, "no history")
+                    continue
+                value = _median(sorted(peers))
+                note = "new: median of peers' targets"
+                if fraction < 1:
+                    note += f", x {fraction:.2f} employed"
+            elif fraction < 1:
+                note = f"x {fraction:.2f} employed"
+            value = value * fraction
+            if self.kpi.additive:
+                value = _round_to(value, rounding_step(self.kpi.unit, value))
+            self._emit(level, entity, value, basis, note)
+
+    def _roll_up(self, from_level: str) -> None:
+        """Parents above ``from_level`` are the sums of their children (additive KPIs)."""
+        members = self.org.members
+        start = self.levels.index(from_level)
+        for parent_level in self.levels[start + 1 :]:
+            child_level = self.levels[self.levels.index(parent_level) - 1]
+            sums: dict[str, float] = {}
+            for (level, entity), row in list(self.rows.items()):
+                if level != child_level or row["target"] is None:
+                    continue
+                if parent_level == COMPANY:
+                    parent = COMPANY
+                elif child_level == "rep":
+                    if entity not in members.index or _isnan(members.at[entity, parent_level]):
+                        continue
+                    parent = str(members.at[entity, parent_level])
+                else:
+                    column = members.loc[members[child_level].astype("string") == entity, parent_level]
+                    column = column.dropna()
+                    if column.empty:
+                        continue
+                    parent = str(column.iloc[0])
+                sums[parent] = sums.get(parent, 0.0) + row["target"]
+            if parent_level == COMPANY and child_level != "rep" and from_level == "rep":
+                # Reps outside every team still count for the company.
+                sums[COMPANY] = sum(
+                    r["target"] for (lv, _), r in self.rows.items() if lv == "rep" and r["target"] is not None
+                )
+            for parent, total in sums.items():
+                self._emit(parent_level, parent, total, {"sum_of": child_level})
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+# -- overrides -------------------------------------------------------------------------------------
+
+OVERRIDE_COLUMNS = ("kpi", "period", "level", "entity", "target")
+
+
+def read_overrides(spec: Spec) -> pd.DataFrame | None:
+    """Read ``targets.overrides`` (CSV with kpi, period, level, entity, target; extra columns,
+    such as those `salesperf targets -o` writes, are ignored)."""
+    import pandas as pd
+
+    from salesperf import paths
+
+    if spec.targets is None or not spec.targets.overrides:
+        return None
+    matches = paths.expand(Path(spec._base_dir), spec.targets.overrides)
+    if not matches:
+        return None
+    file = matches[0]
+    try:
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise DataError(
+            "Cannot read the target overrides:",
+            [Finding(Level.ERROR, f"{exc}", Location(str(file)), "overrides")],
+        ) from None
+    frame.columns = [c.strip() for c in frame.columns]
+    missing = [c for c in OVERRIDE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(
+            "Cannot use the target overrides:",
+            [
+                Finding(
+                    Level.ERROR,
+                    f"missing column(s) {', '.join(missing)}; expected {', '.join(OVERRIDE_COLUMNS)}",
+                    Location(str(file), 1),
+                    "overrides",
+                )
+            ],
+        )
+    frame = frame[list(OVERRIDE_COLUMNS)].copy()
+    frame["_row"] = range(2, len(frame) + 2)
+    frame["_file"] = str(file)
+    return frame
+
+
+def apply_overrides(
+    spec: Spec, frame: pd.DataFrame, overrides: pd.DataFrame, org: Org, period: Period
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """Overrides win; parents of overridden children are re-summed unless overridden
+    themselves, and a parent that no longer equals its children's sum is a warning."""
+    import pandas as pd
+
+    findings: list[Finding] = []
+    kpi_ids = [k.id for k in spec.kpis]
+    levels = ["rep", *org.levels, COMPANY]
+    rows = overrides.loc[overrides["period"].str.strip() == period.label]
+    errors: list[Finding] = []
+    for record in rows.itertuples(index=False):
+        where = Location(record._file, int(record._row))
+        if record.kpi not in kpi_ids:
+            errors.append(
+                Finding(
+                    Level.ERROR,
+                    f"unknown kpi '{record.kpi}'{did_you_mean(record.kpi, kpi_ids)}",
+                    where,
+                    "overrides",
+                )
+            )
+        if record.level not in levels:
+            errors.append(
+                Finding(
+                    Level.ERROR,
+                    f"unknown level '{record.level}'; use one of {', '.join(levels)}",
+                    where,
+                    "overrides",
+                )
+            )
+        try:
+            float(str(record.target).replace(",", ""))
+        except ValueError:
+            errors.append(
+                Finding(Level.ERROR, f"target '{record.target}' is not a number", where, "overrides")
+            )
+    if errors:
+        raise DataError("The target overrides cannot be used:", errors)
+    frame = frame.copy()
+    overridden: set[tuple[str, str, str]] = set()
+    for record in rows.itertuples(index=False):
+        value = float(str(record.target).replace(",", ""))
+        key = (record.kpi, record.level, record.entity.strip())
+        mask = (
+            (frame["kpi"] == key[0]) & (frame["level"] == key[1]) & (frame["entity"] == key[2])
+        )
+        if not mask.any():
+            known = frame.loc[(frame["kpi"] == key[0]) & (frame["level"] == key[1]), "entity"]
+            if key[2] not in set(known):
+                findings.append(
+                    Finding(
+                        Level.WARNING,
+                        f"override for unknown {key[1]} '{key[2]}'{did_you_mean(key[2], known)}; "
+                        "added as given",
+                        Location(record._file, int(record._row)),
+                        "overrides",
+                    )
+                )
+            new = {c: None for c in TARGET_COLUMNS}
+            new.update({"kpi": key[0], "level": key[1], "entity": key[2]})
+            frame = pd.concat([frame, pd.DataFrame([new])], ignore_index=True)
+            mask = (
+                (frame["kpi"] == key[0]) & (frame["level"] == key[1]) & (frame["entity"] == key[2])
+            )
+        frame.loc[mask, "target"] = value
+        frame.loc[mask, "target_method"] = "override"
+        frame.loc[mask, "target_note"] = f"override ({Path(record._file).name} row {record._row})"
+        overridden.add(key)
+    findings.extend(_reconcile(spec, frame, overridden, org, levels, period))
+    return frame, findings
+
+
+def _reconcile(
+    spec: Spec,
+    frame: pd.DataFrame,
+    overridden: set[tuple[str, str, str]],
+    org: Org,
+    levels: list[str],
+    period: Period,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    members = org.members
+    touched_kpis = {k for k, _, _ in overridden}
+    for kpi in spec.kpis:
+        if kpi.id not in touched_kpis or not kpi.additive:
+            continue
+        for i, parent_level in enumerate(levels[1:], start=1):
+            child_level = levels[i - 1]
+            kids = frame.loc[(frame["kpi"] == kpi.id) & (frame["level"] == child_level)]
+            if kids.empty:
+                continue
+            if parent_level == COMPANY:
+                parents = [COMPANY] * len(kids)
+            elif child_level == "rep":
+                parents = [
+                    str(members.at[e, parent_level]) if e in members.index else None
+                    for e in kids["entity"]
+                ]
+            else:
+                mapping = members.drop_duplicates(child_level).set_index(child_level)[parent_level]
+                parents = [str(mapping.get(e)) if e in mapping.index else None for e in kids["entity"]]
+            sums: dict[str, float] = {}
+            for parent, value in zip(parents, kids["target"], strict=True):
+                if parent is None or value is None or _isnan(value):
+                    continue
+                sums[parent] = sums.get(parent, 0.0) + float(value)
+            for parent, total in sums.items():
+                mask = (
+                    (frame["kpi"] == kpi.id)
+                    & (frame["level"] == parent_level)
+                    & (frame["entity"] == parent)
+                )
+                if (kpi.id, parent_level, parent) in overridden:
+                    current = frame.loc[mask, "target"]
+                    if not current.empty and abs(float(current.iloc[0]) - total) > 0.005:
+                        findings.append(
+                            Finding(
+                                Level.WARNING,
+                                f"target mismatch for {kpi.id} {parent_level} '{parent}' in "
+                                f"{period.label}: override {float(current.iloc[0]):,.2f} but its "
+                                f"{child_level}s sum to {total:,.2f}",
+                                Location(spec._path, None, "targets.overrides"),
+                                "target-mismatch",
+                            )
+                        )
+                elif mask.any():
+                    frame.loc[mask, "target"] = total
+                    frame.loc[mask, "target_note"] = f"sum of {child_level}s after overrides"
+    return findings
