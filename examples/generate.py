@@ -9,7 +9,7 @@ Two fictional companies (the model itself is in ``simulate.py``):
   2 regions, 450 customers, 40 products, order lines from 2015-01-01 to 2017-06-21. "Today" is
   Wednesday 2017-06-21, so June 2017 is in progress and pace/projection mean something. Five
   anomalies are planted on purpose; ``examples/README.md`` lists them for the tests.
-* **华信办公用品**, a Chinese office-supplies distributor: 9 reps in 2 teams, a GBK-encoded CSV
+* **鼎新办公用品**, a Chinese office-supplies distributor: 9 reps in 2 teams, a GBK-encoded CSV
   with Chinese headers, ``￥1,234.50`` amounts and ``2017/06/01`` dates. Nothing is planted.
 
 Reproducible: all randomness comes from numpy ``default_rng`` seeded with :data:`SEED`, money
@@ -34,9 +34,9 @@ import numpy as np
 from simulate import (
     Line,
     Market,
-    Product,
     Rep,
     add_returns,
+    catalogue,
     make_line,
     number_lines,
     pick,
@@ -57,7 +57,7 @@ HERE = Path(__file__).resolve().parent
 ANNUAL_GROWTH = 0.08
 #: Multiplier per calendar month: Q4 budget flush, summer dip, quarter-end bumps.
 SEASON = (0.85, 0.90, 1.05, 0.95, 1.00, 1.05, 0.85, 0.80, 1.05, 1.05, 1.15, 1.30)
-ORDERS_PER_REP_MONTH = 27.0
+ORDERS_PER_REP_MONTH = 24.0
 EXISTING_CUSTOMERS, ACQUIRED_CUSTOMERS, PROSPECTS = 200, 250, 150
 MAX_ORDER_CENTS = 2_500_000  # $25,000: the planted huge order is ~5x this
 #: Federal holidays (observed) on which nobody books orders; kpi.yaml lists the same days.
@@ -182,7 +182,7 @@ PEER_COMMENTS = (
 )  # fmt: skip
 
 
-# --- 华信办公用品 (examples/zh) --------------------------------------------------------------
+# --- 鼎新办公用品 (examples/zh) --------------------------------------------------------------
 # 销售员 is the rep's name as the CRM shows it; the roster repeats it as the join key.
 ZH_ROSTER = (
     ("张伟", "华东一组", "2012-03-05"),
@@ -227,3 +227,256 @@ ZH_COMPANY_WORDS = (
 ZH_COMPANY_TRADES = "贸易 科技 电子 物流 建材 食品 医药 机械 装饰 教育".split()
 ZH_EXISTING_CUSTOMERS, ZH_ACQUIRED_CUSTOMERS = 70, 60
 
+ZH_MAX_ORDER_CENTS = 10_000_000  # ￥100,000
+ZH_ANNUAL_GROWTH = 0.10
+
+
+# --- building the two companies --------------------------------------------------------------
+def english_company_names(rng: np.random.Generator, n: int) -> tuple[str, ...]:
+    """Unique plausible names; some hold a comma or '&', which exercises CSV quoting."""
+    pairs = [(w, t) for w in COMPANY_WORDS for t in COMPANY_TRADES]
+    names = []
+    for k in rng.choice(len(pairs), size=n, replace=False):
+        word, trade = pairs[k]
+        suffix = pick(rng, COMPANY_SUFFIXES)
+        names.append(f"{word} {trade}{suffix}" if suffix.startswith(",") else f"{word} {trade} {suffix}".strip())  # fmt: skip
+    return tuple(names)
+
+
+def chinese_company_names(rng: np.random.Generator, n: int) -> tuple[str, ...]:
+    pairs = [(w, t) for w in ZH_COMPANY_WORDS for t in ZH_COMPANY_TRADES]
+    picks = rng.choice(len(pairs), size=n, replace=False)
+    return tuple(f"{pairs[k][0]}{pairs[k][1]}有限公司" for k in picks)
+
+
+def english_market() -> tuple[Market, tuple[str, ...]]:
+    """Northbridge IT Supply and the names of its prospects (accounts that never ordered)."""
+    reps = tuple(
+        Rep(rep_id, name, team, REGION_OF_TEAM[team], date.fromisoformat(start),
+            LEAVE_DATE if rep_id == LEAVER else None)
+        for rep_id, name, team, start in ROSTER
+    )  # fmt: skip
+    market = Market(
+        name="en",
+        seed=SEED,
+        first_day=FIRST_DAY,
+        last_day=LAST_DAY,
+        reps=reps,
+        products=catalogue(CATALOG),
+        customer_names=(),
+        region_share=REGION_SHARE,
+        existing_customers=EXISTING_CUSTOMERS,
+        acquired_customers=ACQUIRED_CUSTOMERS,
+        orders_per_rep_month=ORDERS_PER_REP_MONTH,
+        season=SEASON,
+        annual_growth=ANNUAL_GROWTH,
+        holidays=US_HOLIDAYS,
+        max_order_cents=MAX_ORDER_CENTS,
+        rate_factors={(DROP_REP, y, m): DROP_FACTOR for y, m in DROP_MONTHS},
+        absences={QUIET_REP: QUIET_FROM},
+    )
+    n_customers = EXISTING_CUSTOMERS + ACQUIRED_CUSTOMERS
+    names = english_company_names(market.rng("names"), n_customers + PROSPECTS)
+    return replace(market, customer_names=names[:n_customers]), names[n_customers:]
+
+
+def chinese_market() -> Market:
+    holidays = frozenset(
+        date.fromisoformat(first) + timedelta(n)
+        for first, last in ZH_HOLIDAY_RANGES
+        for n in range((date.fromisoformat(last) - date.fromisoformat(first)).days + 1)
+    )
+    market = Market(
+        name="zh",
+        seed=SEED,
+        first_day=FIRST_DAY,
+        last_day=LAST_DAY,
+        reps=tuple(
+            Rep(name, name, team, ZH_REGION_OF_TEAM[team], date.fromisoformat(start))
+            for name, team, start in ZH_ROSTER
+        ),
+        products=catalogue(ZH_CATALOG),
+        customer_names=(),
+        region_share=ZH_REGION_SHARE,
+        existing_customers=ZH_EXISTING_CUSTOMERS,
+        acquired_customers=ZH_ACQUIRED_CUSTOMERS,
+        orders_per_rep_month=ZH_ORDERS_PER_REP_MONTH,
+        season=ZH_SEASON,
+        annual_growth=ZH_ANNUAL_GROWTH,
+        holidays=holidays,
+        max_order_cents=ZH_MAX_ORDER_CENTS,
+    )
+    n_customers = ZH_EXISTING_CUSTOMERS + ZH_ACQUIRED_CUSTOMERS
+    return replace(market, customer_names=chinese_company_names(market.rng("names"), n_customers))
+
+
+def planted_lines(market: Market, customers: Sequence, rep_team: dict[str, str]) -> list[Line]:
+    """The huge one-off order and the orders booked under a rep id missing from the roster."""
+    rng = market.rng("planted")
+    book = [c for c in customers if c.owner_on(HUGE_DAY) == HUGE_REP and c.buys_on(HUGE_DAY)]
+    biggest = max(book, key=lambda c: (c.size, c.customer_id))
+    product = next(p for p in market.products if p.name == HUGE_PRODUCT)
+    unit_cents = product.price_cents * (100 - HUGE_DISCOUNT) // 100
+    huge = Line(HUGE_DAY, HUGE_REP, biggest, product, HUGE_QUANTITY, HUGE_QUANTITY * unit_cents)
+    lines = [replace(huge, planted=True)]
+    for day in UNROSTERED_DAYS:
+        pool = [c for c in customers if c.region == "East" and c.buys_on(day)]
+        line = make_line(rng, market, day, UNROSTERED_REP, pick(rng, pool), discount=5.0)
+        lines.append(replace(line, planted=True))
+    return lines
+
+
+def english_orders(market: Market, profiles: dict, customers: list) -> list[Line]:
+    """All order lines, sorted by date and id, including returns and planted anomalies."""
+    reps = {r.rep_id: r for r in market.reps}
+    rng = market.rng("handover")
+    team = reps[JOINER].team
+    # New hires get small accounts: moving a big one would dent a teammate's numbers.
+    starter = [
+        c for c in customers
+        if reps[c.owner].team == team and c.owner != LEAVER and c.buys_on(JOIN_DATE)
+        and c.size < 1.5
+    ]  # fmt: skip
+    transfer_accounts(starter, JOINER, JOIN_DATE, JOINER_STARTER_ACCOUNTS, rng)
+    leavers = [c for c in customers if c.owner == LEAVER]
+    transfer_accounts(leavers, JOINER, LEAVE_DATE + timedelta(1), None, rng)
+
+    lines = simulate_orders(market, profiles, customers)
+    lines += planted_lines(market, customers, {r: reps[r].team for r in reps})
+    lines = number_lines(lines, lambda day, n, n_in_day: f"SO-{100000 + n}")
+    lines += add_returns(market, lines, suffix="-R")
+    lines.append(min((ln for ln in lines if ln.day == DUPLICATE_DAY), key=lambda ln: ln.order_id))
+    return sorted(lines, key=lambda ln: (ln.day, ln.order_id))
+
+
+# --- writing ---------------------------------------------------------------------------------
+def money(cents: int, symbol: str = "") -> str:
+    """``123450`` -> ``1,234.50``; negative amounts put the sign before the currency symbol."""
+    sign = "-" if cents < 0 else ""
+    whole, fraction = divmod(abs(cents), 100)
+    return f"{sign}{symbol}{whole:,}.{fraction:02d}"
+
+
+def write_csv(
+    path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], encoding: str = "utf-8"
+) -> int:
+    """Write with LF endings and minimal quoting; returns the number of data rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return count
+
+
+def write_english(out: Path) -> dict[str, int]:
+    market, prospects = english_market()
+    profiles = rep_profiles(market)
+    customers = simulate_customers(market, profiles)
+    lines = english_orders(market, profiles, customers)
+    written = {}
+    header = ("Order ID", "Order Date", "Sales Rep", "Customer ID", "Customer", "Product",
+              "Category", "Region", "Quantity", "Amount")  # fmt: skip
+    for year in range(FIRST_DAY.year, LAST_DAY.year + 1):
+        rows = (
+            (ln.order_id, ln.day.isoformat(), ln.rep_id, ln.customer.customer_id,
+             ln.customer.name, ln.product.name, ln.product.category, ln.customer.region,
+             ln.quantity, money(ln.cents))
+            for ln in lines if ln.day.year == year
+        )  # fmt: skip
+        written[f"data/orders-{year}.csv"] = write_csv(out / f"data/orders-{year}.csv", header, rows)
+
+    opportunities = simulate_pipeline(market, profiles, customers, prospects, {LEAVER: JOINER})
+    written["data/pipeline.csv"] = write_csv(
+        out / "data/pipeline.csv",
+        ("Opportunity ID", "Created", "Close Date", "Owner", "Account", "Stage", "Value"),
+        ((o.opportunity_id, o.created.isoformat(), o.close.isoformat(), o.owner, o.account,
+          o.stage, money(o.cents).replace(",", "")) for o in opportunities),
+    )  # fmt: skip
+    feedback = simulate_feedback(market, profiles, CSAT_COMMENTS, MANAGER_COMMENTS, PEER_COMMENTS)
+    written["data/feedback.csv"] = write_csv(
+        out / "data/feedback.csv",
+        ("Date", "Rep", "Kind", "Score", "Comment"),
+        ((f.day.isoformat(), f.rep_id, f.kind, f.score, f.comment) for f in feedback),
+    )
+    written["data/roster.csv"] = write_csv(
+        out / "data/roster.csv",
+        ("rep_id", "name", "team", "region", "start_date", "end_date"),
+        ((r.rep_id, r.name, r.team, r.region, r.start.isoformat(),
+          r.end.isoformat() if r.end else "") for r in market.reps),
+    )  # fmt: skip
+    return written
+
+
+def write_chinese(out: Path) -> dict[str, int]:
+    """GBK orders as a Chinese ERP exports them; the roster as Excel saves "CSV UTF-8" (BOM)."""
+    market = chinese_market()
+    profiles = rep_profiles(market)
+    customers = simulate_customers(market, profiles)
+    lines = simulate_orders(market, profiles, customers)
+    lines = number_lines(lines, lambda day, n, n_in_day: f"DD{day:%Y%m%d}{n_in_day:03d}")
+    lines = sorted([*lines, *add_returns(market, lines, suffix="-T")],
+                   key=lambda ln: (ln.day, ln.order_id))  # fmt: skip
+    orders = write_csv(
+        out / "zh/data/销售订单.csv",
+        ("订单编号", "订单日期", "销售员", "客户名称", "产品", "区域", "数量", "销售金额"),
+        ((ln.order_id, f"{ln.day:%Y/%m/%d}", ln.rep_id, ln.customer.name, ln.product.name,
+          ln.customer.region, ln.quantity, money(ln.cents, "￥")) for ln in lines),
+        encoding="gbk",
+    )  # fmt: skip
+    roster = write_csv(
+        out / "zh/data/团队.csv",
+        ("销售员", "姓名", "团队"),
+        ((r.rep_id, r.name, r.team) for r in market.reps),
+        encoding="utf-8-sig",
+    )
+    return {"zh/data/销售订单.csv": orders, "zh/data/团队.csv": roster}
+
+
+def generate(out: Path) -> dict[str, int]:
+    """Write every example file under ``out``; returns {relative path: data rows}."""
+    return {**write_english(out), **write_chinese(out)}
+
+
+# --- command line ----------------------------------------------------------------------------
+def check(committed: Path) -> list[str]:
+    """Problems found comparing a fresh generation with the files under ``committed``."""
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = generate(Path(tmp))
+        for relative in fresh:
+            if not (committed / relative).is_file():
+                problems.append(f"{relative}: missing (run python examples/generate.py)")
+            elif not filecmp.cmp(Path(tmp) / relative, committed / relative, shallow=False):
+                problems.append(f"{relative}: differs from a fresh generation")
+    for folder in sorted({str(Path(r).parent) for r in fresh}):
+        for path in sorted((committed / folder).glob("*")):
+            relative = path.relative_to(committed).as_posix()
+            if path.is_file() and relative not in fresh:
+                problems.append(f"{relative}: not produced by generate.py (stale?)")
+    return problems
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder to write (default: %(default)s)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = check(args.out)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print("example data is up to date" if not problems else f"{len(problems)} problem(s)")
+        return 1 if problems else 0
+    for relative, rows in generate(args.out).items():
+        size = (args.out / relative).stat().st_size
+        print(f"{relative:28} {rows:>7,} rows {size:>11,} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

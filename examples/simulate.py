@@ -27,10 +27,13 @@ MONTH_END_DAYS = 5
 MONTH_NOISE = 0.08
 #: Share of full productivity of a new hire in their first, second and third month.
 RAMP_UP = (0.3, 0.6, 0.85)
+#: Yearly churn of a size-1 customer; a customer of size s churns 1/sqrt(s) as often.
 CUSTOMER_CHURN_PER_YEAR = 0.10
-#: Pareto shape of customer size: about 20% of customers bring 70-80% of revenue.
+#: Pareto shape of customer size: the top 20% of customers bring about 2/3 of revenue.
 CUSTOMER_PARETO_SHAPE = 1.2
 CUSTOMER_MAX_SIZE = 40.0
+#: New accounts start small; a whale arriving mid-year would swing its rep's numbers.
+ACQUIRED_MAX_SIZE = 6.0
 #: Share of order lines that are later partly returned, 3 to 30 business days on.
 RETURN_SHARE = 0.02
 OPPORTUNITIES_PER_REP_MONTH = 6.0
@@ -70,7 +73,7 @@ class Product:
     name: str
     category: str
     price_cents: int
-    typical_quantity: int
+    typical_quantity: float  # per order line, for a size-1 customer
 
 
 @dataclass
@@ -237,13 +240,16 @@ def simulate_customers(market: Market, profiles: dict[str, Profile]) -> list[Cus
         reps = [r for r in market.reps if r.region == region and not market.idle(r, day)]
         hunt = [3.0 if r.start > market.first_day else 1.0 for r in reps]
         owner = pick(rng, reps, (profiles[r.rep_id].skill * h for r, h in zip(reps, hunt)))  # noqa: B905
-        churned = day + timedelta(30 + int(rng.exponential(365 / CUSTOMER_CHURN_PER_YEAR)))
+        max_size = CUSTOMER_MAX_SIZE if start < market.first_day else ACQUIRED_MAX_SIZE
+        size = float(min(rng.pareto(CUSTOMER_PARETO_SHAPE) + 1, max_size))
+        lifetime = rng.exponential(365 * size**0.5 / CUSTOMER_CHURN_PER_YEAR)
+        churned = day + timedelta(30 + int(lifetime))
         customers.append(
             Customer(
                 customer_id=f"C{i + 1:04d}",
                 name=market.customer_names[i],
                 region=region,
-                size=float(min(rng.pareto(CUSTOMER_PARETO_SHAPE) + 1, CUSTOMER_MAX_SIZE)),
+                size=size,
                 acquired=start,
                 churned=churned if churned <= market.last_day else None,
                 owner=owner.rep_id,
@@ -276,20 +282,41 @@ class Books:
         """A customer of the rep, bigger ones more often (but less than in proportion)."""
         book = [c for c in self._by_rep.get(rep_id, []) if c.owner_on(day) == rep_id]
         book = [c for c in book if c.buys_on(day)]
-        return pick(rng, book, (c.size**0.7 for c in book)) if book else None
+        return pick(rng, book, (c.size**0.6 for c in book)) if book else None
+
+
+def catalogue(table: dict[str, tuple[float, list[tuple[str, int]]]]) -> tuple[Product, ...]:
+    """Products from ``{category: (typical quantity, [(name, list price), ...])}``.
+
+    Within a category dearer items sell in smaller quantities (a customer buys many mice
+    and few workstations): quantity scales with sqrt(category median price / price).
+    """
+    products = []
+    for category, (quantity, items) in table.items():
+        median = float(np.median([price for _, price in items]))
+        for name, price in items:
+            typical = quantity * (median / price) ** 0.5
+            products.append(Product(name, category, price * 100, typical))
+    return tuple(products)
 
 
 def make_line(
     rng: np.random.Generator, market: Market, day: date, rep_id: str, customer: Customer, discount: float
 ) -> Line:  # fmt: skip
-    """Product from the customer's usual category mix; quantity grows gently with its size."""
+    """Product from the customer's usual category mix; quantity grows gently with its size.
+
+    A line that would exceed the market's largest ordinary order is scaled down to a random
+    size below it (not clipped to it, which would pile lines up on one amount).
+    """
     categories = sorted({p.category for p in market.products})
     category = pick(rng, categories, customer.category_mix)
     product = pick(rng, [p for p in market.products if p.category == category])
-    quantity = product.typical_quantity * customer.size**0.3 * rng.lognormal(0.0, 0.45)
+    quantity = product.typical_quantity * customer.size**0.25 * rng.lognormal(0.0, 0.45)
     percent_off = int(np.clip(round(discount + rng.normal(0, 3)), 0, 30))
     unit_cents = product.price_cents * (100 - percent_off) // 100
-    quantity = min(max(1, round(quantity)), max(1, market.max_order_cents // unit_cents))
+    quantity, most = max(1, round(quantity)), max(1, market.max_order_cents // unit_cents)
+    if quantity > most:
+        quantity = int(rng.integers(max(1, most // 3), most + 1))
     return Line(day, rep_id, customer, product, quantity, quantity * unit_cents)
 
 

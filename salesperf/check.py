@@ -106,7 +106,7 @@ def run_check(spec_path: str | Path, today: dt.date | None = None) -> CheckRepor
     today = today or dt.date.today()
     if dataset.roster is not None:
         report.roster_reps = int(dataset.roster.frame["rep"].nunique())
-    for name, loaded in dataset.sources.items():
+    for name in dataset.sources:
         summary = summarise_source(dataset, name, today)
         report.sources.append(summary)
         report.findings.extend(_source_findings(spec, summary))
@@ -152,7 +152,9 @@ def summarise_source(dataset: Dataset, name: str, today: dt.date) -> SourceSumma
     return SourceSummary(
         name=name,
         files=[
-            FileSummary(f.path, f.format, f.encoding, f.delimiter, f.sheet, f.rows_read, f.date_format)
+            FileSummary(
+                f.path, f.format, f.encoding, f.delimiter, f.sheet, f.rows_read, f.date_format
+            )
             for f in loaded.files
         ],
         rows_read=loaded.rows_read,
@@ -239,7 +241,9 @@ def _smart_kpi(spec: Spec, dataset: Dataset, kpi: KpiSpec) -> list[SmartItem]:
             )
         else:
             items.append(
-                SmartItem(kpi.id, "measurable", True, f"{loaded.rows_loaded:,} rows in '{kpi.source}'")
+                SmartItem(
+                    kpi.id, "measurable", True, f"{loaded.rows_loaded:,} rows in '{kpi.source}'"
+                )
             )
 
     if kpi.target is None:
@@ -250,7 +254,7 @@ def _smart_kpi(spec: Spec, dataset: Dataset, kpi: KpiSpec) -> list[SmartItem]:
                 kpi.id,
                 "achievable",
                 None,
-                f"target by {kpi.target.method.value}; judged against history by `salesperf targets`",
+                f"target by {kpi.target.method.value}; see `salesperf targets` for its basis",
             )
         )
     items.append(

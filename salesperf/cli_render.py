@@ -121,7 +121,9 @@ def render_init(path: Path, scaffold: Scaffold) -> None:
     for field, header in scaffold.mapping.items():
         out.print(f"  {field:<10} ← {escape(header)}")
     if scaffold.unmapped:
-        out.print(f"[dim]  not mapped: {escape(', '.join(h.strip() for h in scaffold.unmapped))}[/]")
+        out.print(
+            f"[dim]  not mapped: {escape(', '.join(h.strip() for h in scaffold.unmapped))}[/]"
+        )
     if "date" not in scaffold.mapping:
         out.print("[yellow]No date column recognised: set sources.orders.columns.date.[/]")
     out.print(f"Next: [bold]salesperf check {escape(str(path))}[/]")

@@ -156,7 +156,9 @@ def _group(frame: pd.DataFrame, level: str) -> Any:
     return frame.groupby([frame[level].rename("key"), frame["p"]], observed=True, sort=True)
 
 
-def _part(part_measure: MeasureKind, column: str | None, frame: pd.DataFrame, level: str) -> pd.Series:
+def _part(
+    part_measure: MeasureKind, column: str | None, frame: pd.DataFrame, level: str
+) -> pd.Series:
     """An additive building block: sum, count, count_distinct or new_customers."""
     if part_measure is MeasureKind.NEW_CUSTOMERS:
         firsts = frame.dropna(subset=["customer"]).sort_values(["date"], kind="stable")
@@ -182,8 +184,12 @@ def _kpi_values(kpi: KpiSpec, frame: pd.DataFrame, level: str) -> pd.DataFrame:
     filtered = frame.loc[where_mask(frame, kpi.where)] if kpi.where else frame
     measure = kpi.measure
     out = pd.DataFrame(columns=["actual", "numerator", "denominator", "responses"], dtype="float64")
-    if measure in (MeasureKind.SUM, MeasureKind.COUNT, MeasureKind.COUNT_DISTINCT,
-                   MeasureKind.NEW_CUSTOMERS):
+    if measure in (
+        MeasureKind.SUM,
+        MeasureKind.COUNT,
+        MeasureKind.COUNT_DISTINCT,
+        MeasureKind.NEW_CUSTOMERS,
+    ):
         value = _part(measure, kpi.column, filtered, level)
         responses = _group(filtered, level).size()
         out = pd.DataFrame({"actual": value, "numerator": value, "responses": responses})

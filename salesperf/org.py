@@ -80,6 +80,12 @@ def build_org(dataset: Dataset) -> Org:
         members["end"] = pd.NaT
         origin = "data"
     members = members[~members.index.duplicated(keep="last")].sort_index()
+    # Plain Python values (None for missing) so look-ups compare without NA ambiguity.
+    for column in ["name", *levels]:
+        values = members[column].astype(object)
+        members[column] = values.where(values.notna(), None).map(
+            lambda v: None if v is None else str(v)
+        )
     return Org(levels, members, origin)
 
 

@@ -37,8 +37,8 @@ def calendar_share(period: Period, as_of: dt.date) -> float:
 def workday_share(spec: Spec, period: Period, as_of: dt.date) -> float:
     import numpy as np
 
-    holidays = np.array(sorted({dt.date.fromisoformat(str(h)) for h in spec.holidays}), dtype="datetime64[D]")
-    extra = [dt.date.fromisoformat(str(d)) for d in spec.workdays]
+    holidays = np.array(sorted(set(spec.holidays)), dtype="datetime64[D]")
+    extra = list(spec.workdays)
 
     def count(start: dt.date, end: dt.date) -> int:
         base = int(np.busday_count(start, end, holidays=holidays))

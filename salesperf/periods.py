@@ -97,7 +97,9 @@ class Calendar:
         if self.grain is Grain.MONTH:
             year, month0 = divmod(ordinal, 12)
             start = dt.date(year, month0 + 1, 1)
-            return Period(self.grain, ordinal, start, _add_months(start, 1), f"{year}-{month0 + 1:02d}")
+            return Period(
+                self.grain, ordinal, start, _add_months(start, 1), f"{year}-{month0 + 1:02d}"
+            )
         offset = self.fiscal_year_start - 1
         if self.grain is Grain.QUARTER:
             first = ordinal * 3 + offset

@@ -137,7 +137,6 @@ def evaluate(
 ) -> Results:
     """Compute the results table for one period (default: the period containing as-of,
     which defaults to the last date in the data)."""
-    import pandas as pd
 
     from salesperf.attainment import compute_attainment
     from salesperf.dataset import load_dataset
@@ -211,7 +210,9 @@ def _decorate(spec: Spec, table: pd.DataFrame, org: Org, period: Period) -> pd.D
         if level == "rep":
             mapping = org.members[above]
         else:
-            mapping = org.members.dropna(subset=[level]).drop_duplicates(level).set_index(level)[above]
+            mapping = (
+                org.members.dropna(subset=[level]).drop_duplicates(level).set_index(level)[above]
+            )
         mask = table["level"] == level
         parent[mask] = table.loc[mask, "entity"].map(mapping)
     table["parent"] = parent

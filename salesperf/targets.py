@@ -43,7 +43,15 @@ if TYPE_CHECKING:
     from salesperf.periods import Calendar, Period
     from salesperf.spec import Spec
 
-TARGET_COLUMNS = ["kpi", "level", "entity", "target", "target_method", "target_basis", "target_note"]
+TARGET_COLUMNS = [
+    "kpi",
+    "level",
+    "entity",
+    "target",
+    "target_method",
+    "target_basis",
+    "target_note",
+]
 
 
 @dataclass
@@ -148,10 +156,13 @@ class History:
 
 
 def _isnan(value: Any) -> bool:
+    """True for None, NaN, NaT and pd.NA."""
+    if value is None:
+        return True
     try:
         return bool(value != value)
     except (TypeError, ValueError):
-        return False
+        return True
 
 
 def basis_window(kpi: KpiSpec, calendar: Calendar, period: Period) -> list[int]:
@@ -162,9 +173,7 @@ def basis_window(kpi: KpiSpec, calendar: Calendar, period: Period) -> list[int]:
     return list(range(period.ordinal - target.periods, period.ordinal))
 
 
-def seasonal_index(
-    company: History, calendar: Calendar, period: Period
-) -> dict[int, float] | None:
+def seasonal_index(company: History, calendar: Calendar, period: Period) -> dict[int, float] | None:
     """Season position -> index (mean 1) from whole years of company history before
     ``period``; None with fewer than two years."""
     from salesperf.periods import PERIODS_PER_YEAR
@@ -172,7 +181,9 @@ def seasonal_index(
     per_year = PERIODS_PER_YEAR[calendar.grain]
     if per_year == 1:
         return None
-    series = company.window_values(COMPANY, list(range(period.ordinal - 10 * per_year, period.ordinal)))
+    series = company.window_values(
+        COMPANY, list(range(period.ordinal - 10 * per_year, period.ordinal))
+    )
     years = len(series) // per_year
     if years < 2:
         return None
@@ -292,7 +303,9 @@ class _Planner:
         loc = Location(self.spec._path, None, f"kpis.{self.kpi.id}.target")
         self.findings.append(Finding(Level.WARNING, f"{self.kpi.id}: {message}", loc, "target"))
 
-    def _emit(self, level: str, entity: str, value: float | None, basis: Any, note: str = "") -> None:
+    def _emit(
+        self, level: str, entity: str, value: float | None, basis: Any, note: str = ""
+    ) -> None:
         method = self.target.method.value  # type: ignore[union-attr]
         if self.target.method is TargetMethod.SEASONAL and self.season is None:  # type: ignore[union-attr]
             method = "trailing_mean"
@@ -474,9 +487,13 @@ class _Planner:
             values: dict[str, float | None] = {}
             bases: dict[str, Basis] = {}
             for rep in reps:
-                value, basis = self._history_value("rep", rep) if self.has_history(rep) else (
-                    None,
-                    Basis([], [], None),
+                value, basis = (
+                    self._history_value("rep", rep)
+                    if self.has_history(rep)
+                    else (
+                        None,
+                        Basis([], [], None),
+                    )
                 )
                 values[rep] = value
                 bases[rep] = basis
@@ -511,12 +528,18 @@ class _Planner:
             note = ""
             if value is None:
                 peers = [v for e, v in values.items() if v is not None and e != entity]
-                if level == "rep" and parent_level not in (None, COMPANY) and entity in members.index:
+                if (
+                    level == "rep"
+                    and parent_level not in (None, COMPANY)
+                    and entity in members.index
+                ):
                     team = members.at[entity, parent_level]
                     same = [
                         v
                         for e, v in values.items()
-                        if v is not None and e in members.index and members.at[e, parent_level] == team
+                        if v is not None
+                        and e in members.index
+                        and members.at[e, parent_level] == team
                     ]
                     peers = same or peers
                 if not peers:
@@ -550,7 +573,9 @@ class _Planner:
                         continue
                     parent = str(members.at[entity, parent_level])
                 else:
-                    column = members.loc[members[child_level].astype("string") == entity, parent_level]
+                    column = members.loc[
+                        members[child_level].astype("string") == entity, parent_level
+                    ]
                     column = column.dropna()
                     if column.empty:
                         continue
@@ -559,7 +584,9 @@ class _Planner:
             if parent_level == COMPANY and child_level != "rep" and from_level == "rep":
                 # Reps outside every team still count for the company.
                 sums[COMPANY] = sum(
-                    r["target"] for (lv, _), r in self.rows.items() if lv == "rep" and r["target"] is not None
+                    r["target"]
+                    for (lv, _), r in self.rows.items()
+                    if lv == "rep" and r["target"] is not None
                 )
             for parent, total in sums.items():
                 self._emit(parent_level, parent, total, {"sum_of": child_level})
@@ -604,7 +631,8 @@ def read_overrides(spec: Spec) -> pd.DataFrame | None:
             [
                 Finding(
                     Level.ERROR,
-                    f"missing column(s) {', '.join(missing)}; expected {', '.join(OVERRIDE_COLUMNS)}",
+                    f"missing column(s) {', '.join(missing)}; "
+                    f"expected {', '.join(OVERRIDE_COLUMNS)}",
                     Location(str(file), 1),
                     "overrides",
                 )
@@ -652,7 +680,9 @@ def apply_overrides(
             float(str(record.target).replace(",", ""))
         except ValueError:
             errors.append(
-                Finding(Level.ERROR, f"target '{record.target}' is not a number", where, "overrides")
+                Finding(
+                    Level.ERROR, f"target '{record.target}' is not a number", where, "overrides"
+                )
             )
     if errors:
         raise DataError("The target overrides cannot be used:", errors)
@@ -661,9 +691,7 @@ def apply_overrides(
     for record in rows.itertuples(index=False):
         value = float(str(record.target).replace(",", ""))
         key = (record.kpi, record.level, record.entity.strip())
-        mask = (
-            (frame["kpi"] == key[0]) & (frame["level"] == key[1]) & (frame["entity"] == key[2])
-        )
+        mask = (frame["kpi"] == key[0]) & (frame["level"] == key[1]) & (frame["entity"] == key[2])
         if not mask.any():
             known = frame.loc[(frame["kpi"] == key[0]) & (frame["level"] == key[1]), "entity"]
             if key[2] not in set(known):
@@ -676,7 +704,7 @@ def apply_overrides(
                         "overrides",
                     )
                 )
-            new = {c: None for c in TARGET_COLUMNS}
+            new = dict.fromkeys(TARGET_COLUMNS)
             new.update({"kpi": key[0], "level": key[1], "entity": key[2]})
             frame = pd.concat([frame, pd.DataFrame([new])], ignore_index=True)
             mask = (
@@ -718,7 +746,9 @@ def _reconcile(
                 ]
             else:
                 mapping = members.drop_duplicates(child_level).set_index(child_level)[parent_level]
-                parents = [str(mapping.get(e)) if e in mapping.index else None for e in kids["entity"]]
+                parents = [
+                    str(mapping.get(e)) if e in mapping.index else None for e in kids["entity"]
+                ]
             sums: dict[str, float] = {}
             for parent, value in zip(parents, kids["target"], strict=True):
                 if parent is None or value is None or _isnan(value):

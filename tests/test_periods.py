@@ -10,7 +10,12 @@ from salesperf.spec.models import Grain
 def test_month_parse_and_bounds() -> None:
     cal = Calendar(Grain.MONTH)
     p = cal.parse("2017-06")
-    assert (p.start, p.end, p.label, p.days) == (dt.date(2017, 6, 1), dt.date(2017, 7, 1), "2017-06", 30)
+    assert (p.start, p.end, p.label, p.days) == (
+        dt.date(2017, 6, 1),
+        dt.date(2017, 7, 1),
+        "2017-06",
+        30,
+    )
     assert cal.last_year(p).label == "2016-06"
     assert cal.period(p.ordinal - 1).label == "2017-05"
     assert cal.season(p) == 6

@@ -48,13 +48,17 @@ def load_spec(path: str | Path, *, check_paths: bool = True) -> Spec:
             raise _one(shown, f"file is {size:,} bytes; a kpi.yaml is expected to be small", "size")
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise _one(shown, "file not found; create one with `salesperf init DATA_FILE`", "missing")
+        raise _one(
+            shown, "file not found; create one with `salesperf init DATA_FILE`", "missing"
+        ) from None
     except IsADirectoryError:
-        raise _one(shown, "is a directory; pass the kpi.yaml file itself", "missing")
+        raise _one(shown, "is a directory; pass the kpi.yaml file itself", "missing") from None
     except UnicodeDecodeError as exc:
-        raise _one(shown, f"not UTF-8 text (byte {exc.start}); save the spec as UTF-8", "encoding")
+        raise _one(
+            shown, f"not UTF-8 text (byte {exc.start}); save the spec as UTF-8", "encoding"
+        ) from None
     except OSError as exc:
-        raise _one(shown, f"cannot read: {exc.strerror}", "io")
+        raise _one(shown, f"cannot read: {exc.strerror}", "io") from None
     return parse_spec(text, shown, base_dir=path.parent, check_paths=check_paths)
 
 
@@ -157,7 +161,9 @@ def _finding_from_pydantic(err: Any, filename: str, raw: Any) -> Finding:
     elif kind == "string_pattern_mismatch":
         field = loc[-1] if loc else ""
         if field == "id":
-            message = f"'{value}' must use only lowercase letters, digits and _ (e.g. new_customers)"
+            message = (
+                f"'{value}' must use only lowercase letters, digits and _ (e.g. new_customers)"
+            )
         elif field == "currency":
             message = f"'{value}' is not an ISO 4217 code (three capital letters, e.g. USD, CNY)"
     elif kind == "value_error":

@@ -8,6 +8,7 @@ Checks that need more than one object (a KPI's source exists, weights sum to 100
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -261,8 +262,8 @@ class Spec(_Model):
     period: Grain = Grain.MONTH
     fiscal_year_start: Annotated[int, Field(ge=1, le=12)] = 1
     pacing: Pacing = Pacing.CALENDAR
-    holidays: list[str] = Field(default_factory=list)
-    workdays: list[str] = Field(default_factory=list)
+    holidays: list[dt.date] = Field(default_factory=list)
+    workdays: list[dt.date] = Field(default_factory=list)
     status: StatusThresholds = Field(default_factory=StatusThresholds)
     sources: dict[str, SourceSpec]
     org: OrgSpec | None = None

@@ -215,9 +215,7 @@ def target_arguments(spec: Spec) -> Iterator[Finding]:
                 "allocate",
             )
         if target.min is not None and target.max is not None and target.min > target.max:
-            yield _error(
-                spec, "clamp", "`min:` is above `max:`", "kpis", i, "target", "min"
-            )
+            yield _error(spec, "clamp", "`min:` is above `max:`", "kpis", i, "target", "min")
 
 
 def weights_sum_to_100(spec: Spec) -> Iterator[Finding]:
@@ -248,7 +246,8 @@ def org_levels_mapped(spec: Spec) -> Iterator[Finding]:
             yield _error(
                 spec,
                 "unmapped-level",
-                f"level '{level}' has no column in org.columns{did_you_mean(level, spec.org.columns)}",
+                f"level '{level}' has no column in org.columns"
+                f"{did_you_mean(level, spec.org.columns)}",
                 "org",
                 "levels",
                 j,
@@ -261,7 +260,8 @@ def source_keys_mapped(spec: Spec) -> Iterator[Finding]:
             yield _error(
                 spec,
                 "unmapped-field",
-                f"key '{source.key}' is not a mapped field{did_you_mean(source.key, source.columns)}",
+                f"key '{source.key}' is not a mapped field"
+                f"{did_you_mean(source.key, source.columns)}",
                 "sources",
                 name,
                 "key",
