@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -205,6 +206,185 @@ def init(
         from salesperf import cli_render
 
         cli_render.render_init(output, scaffold)
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        "-p",
+        help="Period to review: 2017-06, 2017-Q2, 2017-W23, 2017 or FY2017 (the spec's "
+        "grain). Default: the period containing --as-of.",
+    ),
+]
+AsOfOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Count rows up to this date (YYYY-MM-DD). Default: the last date in the data.",
+    ),
+]
+KpiOpt = Annotated[str | None, typer.Option("--kpi", help="Only this KPI id.")]
+
+
+def _emit(text: str, output: Path | None, inputs: list[str]) -> None:
+    """Print to stdout, or write atomically to -o (never over an input)."""
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    from salesperf.outputs import atomic_write_text, refuse_inputs
+
+    refuse_inputs(output, inputs)
+    atomic_write_text(output, text)
+    typer.echo(f"Wrote {output}", err=True)
+
+
+def _evaluate(spec_path: Path, period: str | None, as_of: datetime | None):
+    from salesperf.pipeline import evaluate
+
+    return evaluate(spec_path, period=period, as_of=as_of.date() if as_of else None)
+
+
+@app.command()
+def targets(
+    spec_path: SpecPath,
+    period: PeriodOpt = None,
+    kpi: KpiOpt = None,
+    output_format: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="table, csv or json.")
+    ] = TableFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (csv/json).")
+    ] = None,
+) -> None:
+    """Proposed targets for a period at every level, with their basis.
+
+    The CSV is accepted unchanged as a target overrides file (`targets: {overrides: ...}`
+    in kpi.yaml): adjust it in Excel and feed it back.
+
+    Examples:
+
+      salesperf targets examples/kpi.yaml --period 2017-07
+
+      salesperf targets examples/kpi.yaml -f csv -o targets-2017-07.csv
+    """
+    with _guard():
+        from salesperf import views
+
+        results = _evaluate(spec_path, period, None)
+        rows = views.target_rows(results, kpi)
+        if output_format is TableFormat.table and output is None:
+            from salesperf import cli_render
+
+            cli_render.render_targets(results, rows)
+            return
+        if output_format is TableFormat.csv or (output and output.suffix.lower() == ".csv"):
+            from salesperf.outputs import csv_text
+
+            text = csv_text(views.targets_csv_frame(rows))
+        else:
+            text = _json(results.to_dict(rows))
+        _emit(text, output, [str(spec_path), *results.dataset.input_files()])
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+@app.command()
+def progress(
+    spec_path: SpecPath,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    rep: Annotated[
+        str | None, typer.Option("--rep", help="One rep, by id or name (case-insensitive).")
+    ] = None,
+    team: Annotated[str | None, typer.Option("--team", help="One team and its reps.")] = None,
+    kpi: KpiOpt = None,
+    level: Annotated[
+        str | None, typer.Option("--level", help="List every entity of a level: rep, team...")
+    ] = None,
+    output_format: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = TableFormat.table,
+) -> None:
+    """Am I on track? Actual vs target, pace and projection, worst first.
+
+    Without --rep/--team/--level it shows the company and the outermost roster level.
+
+    Examples:
+
+      salesperf progress examples/kpi.yaml
+
+      salesperf progress examples/kpi.yaml --rep "maria"
+
+      salesperf progress examples/kpi.yaml --team North --kpi revenue
+
+      salesperf progress examples/kpi.yaml --period 2017-05 --format json
+    """
+    with _guard():
+        from salesperf import views
+
+        results = _evaluate(spec_path, period, as_of)
+        rows = views.progress_rows(results, rep=rep, team=team, kpi=kpi, level=level)
+        if output_format is TableFormat.json:
+            typer.echo(_json(results.to_dict(rows)), nl=False)
+        elif output_format is TableFormat.csv:
+            from salesperf.outputs import csv_text
+
+            export = rows.copy()
+            export["target_basis"] = export["target_basis"].map(views.describe_basis)
+            typer.echo(csv_text(export), nl=False)
+        else:
+            from salesperf import cli_render
+
+            cli_render.render_progress(results, rows, title_rep=rep, title_team=team)
+
+
+@app.command()
+def watch(
+    spec_path: SpecPath,
+    period: PeriodOpt = None,
+    rep: Annotated[str | None, typer.Option("--rep", help="One rep, by id or name.")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="One team and its reps.")] = None,
+    kpi: KpiOpt = None,
+    level: Annotated[str | None, typer.Option("--level", help="rep, team, region...")] = None,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.2, help="Seconds between file checks.")
+    ] = 2.0,
+) -> None:
+    """A live progress view that recomputes when the spec or a source file changes.
+
+    Quit with Ctrl-C.
+
+    Examples:
+
+      salesperf watch examples/kpi.yaml --team North
+
+      salesperf watch kpi.yaml --rep R07 --interval 5
+    """
+    from salesperf import cli_render
+    from salesperf.watch import watch_files
+
+    def compute():
+        from salesperf import views
+
+        results = _evaluate(spec_path, period, None)
+        rows = views.progress_rows(results, rep=rep, team=team, kpi=kpi, level=level)
+        return results, rows
+
+    try:
+        with _guard():
+            watch_files(spec_path, compute, cli_render.live_progress(), interval=interval)
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
 
 
 def main() -> None:

@@ -16,7 +16,10 @@ from rich.table import Table
 from salesperf.errors import Finding, Level, SalesperfError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from salesperf.check import CheckReport
+    from salesperf.pipeline import Results
     from salesperf.scaffold import Scaffold
 
 out = Console(highlight=False)
@@ -127,3 +130,177 @@ def render_init(path: Path, scaffold: Scaffold) -> None:
     if "date" not in scaffold.mapping:
         out.print("[yellow]No date column recognised: set sources.orders.columns.date.[/]")
     out.print(f"Next: [bold]salesperf check {escape(str(path))}[/]")
+
+
+STATUS_STYLE = {
+    "on_track": ("green", "on track"),
+    "at_risk": ("yellow", "at risk"),
+    "behind": ("bold red", "behind"),
+    "no_target": ("dim", "no target"),
+    "no_data": ("dim", "no data"),
+}
+
+
+def _bar(fraction: float | None, width: int = 10) -> str:
+    from salesperf.formatting import fmt_fraction
+
+    if fraction is None or fraction != fraction:
+        return "[dim]" + "·" * width + "[/]     –"
+    filled = max(0, min(width, round(fraction * width)))
+    style = "green" if fraction >= 1 else "yellow" if fraction >= 0.9 else "red"
+    return f"[{style}]{'█' * filled}[/][dim]{'░' * (width - filled)}[/] {fmt_fraction(fraction):>5}"
+
+
+def _heading(results: Results, title: str) -> str:
+    from salesperf.formatting import fmt_fraction
+
+    elapsed = results.table["elapsed"].dropna()
+    share = fmt_fraction(float(elapsed.iloc[0])) if len(elapsed) else "–"
+    return (
+        f"[bold]{escape(title)}[/] · {results.period.label} · as of {results.as_of.isoformat()}"
+        f" · {share} of the period elapsed"
+    )
+
+
+def progress_table(results: Results, rows: pd.DataFrame, title: str) -> Table:
+    from salesperf.formatting import fmt_fraction, fmt_value
+
+    spec = results.spec
+    units = {k.id: k.unit for k in spec.kpis}
+    table = Table(title=_heading(results, title), title_justify="left", expand=False)
+    table.add_column("KPI", style="bold", overflow="fold")
+    table.add_column("Who", overflow="fold")
+    table.add_column("Actual", justify="right")
+    table.add_column("Target", justify="right")
+    table.add_column("Attainment", no_wrap=True)
+    table.add_column("Pace", justify="right")
+    table.add_column("Projected", justify="right")
+    table.add_column("Status", no_wrap=True)
+    previous_kpi = None
+    for record in rows.itertuples(index=False):
+        unit = units[record.kpi]
+        style, label = STATUS_STYLE.get(record.status, ("", record.status))
+        who = str(record.name)
+        if record.level not in ("rep", "company"):
+            who = f"{who} [dim]({record.level})[/]"
+        elif record.level == "rep" and str(record.name) != str(record.entity):
+            who = f"{escape(who)} [dim]{escape(str(record.entity))}[/]"
+        else:
+            who = escape(who)
+        if previous_kpi is not None and previous_kpi != record.kpi:
+            table.add_section()
+        table.add_row(
+            escape(str(record.kpi_name)) if previous_kpi != record.kpi else "",
+            who,
+            fmt_value(record.actual, unit, spec.currency, spec.locale.value),
+            fmt_value(record.target, unit, spec.currency, spec.locale.value),
+            _bar(record.attainment),
+            fmt_fraction(record.pace),
+            fmt_value(record.projected, unit, spec.currency, spec.locale.value),
+            f"[{style}]{label}[/]",
+        )
+        previous_kpi = record.kpi
+    return table
+
+
+def _progress_title(results: Results, rows: pd.DataFrame, rep: str | None, team: str | None) -> str:
+    if rep is not None and len(rows):
+        first = rows.iloc[0]
+        parent = f", {first['parent']}" if first["parent"] is not None else ""
+        return f"{first['name']} ({first['entity']}{parent})"
+    if team is not None and len(rows):
+        teams = rows.loc[rows["level"] == "team", "entity"]
+        return f"Team {teams.iloc[0]}" if len(teams) else f"Team {team}"
+    return results.spec.title or "Progress"
+
+
+def render_progress(
+    results: Results,
+    rows: pd.DataFrame,
+    title_rep: str | None = None,
+    title_team: str | None = None,
+) -> None:
+    if rows.empty:
+        out.print("[dim]No rows match.[/]")
+        return
+    out.print(progress_table(results, rows, _progress_title(results, rows, title_rep, title_team)))
+    _print_findings(results)
+
+
+def _print_findings(results: Results) -> None:
+    for finding in results.findings:
+        if finding.level is Level.WARNING:
+            err.print(_finding_line(finding), soft_wrap=True)
+
+
+def render_targets(results: Results, rows: pd.DataFrame) -> None:
+    from salesperf.formatting import fmt_value
+    from salesperf.views import describe_basis
+
+    spec = results.spec
+    units = {k.id: k.unit for k in spec.kpis}
+    table = Table(
+        title=f"[bold]Targets[/] · {results.period.label}", title_justify="left", expand=False
+    )
+    for column, justify in (
+        ("KPI", "left"),
+        ("Level", "left"),
+        ("Who", "left"),
+        ("Target", "right"),
+        ("Method", "left"),
+        ("Basis", "left"),
+        ("Note", "left"),
+    ):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    previous = None
+    for record in rows.itertuples(index=False):
+        if previous is not None and previous != record.kpi:
+            table.add_section()
+        table.add_row(
+            escape(str(record.kpi_name)) if previous != record.kpi else "",
+            record.level,
+            escape(str(record.name)),
+            fmt_value(record.target, units[record.kpi], spec.currency, spec.locale.value),
+            str(record.target_method),
+            escape(describe_basis(record.target_basis)),
+            escape(str(record.note or "")),
+        )
+        previous = record.kpi
+    out.print(table)
+    _print_findings(results)
+
+
+class live_progress:
+    """The view behind `salesperf watch`: a rich Live display redrawn on every update."""
+
+    def __init__(self) -> None:
+        from rich.live import Live
+
+        self.live = Live(console=out, auto_refresh=False, screen=False)
+
+    def __enter__(self) -> live_progress:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.__exit__(None, None, None)
+
+    def show(self, result: tuple[Results, pd.DataFrame]) -> None:
+        from rich.console import Group
+        from rich.text import Text
+
+        results, rows = result
+        stamp = Text.from_markup(f"[dim]watching {escape(results.spec._path)} · Ctrl-C to quit[/]")
+        self.live.update(
+            Group(progress_table(results, rows, results.spec.title or "Progress"), stamp)
+        )
+        self.live.refresh()
+
+    def show_error(self, error: SalesperfError) -> None:
+        from rich.text import Text
+
+        lines = [f"[bold red]error:[/] {escape(error.message)}"]
+        lines += ["  " + _finding_line(f) for f in error.findings]
+        lines.append("[dim]fix the file and save: the view updates by itself[/]")
+        self.live.update(Text.from_markup("\n".join(lines)))
+        self.live.refresh()

@@ -56,3 +56,37 @@ def refuse_inputs(output: str | Path, inputs: Iterable[str | Path]) -> None:
                     )
                 ],
             )
+
+
+#: A text cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Make a text cell inert in a spreadsheet (a customer called ``=HYPERLINK(...)``).
+
+    Numbers stay numbers; only text gets a leading apostrophe, which spreadsheets show as
+    nothing and treat as "this is text".
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def unneutralise(value: str) -> str:
+    """Undo :func:`neutralise` when reading back a file salesperf wrote."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def csv_text(frame: object) -> str:
+    """A DataFrame as CSV text with formula-like text cells neutralised."""
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    return str(safe.to_csv(index=False, lineterminator="\n"))

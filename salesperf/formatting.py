@@ -1,0 +1,42 @@
+"""Numbers formatted for people, per unit and locale (babel does the locale work)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from salesperf.spec.models import Unit
+
+BABEL_LOCALES = {"en": "en_US", "zh-CN": "zh_Hans_CN"}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_value(value: Any, unit: Unit | str, currency: str = "USD", locale: str = "en") -> str:
+    """A KPI value in its unit: $12,346 · 1,234 · 61.5% · 4.21."""
+    from babel.numbers import format_currency, format_decimal, format_percent
+
+    if _missing(value):
+        return "–"
+    where = BABEL_LOCALES.get(str(locale), "en_US")
+    unit = Unit(unit)
+    value = float(value)
+    if unit is Unit.CURRENCY:
+        pattern = "¤#,##0" if abs(value) >= 100 else "¤#,##0.00"
+        return format_currency(value, currency, format=pattern, locale=where, currency_digits=False)
+    if unit is Unit.PERCENT:
+        return format_percent(value, "#,##0.0%", locale=where)
+    if unit is Unit.COUNT:
+        return format_decimal(value, "#,##0.#", locale=where)
+    return format_decimal(value, "#,##0.##", locale=where)
+
+
+def fmt_fraction(value: Any, locale: str = "en") -> str:
+    """Attainment and pace (fractions) as percentages: 0.8123 -> 81%."""
+    from babel.numbers import format_percent
+
+    if _missing(value):
+        return "–"
+    return format_percent(float(value), "#,##0%", locale=BABEL_LOCALES.get(str(locale), "en_US"))
