@@ -14,7 +14,8 @@ Two fictional companies (the model itself is in ``simulate.py``):
 
 Reproducible: all randomness comes from numpy ``default_rng`` seeded with :data:`SEED`, money
 is integer cents, nothing reads the clock, rows are sorted and files are written with LF line
-endings. Bytes depend on numpy's generator algorithms, which numpy keeps stable.
+endings. The bytes were produced with numpy 2.4; numpy may change how a ``Generator``
+distribution is computed in a future release (NEP 19), and ``--check`` is how you notice.
 """
 
 from __future__ import annotations
@@ -32,8 +33,12 @@ from pathlib import Path
 
 import numpy as np
 from simulate import (
+    Customer,
+    Feedback,
     Line,
     Market,
+    Opportunity,
+    Profile,
     Rep,
     add_returns,
     catalogue,
@@ -59,16 +64,16 @@ ANNUAL_GROWTH = 0.08
 SEASON = (0.85, 0.90, 1.05, 0.95, 1.00, 1.05, 0.85, 0.80, 1.05, 1.05, 1.15, 1.30)
 ORDERS_PER_REP_MONTH = 24.0
 EXISTING_CUSTOMERS, ACQUIRED_CUSTOMERS, PROSPECTS = 200, 250, 150
-MAX_ORDER_CENTS = 2_500_000  # $25,000: the planted huge order is ~5x this
+MAX_ORDER_CENTS = 2_500_000  # $25,000: no ordinary line is bigger than this
 #: Federal holidays (observed) on which nobody books orders; kpi.yaml lists the same days.
 US_HOLIDAYS = frozenset(
     date.fromisoformat(d)
     for d in (
-        "2015-01-01 2015-05-25 2015-07-03 2015-09-07 2015-11-26 2015-12-25 "
-        "2016-01-01 2016-05-30 2016-07-04 2016-09-05 2016-11-24 2016-12-26 "
-        "2017-01-02 2017-05-29 2017-07-04 2017-09-04 2017-11-23 2017-12-25"
-    ).split()
-)
+        "2015-01-01", "2015-05-25", "2015-07-03", "2015-09-07", "2015-11-26", "2015-12-25",
+        "2016-01-01", "2016-05-30", "2016-07-04", "2016-09-05", "2016-11-24", "2016-12-26",
+        "2017-01-02", "2017-05-29", "2017-07-04", "2017-09-04", "2017-11-23", "2017-12-25",
+    )
+)  # fmt: skip
 
 # Lifecycle and planted anomalies. examples/README.md documents each; keep them in sync.
 JOINER, JOIN_DATE = "R30", date(2016, 7, 11)
@@ -76,7 +81,7 @@ LEAVER, LEAVE_DATE = "R11", date(2017, 2, 17)  # last working day; R30 takes the
 JOINER_STARTER_ACCOUNTS = 8  # taken over from teammates on the first day
 DROP_REP, DROP_MONTHS, DROP_FACTOR = "R05", ((2017, 5), (2017, 6)), 0.4
 HUGE_REP, HUGE_DAY, HUGE_PRODUCT, HUGE_QUANTITY, HUGE_DISCOUNT = (
-    "R17", date(2017, 3, 29), "Workstation Tower", 60, 12,
+    "R17", date(2017, 3, 29), "Workstation Tower", 45, 12,
 )  # fmt: skip
 QUIET_REP, QUIET_FROM = "R21", date(2017, 6, 1)
 DUPLICATE_DAY = date(2016, 11, 15)  # the first order line of this day is exported twice
@@ -119,43 +124,45 @@ ROSTER = (
 REGION_OF_TEAM = {"Atlantic": "East", "Great Lakes": "East", "Pacific": "West", "Rockies": "West"}
 REGION_SHARE = {"East": 0.55, "West": 0.45}
 
-# category: (typical quantity, [(product, list price in dollars), ...])
+# category: (typical order line value, [(product, list price)]) in dollars
 CATALOG = {
-    "Hardware": (4, [("Business Laptop 14", 1149), ("Business Laptop 15", 1249),
+    "Hardware": (2600, [("Business Laptop 14", 1149), ("Business Laptop 15", 1249),
                      ("Ultrabook 13", 1499), ("Workstation Tower", 2399), ("Desktop Mini", 699),
                      ("Monitor 24in", 219), ("Monitor 27in 4K", 449), ("Laser Printer", 389)]),
-    "Networking": (2, [("Switch 24-Port", 1290), ("Switch 48-Port", 2450),
+    "Networking": (2500, [("Switch 24-Port", 1290), ("Switch 48-Port", 2450),
                        ("Wi-Fi Access Point", 329), ("Firewall Appliance", 1890),
                        ("Edge Router", 860), ("Patch Panel 24", 89), ("SFP+ Module", 145),
                        ("Network Cable Kit", 59)]),
-    "Software": (18, [("Office Suite License", 149), ("Antivirus Seat", 39),
+    "Software": (2200, [("Office Suite License", 149), ("Antivirus Seat", 39),
                       ("Backup Suite", 499), ("CRM Seat (Annual)", 720),
                       ("Design Suite License", 599), ("Endpoint Management Seat", 48),
                       ("Server OS License", 972), ("Database License", 1850)]),
-    "Services": (1, [("Onsite Installation", 850), ("Network Audit", 2400),
+    "Services": (2300, [("Onsite Installation", 850), ("Network Audit", 2400),
                      ("Support Plan Silver", 1200), ("Support Plan Gold", 3600),
                      ("Data Migration", 1950), ("Managed Backup (Month)", 390),
                      ("Consulting Day", 1350), ("Training Workshop", 990)]),
-    "Accessories": (12, [("Wireless Keyboard Set", 69), ("USB-C Dock", 229),
+    "Accessories": (1400, [("Wireless Keyboard Set", 69), ("USB-C Dock", 229),
                          ("Laptop Bag", 49), ("Headset Pro", 119), ("Webcam HD", 89),
                          ("Cable Pack", 25), ("Surge Protector", 39), ("Ergonomic Mouse", 45)]),
 }  # fmt: skip
 
 COMPANY_WORDS = (
-    "Harbor Summit Keller Bluewater Pioneer Redwood Granite Cedar Lakeside Meridian Atlas "
-    "Beacon Sterling Hawthorne Brightwater Ironwood Oakmont Westbrook Riverside Evergreen "
-    "Crescent Falcon Horizon Liberty Maple Northgate Parkside Quantum Rockport Sequoia "
-    "Tidewater Vantage Willow Alder Copper Fairview Hillcrest Juniper Kingsley Lancaster Mercer "
-    "Newport Orchard Prescott Ramsey Stanton Thornton Whitfield Castillo Nakamura Patel Okoye "
-    "Lindqvist Moreau Brennan Delgado Abernathy Sorensen Vasquez"
-).split()
+    "Harbor", "Summit", "Keller", "Bluewater", "Pioneer", "Redwood", "Granite", "Cedar",
+    "Lakeside", "Meridian", "Atlas", "Beacon", "Sterling", "Hawthorne", "Brightwater", "Ironwood",
+    "Oakmont", "Westbrook", "Riverside", "Evergreen", "Crescent", "Falcon", "Horizon", "Liberty",
+    "Maple", "Northgate", "Parkside", "Quantum", "Rockport", "Sequoia", "Tidewater", "Vantage",
+    "Willow", "Alder", "Copper", "Fairview", "Hillcrest", "Juniper", "Kingsley", "Lancaster",
+    "Mercer", "Newport", "Orchard", "Prescott", "Ramsey", "Stanton", "Thornton", "Whitfield",
+    "Castillo", "Nakamura", "Patel", "Okoye", "Lindqvist", "Moreau", "Brennan", "Delgado",
+    "Abernathy", "Sorensen", "Vasquez",
+)  # fmt: skip
 COMPANY_TRADES = (
     "Logistics", "Dental Group", "Law Partners", "Manufacturing", "Foods", "Health Clinic",
     "Architects", "Realty", "Insurance", "Engineering", "Accounting", "Construction", "Hotels",
     "Academy", "Media", "Pharmacy", "Auto Parts", "Marine", "Energy", "Consulting", "Printing",
-    "Veterinary", "Credit Union", "Brewing", "Farms",
+    "Veterinary", "Credit Union", "Brewing", "Farms", "Tool & Die", "Heating & Air",
 )  # fmt: skip
-COMPANY_SUFFIXES = ("Inc.", "LLC", "Ltd", "Co.", ", Inc.", "& Sons", "Group", "")
+COMPANY_SUFFIXES = ("Inc.", "LLC", "Ltd", "Co.", ", Inc.", "Group", "", "")
 
 CSAT_COMMENTS = {
     "good": ("Very responsive and knowledgeable.", "Delivery arrived ahead of schedule.",
@@ -197,9 +204,10 @@ ZH_ROSTER = (
 )
 ZH_REGION_OF_TEAM = {"华东一组": "华东", "华南一组": "华南"}
 ZH_REGION_SHARE = {"华东": 0.55, "华南": 0.45}
+ZH_ANNUAL_GROWTH = 0.10
 #: Spring Festival empties February; the October Golden Week dents October.
 ZH_SEASON = (0.95, 0.60, 1.10, 1.00, 1.00, 1.05, 0.90, 0.90, 1.05, 0.85, 1.10, 1.25)
-ZH_ORDERS_PER_REP_MONTH = 17.0
+ZH_ORDERS_PER_REP_MONTH = 18.0
 #: Public holidays, approximately (make-up working weekends are ignored).
 ZH_HOLIDAY_RANGES = (
     ("2015-01-01", "2015-01-03"), ("2015-02-18", "2015-02-24"), ("2015-04-05", "2015-04-06"),
@@ -210,25 +218,26 @@ ZH_HOLIDAY_RANGES = (
     ("2017-01-27", "2017-02-02"), ("2017-04-02", "2017-04-04"), ("2017-04-29", "2017-05-01"),
     ("2017-05-28", "2017-05-30"),
 )  # fmt: skip
+# 类别: (typical order line value, [(product, list price)]) in yuan
 ZH_CATALOG = {
-    "办公家具": (3, [("人体工学办公椅", 899), ("升降办公桌", 1680), ("四门文件柜", 760),
+    "办公家具": (3200, [("人体工学办公椅", 899), ("升降办公桌", 1680), ("四门文件柜", 760),
                      ("会议桌（2.4米）", 2350), ("前台接待台", 3200)]),
-    "办公设备": (1, [("黑白激光打印机", 1299), ("彩色激光一体机", 3599), ("高速扫描仪", 2480),
+    "办公设备": (3500, [("黑白激光打印机", 1299), ("彩色激光一体机", 3599), ("高速扫描仪", 2480),
                      ("商务投影仪", 3999), ("碎纸机", 680)]),
-    "电子产品": (2, [("商务笔记本电脑", 5299), ("23.8英寸显示器", 899), ("无线键鼠套装", 149),
+    "电子产品": (4500, [("商务笔记本电脑", 5299), ("23.8英寸显示器", 899), ("无线键鼠套装", 149),
                      ("会议平板（65英寸）", 8999), ("移动硬盘（2TB）", 459)]),
-    "办公耗材": (20, [("A4复印纸（箱）", 145), ("原装硒鼓", 420), ("中性笔（盒）", 24),
+    "办公耗材": (2600, [("A4复印纸（箱）", 145), ("原装硒鼓", 420), ("中性笔（盒）", 24),
                       ("文件夹（10个装）", 36), ("订书钉（盒）", 8)]),
 }  # fmt: skip
 ZH_COMPANY_WORDS = (
-    "恒远 华信 鑫达 金桥 瑞丰 宏图 永昌 天成 博远 嘉禾 中联 新元 东方 盛世 汇通 佳和 长青 "
-    "泰和 联创 诚信 明德 海纳 安顺 同兴"
-).split()
-ZH_COMPANY_TRADES = "贸易 科技 电子 物流 建材 食品 医药 机械 装饰 教育".split()
+    "恒远", "华信", "鑫达", "金桥", "瑞丰", "宏图", "永昌", "天成", "博远", "嘉禾", "中联", "新元",
+    "东方", "盛世", "汇通", "佳和", "长青", "泰和", "联创", "诚信", "明德", "海纳", "安顺", "同兴",
+)  # fmt: skip
+ZH_COMPANY_TRADES = (
+    "贸易", "科技", "电子", "物流", "建材", "食品", "医药", "机械", "装饰", "教育",
+)  # fmt: skip
 ZH_EXISTING_CUSTOMERS, ZH_ACQUIRED_CUSTOMERS = 70, 60
-
 ZH_MAX_ORDER_CENTS = 10_000_000  # ￥100,000
-ZH_ANNUAL_GROWTH = 0.10
 
 
 # --- building the two companies --------------------------------------------------------------
@@ -239,7 +248,8 @@ def english_company_names(rng: np.random.Generator, n: int) -> tuple[str, ...]:
     for k in rng.choice(len(pairs), size=n, replace=False):
         word, trade = pairs[k]
         suffix = pick(rng, COMPANY_SUFFIXES)
-        names.append(f"{word} {trade}{suffix}" if suffix.startswith(",") else f"{word} {trade} {suffix}".strip())  # fmt: skip
+        separator = "" if suffix.startswith(",") else " "
+        names.append(f"{word} {trade}{separator}{suffix}".strip())
     return tuple(names)
 
 
@@ -252,10 +262,16 @@ def chinese_company_names(rng: np.random.Generator, n: int) -> tuple[str, ...]:
 def english_market() -> tuple[Market, tuple[str, ...]]:
     """Northbridge IT Supply and the names of its prospects (accounts that never ordered)."""
     reps = tuple(
-        Rep(rep_id, name, team, REGION_OF_TEAM[team], date.fromisoformat(start),
-            LEAVE_DATE if rep_id == LEAVER else None)
+        Rep(
+            rep_id,
+            name,
+            team,
+            REGION_OF_TEAM[team],
+            date.fromisoformat(start),
+            LEAVE_DATE if rep_id == LEAVER else None,
+        )
         for rep_id, name, team, start in ROSTER
-    )  # fmt: skip
+    )
     market = Market(
         name="en",
         seed=SEED,
@@ -310,7 +326,7 @@ def chinese_market() -> Market:
     return replace(market, customer_names=chinese_company_names(market.rng("names"), n_customers))
 
 
-def planted_lines(market: Market, customers: Sequence, rep_team: dict[str, str]) -> list[Line]:
+def planted_lines(market: Market, customers: Sequence[Customer]) -> list[Line]:
     """The huge one-off order and the orders booked under a rep id missing from the roster."""
     rng = market.rng("planted")
     book = [c for c in customers if c.owner_on(HUGE_DAY) == HUGE_REP and c.buys_on(HUGE_DAY)]
@@ -326,23 +342,26 @@ def planted_lines(market: Market, customers: Sequence, rep_team: dict[str, str])
     return lines
 
 
-def english_orders(market: Market, profiles: dict, customers: list) -> list[Line]:
-    """All order lines, sorted by date and id, including returns and planted anomalies."""
-    reps = {r.rep_id: r for r in market.reps}
+def hand_over_accounts(market: Market, customers: Sequence[Customer]) -> None:
+    """The joiner gets a starter book from teammates and, later, all of the leaver's accounts.
+
+    Only small accounts go to a new hire: moving a big one would dent a teammate's numbers.
+    """
+    team = next(r.team for r in market.reps if r.rep_id == JOINER)
+    teammates = {r.rep_id for r in market.reps if r.team == team and r.rep_id != LEAVER}
+    starter = [c for c in customers if c.owner in teammates and c.buys_on(JOIN_DATE)]
+    starter = [c for c in starter if c.size < 1.5]
     rng = market.rng("handover")
-    team = reps[JOINER].team
-    # New hires get small accounts: moving a big one would dent a teammate's numbers.
-    starter = [
-        c for c in customers
-        if reps[c.owner].team == team and c.owner != LEAVER and c.buys_on(JOIN_DATE)
-        and c.size < 1.5
-    ]  # fmt: skip
     transfer_accounts(starter, JOINER, JOIN_DATE, JOINER_STARTER_ACCOUNTS, rng)
     leavers = [c for c in customers if c.owner == LEAVER]
     transfer_accounts(leavers, JOINER, LEAVE_DATE + timedelta(1), None, rng)
 
-    lines = simulate_orders(market, profiles, customers)
-    lines += planted_lines(market, customers, {r: reps[r].team for r in reps})
+
+def english_orders(
+    market: Market, profiles: dict[str, Profile], customers: list[Customer]
+) -> list[Line]:
+    """All order lines sorted by date and id: simulated, planted, returns, the duplicate."""
+    lines = simulate_orders(market, profiles, customers) + planted_lines(market, customers)
     lines = number_lines(lines, lambda day, n, n_in_day: f"SO-{100000 + n}")
     lines += add_returns(market, lines, suffix="-R")
     lines.append(min((ln for ln in lines if ln.day == DUPLICATE_DAY), key=lambda ln: ln.order_id))
@@ -350,11 +369,50 @@ def english_orders(market: Market, profiles: dict, customers: list) -> list[Line
 
 
 # --- writing ---------------------------------------------------------------------------------
+ORDER_HEADER = (
+    "Order ID", "Order Date", "Sales Rep", "Customer ID", "Customer", "Product", "Category",
+    "Region", "Quantity", "Amount",
+)  # fmt: skip
+PIPELINE_HEADER = ("Opportunity ID", "Created", "Close Date", "Owner", "Account", "Stage", "Value")
+FEEDBACK_HEADER = ("Date", "Rep", "Kind", "Score", "Comment")
+ROSTER_HEADER = ("rep_id", "name", "team", "region", "start_date", "end_date")
+ZH_ORDER_HEADER = ("订单编号", "订单日期", "销售员", "客户名称", "产品", "区域", "数量", "销售金额")
+ZH_ROSTER_HEADER = ("销售员", "姓名", "团队")
+
+
 def money(cents: int, symbol: str = "") -> str:
-    """``123450`` -> ``1,234.50``; negative amounts put the sign before the currency symbol."""
+    """``123450`` -> ``1,234.50``; a negative amount puts its sign before the symbol."""
     sign = "-" if cents < 0 else ""
     whole, fraction = divmod(abs(cents), 100)
     return f"{sign}{symbol}{whole:,}.{fraction:02d}"
+
+
+def order_row(ln: Line) -> tuple[object, ...]:
+    c, p = ln.customer, ln.product
+    day, amount = ln.day.isoformat(), money(ln.cents)
+    return (ln.order_id, day, ln.rep_id, c.customer_id, c.name, p.name, p.category, c.region,
+            ln.quantity, amount)  # fmt: skip
+
+
+def opportunity_row(o: Opportunity) -> tuple[object, ...]:
+    """CRMs export pipeline values as plain numbers (no separators), unlike the ERP orders."""
+    value = money(o.cents).replace(",", "")
+    return (o.opportunity_id, o.created.isoformat(), o.close.isoformat(), o.owner, o.account,
+            o.stage, value)  # fmt: skip
+
+
+def feedback_row(f: Feedback) -> tuple[object, ...]:
+    return (f.day.isoformat(), f.rep_id, f.kind, f.score, f.comment)
+
+
+def roster_row(r: Rep) -> tuple[object, ...]:
+    end = r.end.isoformat() if r.end else ""
+    return (r.rep_id, r.name, r.team, r.region, r.start.isoformat(), end)
+
+
+def zh_order_row(ln: Line) -> tuple[object, ...]:
+    return (ln.order_id, f"{ln.day:%Y/%m/%d}", ln.rep_id, ln.customer.name, ln.product.name,
+            ln.customer.region, ln.quantity, money(ln.cents, "￥"))  # fmt: skip
 
 
 def write_csv(
@@ -374,67 +432,49 @@ def write_csv(
 
 
 def write_english(out: Path) -> dict[str, int]:
+    """The orders (one file per year), pipeline, feedback and roster, all UTF-8."""
     market, prospects = english_market()
     profiles = rep_profiles(market)
     customers = simulate_customers(market, profiles)
+    hand_over_accounts(market, customers)
     lines = english_orders(market, profiles, customers)
     written = {}
-    header = ("Order ID", "Order Date", "Sales Rep", "Customer ID", "Customer", "Product",
-              "Category", "Region", "Quantity", "Amount")  # fmt: skip
     for year in range(FIRST_DAY.year, LAST_DAY.year + 1):
-        rows = (
-            (ln.order_id, ln.day.isoformat(), ln.rep_id, ln.customer.customer_id,
-             ln.customer.name, ln.product.name, ln.product.category, ln.customer.region,
-             ln.quantity, money(ln.cents))
-            for ln in lines if ln.day.year == year
-        )  # fmt: skip
-        written[f"data/orders-{year}.csv"] = write_csv(out / f"data/orders-{year}.csv", header, rows)
-
+        rows = (order_row(ln) for ln in lines if ln.day.year == year)
+        written[f"data/orders-{year}.csv"] = write_csv(
+            out / f"data/orders-{year}.csv", ORDER_HEADER, rows
+        )
     opportunities = simulate_pipeline(market, profiles, customers, prospects, {LEAVER: JOINER})
-    written["data/pipeline.csv"] = write_csv(
-        out / "data/pipeline.csv",
-        ("Opportunity ID", "Created", "Close Date", "Owner", "Account", "Stage", "Value"),
-        ((o.opportunity_id, o.created.isoformat(), o.close.isoformat(), o.owner, o.account,
-          o.stage, money(o.cents).replace(",", "")) for o in opportunities),
-    )  # fmt: skip
     feedback = simulate_feedback(market, profiles, CSAT_COMMENTS, MANAGER_COMMENTS, PEER_COMMENTS)
-    written["data/feedback.csv"] = write_csv(
-        out / "data/feedback.csv",
-        ("Date", "Rep", "Kind", "Score", "Comment"),
-        ((f.day.isoformat(), f.rep_id, f.kind, f.score, f.comment) for f in feedback),
-    )
-    written["data/roster.csv"] = write_csv(
-        out / "data/roster.csv",
-        ("rep_id", "name", "team", "region", "start_date", "end_date"),
-        ((r.rep_id, r.name, r.team, r.region, r.start.isoformat(),
-          r.end.isoformat() if r.end else "") for r in market.reps),
-    )  # fmt: skip
+    tables = {
+        "data/pipeline.csv": (PIPELINE_HEADER, map(opportunity_row, opportunities)),
+        "data/feedback.csv": (FEEDBACK_HEADER, map(feedback_row, feedback)),
+        "data/roster.csv": (ROSTER_HEADER, map(roster_row, market.reps)),
+    }
+    for relative, (header, rows) in tables.items():
+        written[relative] = write_csv(out / relative, header, rows)
     return written
 
 
 def write_chinese(out: Path) -> dict[str, int]:
-    """GBK orders as a Chinese ERP exports them; the roster as Excel saves "CSV UTF-8" (BOM)."""
+    """Orders in GBK, as a Chinese ERP exports them; the roster as Excel's "CSV UTF-8" (BOM)."""
     market = chinese_market()
     profiles = rep_profiles(market)
     customers = simulate_customers(market, profiles)
     lines = simulate_orders(market, profiles, customers)
     lines = number_lines(lines, lambda day, n, n_in_day: f"DD{day:%Y%m%d}{n_in_day:03d}")
-    lines = sorted([*lines, *add_returns(market, lines, suffix="-T")],
-                   key=lambda ln: (ln.day, ln.order_id))  # fmt: skip
-    orders = write_csv(
-        out / "zh/data/销售订单.csv",
-        ("订单编号", "订单日期", "销售员", "客户名称", "产品", "区域", "数量", "销售金额"),
-        ((ln.order_id, f"{ln.day:%Y/%m/%d}", ln.rep_id, ln.customer.name, ln.product.name,
-          ln.customer.region, ln.quantity, money(ln.cents, "￥")) for ln in lines),
-        encoding="gbk",
-    )  # fmt: skip
-    roster = write_csv(
-        out / "zh/data/团队.csv",
-        ("销售员", "姓名", "团队"),
-        ((r.rep_id, r.name, r.team) for r in market.reps),
-        encoding="utf-8-sig",
-    )
-    return {"zh/data/销售订单.csv": orders, "zh/data/团队.csv": roster}
+    lines += add_returns(market, lines, suffix="-T")
+    lines.sort(key=lambda ln: (ln.day, ln.order_id))
+    orders, roster = "zh/data/销售订单.csv", "zh/data/团队.csv"
+    return {
+        orders: write_csv(out / orders, ZH_ORDER_HEADER, map(zh_order_row, lines), "gbk"),
+        roster: write_csv(
+            out / roster,
+            ZH_ROSTER_HEADER,
+            ((r.rep_id, r.name, r.team) for r in market.reps),
+            "utf-8-sig",
+        ),
+    }
 
 
 def generate(out: Path) -> dict[str, int]:
@@ -464,7 +504,7 @@ def check(committed: Path) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
-    parser.add_argument("--out", type=Path, default=HERE, help="folder to write (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=HERE, help="folder to write into")
     args = parser.parse_args(argv)
     if args.check:
         problems = check(args.out)

@@ -23,13 +23,17 @@ import numpy as np
 #: The last business days of a month weigh this much more (end-of-month push).
 MONTH_END_PUSH = 2.2
 MONTH_END_DAYS = 5
-#: Month-to-month wobble of a rep's order rate (lognormal sigma): real, but small.
-MONTH_NOISE = 0.08
+#: Month-to-month wobble of a rep's order count (lognormal sigma). Account managers book
+#: repeat orders on a cadence, so counts vary much less than a Poisson count would: with
+#: ~25 orders a month Poisson noise alone (20%) would bury a planted 60% slump in false alarms.
+COUNT_NOISE = 0.06
+#: Spread of an order line's value around its category's typical value (lognormal sigma).
+LINE_VALUE_NOISE = 0.28
 #: Share of full productivity of a new hire in their first, second and third month.
 RAMP_UP = (0.3, 0.6, 0.85)
 #: Yearly churn of a size-1 customer; a customer of size s churns 1/sqrt(s) as often.
 CUSTOMER_CHURN_PER_YEAR = 0.10
-#: Pareto shape of customer size: the top 20% of customers bring about 2/3 of revenue.
+#: Pareto shape of customer size: the top 20% of customers bring nearly 60% of revenue.
 CUSTOMER_PARETO_SHAPE = 1.2
 CUSTOMER_MAX_SIZE = 40.0
 #: New accounts start small; a whale arriving mid-year would swing its rep's numbers.
@@ -37,7 +41,7 @@ ACQUIRED_MAX_SIZE = 6.0
 #: Share of order lines that are later partly returned, 3 to 30 business days on.
 RETURN_SHARE = 0.02
 OPPORTUNITIES_PER_REP_MONTH = 6.0
-#: Closed-date-in-the-past opportunities still Open (slipped deals).
+#: Share of opportunities past their close date that are still Open (slipped deals).
 OPEN_SLIPPED_SHARE = 0.03
 OPPORTUNITY_MEDIAN_CENTS = 1_500_000
 CSAT_PER_REP_MONTH = 4.5
@@ -189,11 +193,18 @@ def ramp(rep: Rep, year: int, month: int) -> float:
     return RAMP_UP[n] if 0 <= n < len(RAMP_UP) else 1.0
 
 
-def day_weights(days: Sequence[date]) -> np.ndarray:
-    """Reps close what they can before the month's books shut: the last days weigh more."""
+def spread_over_month(rng: np.random.Generator, days: Sequence[date], count: int) -> list[date]:
+    """``count`` order days: evenly spaced through the month, denser in its last days.
+
+    Reps close what they can before the books shut, so the last MONTH_END_DAYS weigh
+    MONTH_END_PUSH times more. Systematic sampling (one random offset, then even steps)
+    keeps the share booked by mid-month steady, so a partial month paces like earlier ones.
+    """
     weights = np.ones(len(days))
     weights[-MONTH_END_DAYS:] = MONTH_END_PUSH
-    return weights / weights.sum()
+    cumulative = np.cumsum(weights) / weights.sum()
+    steps = (rng.random() + np.arange(count)) / max(count, 1)
+    return [days[min(int(k), len(days) - 1)] for k in np.searchsorted(cumulative, steps)]
 
 
 def pick(rng: np.random.Generator, items: Sequence[Any], weights: Iterable[float] = ()) -> Any:
@@ -239,7 +250,8 @@ def simulate_customers(market: Market, profiles: dict[str, Profile]) -> list[Cus
         day = max(start, market.first_day)
         reps = [r for r in market.reps if r.region == region and not market.idle(r, day)]
         hunt = [3.0 if r.start > market.first_day else 1.0 for r in reps]
-        owner = pick(rng, reps, (profiles[r.rep_id].skill * h for r, h in zip(reps, hunt)))  # noqa: B905
+        weights = (profiles[r.rep_id].skill * h for r, h in zip(reps, hunt, strict=True))
+        owner = pick(rng, reps, weights)
         max_size = CUSTOMER_MAX_SIZE if start < market.first_day else ACQUIRED_MAX_SIZE
         size = float(min(rng.pareto(CUSTOMER_PARETO_SHAPE) + 1, max_size))
         lifetime = rng.exponential(365 * size**0.5 / CUSTOMER_CHURN_PER_YEAR)
@@ -260,7 +272,11 @@ def simulate_customers(market: Market, profiles: dict[str, Profile]) -> list[Cus
 
 
 def transfer_accounts(
-    customers: Iterable[Customer], to_rep: str, day: date, count: int | None, rng: np.random.Generator
+    customers: Iterable[Customer],
+    to_rep: str,
+    day: date,
+    count: int | None,
+    rng: np.random.Generator,
 ) -> None:
     """Hand ``count`` of ``customers`` (all if None) to ``to_rep`` from ``day`` on."""
     pool = list(customers)
@@ -275,34 +291,37 @@ class Books:
     def __init__(self, customers: Iterable[Customer]) -> None:
         self._by_rep: dict[str, list[Customer]] = {}
         for c in customers:
-            for rep_id in {c.owner, *(c.transfer[1:] if c.transfer else ())}:
+            for rep_id in dict.fromkeys((c.owner, *(c.transfer[1:] if c.transfer else ()))):
                 self._by_rep.setdefault(rep_id, []).append(c)
 
     def pick(self, rng: np.random.Generator, rep_id: str, day: date) -> Customer | None:
         """A customer of the rep, bigger ones more often (but less than in proportion)."""
         book = [c for c in self._by_rep.get(rep_id, []) if c.owner_on(day) == rep_id]
         book = [c for c in book if c.buys_on(day)]
-        return pick(rng, book, (c.size**0.6 for c in book)) if book else None
+        return pick(rng, book, (c.size**0.7 for c in book)) if book else None
 
 
-def catalogue(table: dict[str, tuple[float, list[tuple[str, int]]]]) -> tuple[Product, ...]:
-    """Products from ``{category: (typical quantity, [(name, list price), ...])}``.
+def catalogue(table: dict[str, tuple[int, list[tuple[str, int]]]]) -> tuple[Product, ...]:
+    """Products from ``{category: (typical line value, [(name, list price), ...])}``.
 
-    Within a category dearer items sell in smaller quantities (a customer buys many mice
-    and few workstations): quantity scales with sqrt(category median price / price).
+    A customer buys many mice and few workstations: the typical quantity is the category's
+    typical line value over the price (at least one), so line values stay comparable.
     """
-    products = []
-    for category, (quantity, items) in table.items():
-        median = float(np.median([price for _, price in items]))
-        for name, price in items:
-            typical = quantity * (median / price) ** 0.5
-            products.append(Product(name, category, price * 100, typical))
-    return tuple(products)
+    return tuple(
+        Product(name, category, price * 100, max(1.0, value / price))
+        for category, (value, items) in table.items()
+        for name, price in items
+    )
 
 
 def make_line(
-    rng: np.random.Generator, market: Market, day: date, rep_id: str, customer: Customer, discount: float
-) -> Line:  # fmt: skip
+    rng: np.random.Generator,
+    market: Market,
+    day: date,
+    rep_id: str,
+    customer: Customer,
+    discount: float,
+) -> Line:
     """Product from the customer's usual category mix; quantity grows gently with its size.
 
     A line that would exceed the market's largest ordinary order is scaled down to a random
@@ -311,7 +330,8 @@ def make_line(
     categories = sorted({p.category for p in market.products})
     category = pick(rng, categories, customer.category_mix)
     product = pick(rng, [p for p in market.products if p.category == category])
-    quantity = product.typical_quantity * customer.size**0.25 * rng.lognormal(0.0, 0.45)
+    quantity = product.typical_quantity * customer.size**0.25
+    quantity *= rng.lognormal(0.0, LINE_VALUE_NOISE)
     percent_off = int(np.clip(round(discount + rng.normal(0, 3)), 0, 30))
     unit_cents = product.price_cents * (100 - percent_off) // 100
     quantity, most = max(1, round(quantity)), max(1, market.max_order_cents // unit_cents)
@@ -323,7 +343,7 @@ def make_line(
 def simulate_orders(
     market: Market, profiles: dict[str, Profile], customers: list[Customer]
 ) -> list[Line]:
-    """Each rep's monthly order count is Poisson around a rate; days favour the month end.
+    """Each rep's monthly order count varies a little around a rate; days favour month end.
 
     An acquired customer's first order lands on its acquisition day, so new customers give a
     clean signal. Days after ``last_day`` or when the rep is idle are dropped, which is what
@@ -343,15 +363,15 @@ def simulate_orders(
             days = market.month_days(year, month)
             rate = market.orders_per_rep_month * profile.skill * market.season[month - 1]
             rate *= market.growth(year, month) * ramp(rep, year, month)
-            rate *= rng.lognormal(0.0, MONTH_NOISE)
             rate *= market.rate_factors.get((rep.rep_id, year, month), 1.0)
-            for k in sorted(rng.choice(len(days), size=rng.poisson(rate), p=day_weights(days))):
-                day = days[k]
+            count = round(rate * rng.lognormal(0.0, COUNT_NOISE))
+            for day in spread_over_month(rng, days, count):
                 if day > market.last_day or market.idle(rep, day):
                     continue
                 customer = books.pick(rng, rep.rep_id, day)
                 if customer is not None:
-                    lines.append(make_line(rng, market, day, rep.rep_id, customer, profile.discount))  # fmt: skip
+                    line = make_line(rng, market, day, rep.rep_id, customer, profile.discount)
+                    lines.append(line)
     return lines
 
 
@@ -362,9 +382,15 @@ def number_lines(lines: Iterable[Line], make_id: Callable[[date, int, int], str]
     """
     ordered = sorted(
         lines,
-        key=lambda ln: (ln.day, ln.rep_id, ln.customer.customer_id, ln.product.name,
-                        ln.quantity, ln.cents),
-    )  # fmt: skip
+        key=lambda ln: (
+            ln.day,
+            ln.rep_id,
+            ln.customer.customer_id,
+            ln.product.name,
+            ln.quantity,
+            ln.cents,
+        ),
+    )
     out, per_day = [], {}
     for n, ln in enumerate(ordered, start=1):
         per_day[ln.day] = per_day.get(ln.day, 0) + 1
@@ -388,8 +414,9 @@ def add_returns(market: Market, lines: Sequence[Line], suffix: str) -> list[Line
             continue
         quantity = int(rng.integers(1, ln.quantity + 1))
         cents = round(ln.cents * quantity / ln.quantity)
-        returns.append(replace(ln, day=day, quantity=-quantity, cents=-cents,
-                               order_id=ln.order_id + suffix))  # fmt: skip
+        returns.append(
+            replace(ln, day=day, quantity=-quantity, cents=-cents, order_id=ln.order_id + suffix)
+        )
     return returns
 
 
@@ -400,7 +427,7 @@ def simulate_pipeline(
     prospects: Sequence[str],
     successors: dict[str, str],
 ) -> list[Opportunity]:
-    """Opportunities: created through the month, closed 2-4 months later, won at the rep's rate.
+    """Opportunities: created through the month, closed 1-13 weeks later, won at the rep's rate.
 
     Deals not closed by ``last_day`` are Open; a few overdue ones are still Open (slipped).
     A leaver's deals closing after they left belong to their successor; an absent rep's
@@ -427,12 +454,9 @@ def simulate_pipeline(
                 customer = books.pick(rng, rep.rep_id, created) if rng.random() < 0.6 else None
                 account = customer.name if customer else pick(rng, prospects)
                 won = rng.random() < profiles[owner].win_rate
-                if close > market.last_day or market.idle(reps[owner], close):
-                    stage = "Open"
-                elif rng.random() < OPEN_SLIPPED_SHARE:
-                    stage = "Open"
-                else:
-                    stage = "Won" if won else "Lost"
+                undecided = close > market.last_day or market.idle(reps[owner], close)
+                slipped = not undecided and rng.random() < OPEN_SLIPPED_SHARE
+                stage = "Open" if undecided or slipped else "Won" if won else "Lost"
                 value = rng.lognormal(np.log(OPPORTUNITY_MEDIAN_CENTS / 5000), 0.8)
                 cents = max(10, round(value)) * 5000  # CRMs hold round numbers: $50 steps
                 out.append(Opportunity(created, close, owner, account, stage, cents))

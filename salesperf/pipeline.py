@@ -96,13 +96,21 @@ def _clean_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def last_data_date(dataset: Dataset, today: dt.date | None = None) -> dt.date | None:
-    """The latest row date, ignoring rows dated after today (those are data errors)."""
+    """The default as-of: the latest row date of the spec's clock source.
+
+    Only one source decides, because others may legitimately hold future dates (a CRM's
+    open deals carry expected close dates). Rows dated after today are data errors and are
+    ignored here (``check`` reports them).
+    """
     import pandas as pd
 
     today = today or dt.date.today()
     limit = pd.Timestamp(today) + pd.Timedelta(days=1)
+    name = dataset.spec.clock_source
+    candidates = [dataset.sources[name]] if name in dataset.sources else []
+    candidates = candidates or list(dataset.sources.values())
     latest = None
-    for loaded in dataset.sources.values():
+    for loaded in candidates:
         dates = loaded.frame["date"]
         dates = dates[dates < limit]
         if dates.notna().any():

@@ -265,6 +265,9 @@ class Spec(_Model):
     holidays: list[dt.date] = Field(default_factory=list)
     workdays: list[dt.date] = Field(default_factory=list)
     status: StatusThresholds = Field(default_factory=StatusThresholds)
+    #: The source whose last date is the default --as-of (default: the first KPI's source).
+    #: Other sources may hold future-dated rows (expected close dates of open deals).
+    as_of_source: str | None = None
     sources: dict[str, SourceSpec]
     org: OrgSpec | None = None
     targets: TargetsSpec | None = None
@@ -280,6 +283,11 @@ class Spec(_Model):
     def levels(self) -> list[str]:
         """Roster levels between rep and company, innermost first."""
         return list(self.org.levels) if self.org else ["team"]
+
+    @property
+    def clock_source(self) -> str:
+        """The source that says "today" when --as-of is not given."""
+        return self.as_of_source or self.kpis[0].source
 
     def kpi(self, kpi_id: str) -> KpiSpec:
         for kpi in self.kpis:

@@ -64,6 +64,17 @@ def kpi_sources_exist(spec: Spec) -> Iterator[Finding]:
             )
 
 
+def as_of_source_exists(spec: Spec) -> Iterator[Finding]:
+    if spec.as_of_source is not None and spec.as_of_source not in spec.sources:
+        yield _error(
+            spec,
+            "unknown-source",
+            f"source '{spec.as_of_source}' is not defined under `sources:`"
+            f"{did_you_mean(spec.as_of_source, spec.sources)}",
+            "as_of_source",
+        )
+
+
 def measure_arguments(spec: Spec) -> Iterator[Finding]:
     for i, kpi in enumerate(spec.kpis):
         if kpi.measure is MeasureKind.RATIO:
@@ -303,6 +314,7 @@ def unused_sources(spec: Spec) -> Iterator[Finding]:
 RULES: list[Rule] = [
     unique_kpi_ids,
     kpi_sources_exist,
+    as_of_source_exists,
     measure_arguments,
     kpi_fields_mapped,
     target_arguments,
