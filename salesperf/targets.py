@@ -19,7 +19,8 @@ Rules, in the words a sales-ops analyst would use in a review:
   by each child's share of its parent over the method's look-back (``history_share``) or
   equally. Amounts are rounded to whole units (cents below 100) with largest-remainder
   rounding so that children always sum exactly to their parent.
-- New joiners (no history covering the look-back) get the median of their peers' weights
+- New joiners (not employed during the first period of the look-back) get the median of
+  their peers' weights
   or targets, prorated by the days they are employed in the period; leavers get none.
 - Without ``allocate``, each rep's target comes from their own history and, for additive
   KPIs, every parent is the sum of its children.
@@ -353,7 +354,9 @@ class _Planner:
         return max(0.0, min(1.0, days / self.period.days))
 
     def has_history(self, rep: str) -> bool:
-        """Employed since before the look-back began (so zeros in it are real zeros)."""
+        """Employed during the first period of the look-back (so its values, zeros included,
+        describe the rep). A rep who started within that period counts: a tenure taken from
+        the first row rarely falls on the 1st of a month."""
         import pandas as pd
 
         if rep not in self.org.members.index:
@@ -362,7 +365,7 @@ class _Planner:
         window = basis_window(self.kpi, self.calendar, self.period)
         if pd.isna(start):
             return False
-        return bool(start.date() <= self.calendar.period(min(window)).start)
+        return bool(start.date() < self.calendar.period(min(window)).end)
 
     def children(self, level: str, parent_level: str, parent: str) -> list[str]:
         """Entities of ``level`` under ``parent`` that can carry a target this period."""

@@ -1,0 +1,193 @@
+"""Target methods, allocation rules and pacing modes, each on a hand-computed series."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from salesperf.pacing import workday_share
+from salesperf.periods import Calendar
+from salesperf.pipeline import evaluate
+from salesperf.spec.models import Grain, Unit
+from salesperf.targets import largest_remainder, rounding_step
+from tests.engine_helpers import dataset, frame, spec_from
+
+BASE = """
+version: 1
+pacing: PACING
+HOLIDAYS
+sources:
+  orders:
+    path: o.csv
+    columns: {date: d, rep: r, amount: a}
+kpis:
+  - id: revenue
+    name: Revenue
+    source: orders
+    measure: sum
+    column: amount
+    unit: currency
+    weight: 100
+    target: TARGET
+"""
+
+
+def run(target: str, rows, as_of, *, pacing="calendar", holidays="", period=None, roster=None):
+    text = BASE.replace("TARGET", target).replace("PACING", pacing).replace("HOLIDAYS", holidays)
+    spec = spec_from(text)
+    orders = frame(rows, ["date", "rep", "amount"])
+    data = dataset(spec, {"orders": orders}, roster)
+    return evaluate(spec, as_of=as_of, period=period, dataset=data).table
+
+
+def pick(table: pd.DataFrame, level: str, entity: str) -> pd.Series:
+    return table[(table.level == level) & (table.entity == entity)].iloc[0]
+
+
+def monthly(values: dict[str, float], rep: str = "A") -> list[tuple[str, str, float]]:
+    return [(f"{month}-15", rep, value) for month, value in values.items()]
+
+
+def test_seasonal_index_restores_the_peak() -> None:
+    # Two years (2015-06 .. 2017-05) of 100 a month except 200 every June. Year mean 108.33,
+    # so June's index is 200 / 108.33 = 1.846 and every other month's 100 / 108.33 = 0.923.
+    # Trailing 3 (Mar-May 2017): 100 / 0.923 = 108.33 each; x 1.846 = 200.
+    months = pd.period_range("2015-06", "2017-05", freq="M")
+    values = {str(m): (200.0 if m.month == 6 else 100.0) for m in months}
+    table = run("{method: seasonal, periods: 3}", monthly(values), dt.date(2017, 6, 30))
+    company = pick(table, "company", "company")
+    assert company.target == 200
+    assert company.target_basis == {"sum_of": "rep"}
+    rep = pick(table, "rep", "A")
+    assert rep.target == 200
+    assert rep.target_basis["seasonal_factor"] == pytest.approx(200 / (1300 / 12), abs=1e-6)
+
+
+def test_seasonal_without_two_years_falls_back() -> None:
+    values = {"2017-03": 90.0, "2017-04": 100.0, "2017-05": 110.0}
+    spec_rows = monthly(values)
+    text = BASE.replace("TARGET", "{method: seasonal, periods: 3}").replace("PACING", "calendar")
+    spec = spec_from(text.replace("HOLIDAYS", ""))
+    results = evaluate(
+        spec,
+        as_of=dt.date(2017, 6, 30),
+        dataset=dataset(spec, {"orders": frame(spec_rows, ["date", "rep", "amount"])}),
+    )
+    rep = results.table[results.table.level == "rep"].iloc[0]
+    assert rep.target == 100  # trailing mean of 90, 100, 110
+    assert rep.target_method == "trailing_mean"
+    assert any("seasonal needs two whole years" in f.message for f in results.findings)
+
+
+def test_trailing_median_with_growth() -> None:
+    # Median of 10, 50, 20 is 20; x 1.1 = 22 (small amounts keep cents).
+    values = {"2017-03": 10.0, "2017-04": 50.0, "2017-05": 20.0}
+    table = run(
+        "{method: trailing_median, periods: 3, growth: 0.1}", monthly(values), dt.date(2017, 6, 30)
+    )
+    assert pick(table, "rep", "A").target == pytest.approx(22)
+
+
+def test_clamps() -> None:
+    values = {"2016-06": 1000.0}
+    table = run("{method: last_year, max: 900}", monthly(values), dt.date(2017, 6, 30))
+    assert pick(table, "rep", "A").target == 900
+
+
+def test_fixed_at_team_level_split_equally_and_summed_up() -> None:
+    roster = frame([("A", "T1"), ("B", "T1"), ("C", "T2")], ["rep", "team"])
+    text = (
+        BASE.replace("TARGET", "{method: fixed, value: 1001, level: team, allocate: equal}")
+        .replace("PACING", "calendar")
+        .replace("HOLIDAYS", "")
+    )
+    text += "org:\n  path: r.csv\n  columns: {rep: rep, team: team}\n"
+    spec = spec_from(text)
+    rows = frame([("2017-06-01", "A", 10.0)], ["date", "rep", "amount"])
+    table = evaluate(
+        spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows}, roster)
+    ).table
+    assert pick(table, "team", "T1").target == 1001
+    assert pick(table, "team", "T2").target == 1001
+    assert pick(table, "company", "company").target == 2002  # sum of the teams
+    # 1001 split equally over A and B: 500.5 each in whole units -> 501 + 500 (ties go
+    # to the first in key order).
+    assert (pick(table, "rep", "A").target, pick(table, "rep", "B").target) == (501, 500)
+    assert pick(table, "rep", "C").target == 1001
+
+
+def test_leaver_gets_no_target_and_partial_month_is_prorated() -> None:
+    # A left on 2017-06-10: 10 of 30 days employed. B left before June: no June target.
+    roster = frame(
+        [
+            ("A", "T1", "2010-01-01", "2017-06-10"),
+            ("B", "T1", "2010-01-01", "2017-05-20"),
+            ("C", "T1", "2010-01-01", None),
+        ],
+        ["rep", "team", "start_date", "end_date"],
+    )
+    text = BASE.replace("TARGET", "{method: last_year}").replace("PACING", "calendar")
+    text = text.replace("HOLIDAYS", "")
+    text += (
+        "org:\n  path: r.csv\n  columns: {rep: rep, team: team, start_date: start_date, "
+        "end_date: end_date}\n"
+    )
+    spec = spec_from(text)
+    rows = frame(
+        [("2016-06-01", "A", 300.0), ("2016-06-02", "B", 300.0), ("2016-06-03", "C", 300.0)],
+        ["date", "rep", "amount"],
+    )
+    table = evaluate(
+        spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows}, roster)
+    ).table
+    assert pick(table, "rep", "A").target == 100  # 300 x 10/30
+    assert "B" not in set(table[table.level == "rep"].entity)  # left before June
+    assert pick(table, "rep", "C").target == 300
+    assert pick(table, "team", "T1").target == 400
+
+
+def test_workdays_pacing() -> None:
+    # June 2017 has 22 weekdays; to Friday the 9th, 7 of them (1, 2, 5, 6, 7, 8, 9).
+    spec = spec_from(
+        BASE.replace("TARGET", "{method: fixed, value: 1}")
+        .replace("PACING", "workdays")
+        .replace("HOLIDAYS", "")
+    )
+    june = Calendar(Grain.MONTH).parse("2017-06")
+    assert workday_share(spec, june, dt.date(2017, 6, 9)) == pytest.approx(7 / 22)
+    # A holiday on Monday the 5th removes one day from both; a working Saturday (the 3rd)
+    # adds one to both.
+    spec = spec_from(
+        BASE.replace("TARGET", "{method: fixed, value: 1}")
+        .replace("PACING", "workdays")
+        .replace("HOLIDAYS", "holidays: [2017-06-05]\nworkdays: [2017-06-03]")
+    )
+    assert workday_share(spec, june, dt.date(2017, 6, 9)) == pytest.approx(7 / 22)
+    assert workday_share(spec, june, dt.date(2017, 6, 3)) == pytest.approx(3 / 22)
+
+
+def test_seasonal_pacing_learns_end_of_month_push() -> None:
+    # Every month of the past year: 10 on the 5th, 90 on the 28th. Half-way through June
+    # the company has usually done 10% of the month, so 10% is "on pace".
+    rows = []
+    for month in pd.period_range("2016-06", "2017-05", freq="M"):
+        rows += [(f"{month}-05", "A", 10.0), (f"{month}-28", "A", 90.0)]
+    rows.append(("2017-06-05", "A", 10.0))
+    table = run(
+        "{method: trailing_mean, periods: 12}", rows, dt.date(2017, 6, 15), pacing="seasonal"
+    )
+    company = pick(table, "company", "company")
+    assert company.elapsed == pytest.approx(0.1)
+    assert company.target == 100
+    assert company.expected_to_date == pytest.approx(10)
+    assert company.pace == pytest.approx(1.0)
+    assert company.projected == pytest.approx(100)
+
+
+def test_rounding_rules() -> None:
+    assert rounding_step(Unit.CURRENCY, 12_345.6) == 1
+    assert rounding_step(Unit.CURRENCY, 42.5) == 0.01
+    assert largest_remainder(100, [1, 1, 1], 1.0) == [34.0, 33.0, 33.0]
+    assert largest_remainder(10, [0, 0], 1.0) == [5.0, 5.0]  # no history: equal split
