@@ -87,20 +87,25 @@ def render_check(report: CheckReport) -> None:
     if report.smart:
         out.print()
         smart = Table(title="SMART review", title_justify="left")
-        smart.add_column("KPI", style="bold")
-        for criterion in ("specific", "measurable", "achievable", "relevant", "time_bound"):
-            smart.add_column(criterion.replace("_", "-").capitalize())
-        by_kpi: dict[str, dict[str, str]] = {}
+        smart.add_column("KPI", style="bold", no_wrap=True)
+        criteria = ("specific", "measurable", "achievable", "relevant", "time_bound")
+        for criterion in criteria:
+            smart.add_column(criterion[0].upper(), justify="center", no_wrap=True)
+        smart.add_column("Notes", ratio=1)
+        by_kpi: dict[str, dict[str, object]] = {}
         for item in report.smart:
-            mark = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[dim]…[/]"}[item.ok]
-            by_kpi.setdefault(item.kpi, {})[item.criterion] = f"{mark} {escape(item.note)}"
-        for kpi_id, cells in by_kpi.items():
+            by_kpi.setdefault(item.kpi, {})[item.criterion] = item
+        marks = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[dim]·[/]"}
+        for kpi_id, items in by_kpi.items():
+            notes = [
+                f"{name[0].upper()}: {escape(item.note)}"  # type: ignore[attr-defined]
+                for name, item in items.items()
+                if item.ok is not True  # type: ignore[attr-defined]
+            ]
             smart.add_row(
                 kpi_id,
-                *(
-                    cells.get(c, "")
-                    for c in ("specific", "measurable", "achievable", "relevant", "time_bound")
-                ),
+                *(marks[items[c].ok] if c in items else "" for c in criteria),  # type: ignore[attr-defined]
+                "; ".join(notes) or "[dim]ok[/]",
             )
         out.print(smart)
     findings = [f for f in report.findings if f.level is not Level.INFO]
@@ -141,7 +146,7 @@ STATUS_STYLE = {
 }
 
 
-def _bar(fraction: float | None, width: int = 10) -> str:
+def _bar(fraction: float | None, width: int = 6) -> str:
     from salesperf.formatting import fmt_fraction
 
     if fraction is None or fraction != fraction:
@@ -158,48 +163,62 @@ def _heading(results: Results, title: str) -> str:
     share = fmt_fraction(float(elapsed.iloc[0])) if len(elapsed) else "–"
     return (
         f"[bold]{escape(title)}[/] · {results.period.label} · as of {results.as_of.isoformat()}"
-        f" · {share} of the period elapsed"
+        f" · {share} elapsed"
     )
 
 
 def progress_table(results: Results, rows: pd.DataFrame, title: str) -> Table:
+    """One section per KPI (a bold heading row), one row per entity, worst first."""
     from salesperf.formatting import fmt_fraction, fmt_value
 
     spec = results.spec
     units = {k.id: k.unit for k in spec.kpis}
-    table = Table(title=_heading(results, title), title_justify="left", expand=False)
-    table.add_column("KPI", style="bold", overflow="fold")
-    table.add_column("Who", overflow="fold")
-    table.add_column("Actual", justify="right")
-    table.add_column("Target", justify="right")
+    locale = spec.locale.value
+    from rich import box
+
+    single = rows[["level", "entity"]].drop_duplicates().shape[0] == 1
+    table = Table(
+        expand=False,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("KPI" if single else "KPI / who", min_width=14, overflow="fold")
+    table.add_column("Actual", justify="right", no_wrap=True)
+    table.add_column("Target", justify="right", no_wrap=True)
     table.add_column("Attainment", no_wrap=True)
-    table.add_column("Pace", justify="right")
-    table.add_column("Projected", justify="right")
+    table.add_column("Pace", justify="right", no_wrap=True)
+    # On a narrow terminal the projection goes first: actual, target, pace and status
+    # answer "am I on track?"; JSON and CSV always carry every column.
+    show_projected = out.width >= 96
+    if show_projected:
+        table.add_column("Projected", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     previous_kpi = None
     for record in rows.itertuples(index=False):
         unit = units[record.kpi]
+        if single:
+            label_cell = f"[bold]{escape(str(record.kpi_name))}[/]"
+        elif previous_kpi != record.kpi:
+            if previous_kpi is not None:
+                table.add_section()
+            table.add_row(f"[bold]{escape(str(record.kpi_name))}[/]")
+        previous_kpi = record.kpi
         style, label = STATUS_STYLE.get(record.status, ("", record.status))
-        who = str(record.name)
+        who = "Company" if record.level == "company" else escape(str(record.name))
         if record.level not in ("rep", "company"):
-            who = f"{who} [dim]({record.level})[/]"
+            who = f"{who} [dim]{record.level}[/]"
         elif record.level == "rep" and str(record.name) != str(record.entity):
-            who = f"{escape(who)} [dim]{escape(str(record.entity))}[/]"
-        else:
-            who = escape(who)
-        if previous_kpi is not None and previous_kpi != record.kpi:
-            table.add_section()
-        table.add_row(
-            escape(str(record.kpi_name)) if previous_kpi != record.kpi else "",
-            who,
-            fmt_value(record.actual, unit, spec.currency, spec.locale.value),
-            fmt_value(record.target, unit, spec.currency, spec.locale.value),
+            who = f"{who} [dim]{escape(str(record.entity))}[/]"
+        cells = [
+            label_cell if single else f"  {who}",
+            fmt_value(record.actual, unit, spec.currency, locale),
+            fmt_value(record.target, unit, spec.currency, locale),
             _bar(record.attainment),
             fmt_fraction(record.pace),
-            fmt_value(record.projected, unit, spec.currency, spec.locale.value),
-            f"[{style}]{label}[/]",
-        )
-        previous_kpi = record.kpi
+        ]
+        if show_projected:
+            cells.append(fmt_value(record.projected, unit, spec.currency, locale))
+        table.add_row(*cells, f"[{style}]{label}[/]")
     return table
 
 
@@ -223,7 +242,9 @@ def render_progress(
     if rows.empty:
         out.print("[dim]No rows match.[/]")
         return
-    out.print(progress_table(results, rows, _progress_title(results, rows, title_rep, title_team)))
+    title = _progress_title(results, rows, title_rep, title_team)
+    out.print(_heading(results, title), soft_wrap=True)
+    out.print(progress_table(results, rows, title))
     _print_findings(results)
 
 

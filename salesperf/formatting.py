@@ -34,9 +34,11 @@ def fmt_value(value: Any, unit: Unit | str, currency: str = "USD", locale: str =
 
 
 def fmt_fraction(value: Any, locale: str = "en") -> str:
-    """Attainment and pace (fractions) as percentages: 0.8123 -> 81%."""
+    """Attainment and pace (fractions) as whole percentages, rounded down: 0.997 -> 99%,
+    so a pace shown as 100% is never "at risk"."""
     from babel.numbers import format_percent
 
     if _missing(value):
         return "–"
-    return format_percent(float(value), "#,##0%", locale=BABEL_LOCALES.get(str(locale), "en_US"))
+    floored = math.floor(float(value) * 100 + 1e-9) / 100
+    return format_percent(floored, "#,##0%", locale=BABEL_LOCALES.get(str(locale), "en_US"))

@@ -642,8 +642,8 @@ def read_overrides(spec: Spec) -> pd.DataFrame | None:
             ],
         )
     frame = frame[list(OVERRIDE_COLUMNS)].copy()
-    frame["_row"] = range(2, len(frame) + 2)
-    frame["_file"] = str(file)
+    frame["src_row"] = range(2, len(frame) + 2)
+    frame["src_file"] = str(file)
     return frame
 
 
@@ -660,7 +660,7 @@ def apply_overrides(
     rows = overrides.loc[overrides["period"].str.strip() == period.label]
     errors: list[Finding] = []
     for record in rows.itertuples(index=False):
-        where = Location(record._file, int(record._row))
+        where = Location(record.src_file, int(record.src_row))
         if record.kpi not in kpi_ids:
             errors.append(
                 Finding(
@@ -703,7 +703,7 @@ def apply_overrides(
                         Level.WARNING,
                         f"override for unknown {key[1]} '{key[2]}'{did_you_mean(key[2], known)}; "
                         "added as given",
-                        Location(record._file, int(record._row)),
+                        Location(record.src_file, int(record.src_row)),
                         "overrides",
                     )
                 )
@@ -715,7 +715,9 @@ def apply_overrides(
             )
         frame.loc[mask, "target"] = value
         frame.loc[mask, "target_method"] = "override"
-        frame.loc[mask, "target_note"] = f"override ({Path(record._file).name} row {record._row})"
+        frame.loc[mask, "target_note"] = (
+            f"override ({Path(record.src_file).name} row {record.src_row})"
+        )
         overridden.add(key)
     findings.extend(_reconcile(spec, frame, overridden, org, levels, period))
     return frame, findings

@@ -41,8 +41,10 @@ OTHER_MAGIC = {
     b"7z\xbc\xaf": "a 7-Zip archive (unpack it first)",
 }
 DELIMITERS = (",", ";", "\t", "|")
-#: Share of control bytes above which a file is binary, not text.
-BINARY_CONTROL_SHARE = 0.01
+#: Share of control bytes above which a file is binary, not text (random bytes have ~10%;
+#: a text export with a stray NUL or two is still text and only those rows are rejected).
+BINARY_CONTROL_SHARE = 0.05
+BINARY_CONTROL_MIN = 8
 #: Auto mode keeps UTF-8 despite undecodable bytes (rejecting their rows) only when valid
 #: multi-byte characters outnumber the bad bytes this many times: the file is UTF-8 with a
 #: few damaged lines, not a file in another encoding.
@@ -135,7 +137,7 @@ def _sniff_zip(data: bytes, ext: str, named: str | None, shown: str) -> tuple[st
             names = archive.namelist()
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, KeyError):
-        kind = f"an {ext} workbook" if named else "a zip archive"
+        kind = f"{ext} workbook" if named else "zip archive"
         raise fail(
             shown,
             f"is a damaged or truncated {kind} (the zip structure cannot be read); "
@@ -165,15 +167,19 @@ def _sniff_zip(data: bytes, ext: str, named: str | None, shown: str) -> tuple[st
 def check_text_like(data: bytes, shown: str) -> None:
     """Refuse binary garbage early with a clear message instead of a parser crash.
 
-    UTF-16 text is full of NUL bytes, so it is recognised first; otherwise more than 1% of
+    UTF-16 text is full of NUL bytes, so it is recognised first; otherwise more than 5% of
     control bytes in the first 64 KB means the file is not text.
     """
     sample = data[:65536]
     if not sample or utf16_kind(sample):
         return
+    if data.endswith(b"\x00"):  # NUL padding after the text is ignored later, with a warning
+        sample = data[: len(data.rstrip(b"\x00"))][:65536]
+        if not sample:
+            return
     arr = np.frombuffer(sample, np.uint8)
     control = np.count_nonzero((arr < 9) | ((arr > 13) & (arr < 32) & (arr != 26) & (arr != 27)))
-    if control > BINARY_CONTROL_SHARE * len(arr):
+    if control > BINARY_CONTROL_SHARE * len(arr) and control >= BINARY_CONTROL_MIN:
         raise fail(
             shown,
             f"is not a text CSV file ({control:,} control bytes in the first "
@@ -238,12 +244,12 @@ def decode(data: bytes, encoding: str, shown: str) -> Decoded:
         codec = check_encoding_name(encoding, shown)
         if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
             data = data[3:]
-        return _decoded(data, codec, shown, explicit=True)
+        return _decoded(data, codec, shown)
     if data.startswith(codecs.BOM_UTF8):
-        return _decoded(data[3:], "utf-8-sig", shown, explicit=True)
+        return _decoded(data[3:], "utf-8-sig", shown)
     kind = utf16_kind(data[:4096])
     if kind:
-        return _decoded(data, kind, shown, explicit=True)
+        return _decoded(data, kind, shown)
     data, padding = _strip_nul_padding(data)
     if data.isascii():
         return _finish(data, "utf-8", shown, [], padding)
@@ -274,7 +280,7 @@ def decode(data: bytes, encoding: str, shown: str) -> Decoded:
     return _finish(text.encode("utf-8"), codec, shown, [warning], padding)
 
 
-def _decoded(data: bytes, codec: str, shown: str, explicit: bool) -> Decoded:
+def _decoded(data: bytes, codec: str, shown: str) -> Decoded:
     padding = 0
     if not codec.startswith("utf-16") and not codec.startswith("utf_16"):
         data, padding = _strip_nul_padding(data)
@@ -310,6 +316,8 @@ def _finish(body: bytes, codec: str, shown: str, warnings: list[str], padding: i
 
 
 def _strip_nul_padding(data: bytes) -> tuple[bytes, int]:
+    if not data.endswith(b"\x00"):
+        return data, 0
     stripped = data.rstrip(b"\x00")
     return stripped, len(data) - len(stripped)
 

@@ -7,6 +7,7 @@ many times, so a million rows usually hold only thousands of distinct strings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,9 +19,6 @@ import pandas as pd
 #: ``missing_values:``.
 DEFAULT_MISSING = ("NULL", "null", "Null", "N/A", "n/a", "#N/A", "NaN", "nan")
 
-#: Currency codes and symbols removed from amounts ("USD 1,234", "1,234 EUR", "¥1,234", "US$5").
-_CODE_AROUND = r"^(?:[A-Z]{1,3}\s?[$¥€£]|[A-Z]{3}(?![A-Za-z]))\s*|\s*(?<![A-Za-z])[A-Z]{3}$"
-_SYMBOLS = r"[$¥€£₹₩₽元]"
 #: Digit grouping: a decimal point with comma (or apostrophe, space) thousands...
 _POINT = r"^(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?$"
 #: ...or a decimal comma with dot thousands (used only when the column proves it).
@@ -28,9 +26,54 @@ _COMMA = r"^(?:\d{1,3}(?:\.\d{3})+|\d*)(?:,\d+)?$"
 _DOT_THOUSANDS = r"^\d{1,3}(?:\.\d{3})+$"
 
 
+#: What surrounds a value and is not part of it: Unicode whitespace (NBSP, the ideographic
+#: space) and a byte-order mark left in the middle of concatenated files.
+_BLANKS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\ufeff"
+
+
 def missing_markers(extra: Iterable[str] | None = None) -> frozenset[str]:
     """The texts that mean missing: empty, the defaults, and the spec's ``missing_values``."""
     return frozenset({"", *DEFAULT_MISSING, *(str(m).strip() for m in extra or ())})
+
+
+@dataclass
+class Distinct:
+    """A column as codes into its distinct values: what every parser here works on.
+
+    ``values`` are the distinct cell texts, stripped; ``codes`` index them per row, -1 for
+    missing (empty or a missing marker).
+    """
+
+    codes: np.ndarray
+    values: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def without(self, rows: np.ndarray) -> Distinct:
+        """The same column with ``rows`` (bool mask) made missing."""
+        return Distinct(np.where(rows, -1, self.codes), self.values)
+
+    def to_series(self, index: pd.Index | None = None) -> pd.Series:
+        """As the ``string`` dtype with ``<NA>`` for missing."""
+        array = pd.array(self.values, dtype="string") if len(self.values) else None
+        if array is None:
+            array = pd.array([None], dtype="string")
+        return pd.Series(array.take(self.codes, allow_fill=True), index=index)
+
+    def compact(self) -> Distinct:
+        """Drop distinct values no row refers to any more (after ``without``)."""
+        used = np.zeros(len(self.values), dtype=bool)
+        used[self.codes[self.codes >= 0]] = True
+        if used.all():
+            return self
+        remap = np.cumsum(used) - 1
+        codes = np.where(self.codes >= 0, remap[np.maximum(self.codes, 0)], -1)
+        return Distinct(codes, self.values[used])
+
+    def raw(self, row: int) -> str | None:
+        code = int(self.codes[row])
+        return None if code < 0 else str(self.values[code])
 
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -39,16 +82,15 @@ def distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-def clean_text(raw: pd.Series, markers: frozenset[str]) -> pd.Series:
-    """Strip surrounding whitespace (incl. NBSP and the ideographic space) and blank out markers.
-
-    Returns the ``string`` dtype with ``<NA>`` for missing, on the same index.
-    """
+def clean_text(raw: pd.Series, markers: frozenset[str]) -> Distinct:
+    """Strip surrounding whitespace (incl. NBSP, the ideographic space and a stray BOM) and
+    turn missing markers into missing, working on distinct values only."""
     codes, uniques = distinct(raw)
-    stripped = pd.Series(uniques, dtype=object).str.strip()
-    stripped = stripped.where(~stripped.isin(markers), None)
-    array = pd.array(stripped.to_numpy(dtype=object), dtype="string")
-    return pd.Series(array.take(codes, allow_fill=True), index=raw.index, name=raw.name)
+    stripped = pd.Series(uniques, dtype=object).str.strip(_BLANKS)
+    missing = stripped.isin(markers).to_numpy(dtype=bool)
+    if missing.any():
+        codes = np.where((codes >= 0) & missing[np.maximum(codes, 0)], -1, codes)
+    return Distinct(codes, stripped.to_numpy(dtype=object))
 
 
 @dataclass
@@ -58,7 +100,7 @@ class Numbers:
     decimal_comma: bool
 
 
-def parse_numbers(text: pd.Series) -> Numbers:
+def parse_numbers(text: Distinct) -> Numbers:
     """Amounts as exports write them -> float64.
 
     Accepted: ``1234.5``, ``1,234.50``, ``1 234.50``, ``1'234.50``, currency symbols and codes
@@ -70,37 +112,58 @@ def parse_numbers(text: pd.Series) -> Numbers:
     A decimal comma (``1.234,50``, ``12,5``) is used for a column only when some value can
     only be read that way and no value can only be read with a decimal point; values such as
     ``1,234`` then follow the column. Otherwise such values are bad numbers, never guessed.
-    ``text`` is already cleaned (missing is ``<NA>``); missing stays NaN and is not bad.
+    Missing values stay NaN and are not bad.
+
+    Three lanes, cheapest first, each on the values the previous one could not read: plain
+    numbers (``pd.to_numeric``), ``1,234.50`` with an optional sign and currency symbol (one
+    regex), and everything else (one regex that takes the value apart).
     """
-    codes, uniques = distinct(text)
-    plain = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
+    codes, uniques = text.codes, text.values
+    series = pd.Series(uniques, dtype=object)
+    values = pd.to_numeric(series, errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan, copy=True
     )
-    values = plain.copy()
-    todo = ~np.isfinite(plain)
+    values[~np.isfinite(values)] = np.nan
     decimal_comma = False
-    if todo.any():
-        formatted = _formatted(pd.Series(uniques[todo], dtype=object))
-        comma_only = formatted["comma_ok"] & ~formatted["point_ok"]
-        point_only = formatted["point_ok"] & ~formatted["comma_ok"]
-        has_point = pd.Series(uniques[~todo], dtype=object).str.contains(".", regex=False)
-        dot_groups = pd.Series(uniques[~todo], dtype=object).str.match(_DOT_THOUSANDS)
-        plain_point_only = has_point & ~dot_groups
-        decimal_comma = bool(comma_only.any()) and not (point_only.any() or plain_point_only.any())
+    todo = np.flatnonzero(np.isnan(values))
+    if len(todo):
+        rest = series.iloc[todo]
+        grouped = rest.str.extract(_GROUPED)
+        is_grouped = grouped["num"].notna().to_numpy(dtype=bool)
+        sign = np.where(grouped["neg"].notna(), -1.0, 1.0)
+        point_value = pd.to_numeric(
+            grouped["num"].str.replace(",", "", regex=False), errors="coerce"
+        ).to_numpy(dtype=np.float64, na_value=np.nan)
+        todo_values = point_value * sign
+        point_only = bool(grouped["dec"].notna().any())
+        comma_only = False
+        other = np.flatnonzero(~is_grouped)
+        general = None
+        if len(other):
+            general = _formatted(rest.iloc[other])
+            todo_values[other] = general["point_value"].to_numpy(dtype=np.float64)
+            point_only |= bool((general["point_ok"] & ~general["comma_ok"]).any())
+            comma_only = bool((general["comma_ok"] & ~general["point_ok"]).any())
+        if comma_only and not point_only:
+            plain = np.flatnonzero(~np.isnan(values))
+            dotted = series.iloc[plain].str.contains(".", regex=False).to_numpy(dtype=bool)
+            groups = series.iloc[plain].str.match(_DOT_THOUSANDS).to_numpy(dtype=bool)
+            decimal_comma = not (dotted & ~groups).any()
         if decimal_comma:
-            fixed = values[~todo]
-            regroup = dot_groups.to_numpy(dtype=bool)
-            regrouped = pd.to_numeric(
-                pd.Series(uniques[~todo][regroup], dtype=object).str.replace(".", "", regex=False)
-            )
-            fixed[regroup] = regrouped.to_numpy(dtype=np.float64)
-            values[~todo] = fixed
-            values[todo] = formatted["comma_value"].to_numpy(dtype=np.float64)
-        else:
-            values[todo] = formatted["point_value"].to_numpy(dtype=np.float64)
+            regroup = plain[groups]
+            values[regroup] = pd.to_numeric(
+                series.iloc[regroup].str.replace(".", "", regex=False)
+            ).to_numpy(dtype=np.float64)
+            comma_value = pd.to_numeric(
+                grouped["num"].str.replace(",", ".", regex=False), errors="coerce"
+            ).to_numpy(dtype=np.float64, na_value=np.nan)
+            todo_values = comma_value * sign
+            if general is not None:
+                todo_values[other] = general["comma_value"].to_numpy(dtype=np.float64)
+        values[todo] = todo_values
     values[~np.isfinite(values)] = np.nan
     bad_unique = np.isnan(values)
-    out = values.take(codes)
+    out = values.take(np.maximum(codes, 0)) if len(values) else np.full(len(codes), np.nan)
     out[codes < 0] = np.nan
     bad = np.zeros(len(codes), dtype=bool)
     present = codes >= 0
@@ -108,44 +171,50 @@ def parse_numbers(text: pd.Series) -> Numbers:
     return Numbers(out, bad, decimal_comma)
 
 
+#: "1,234.50", "-$1,234.50", "¥1,234": the usual formatted amount, in one regex.
+_GROUPED = re.compile(r"^(?P<neg>-)?\s*(?:[$¥€£]\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?P<dec>\.\d+)?)$")
+#: Everything else, taken apart: brackets, signs, currency before or after, percent.
+_AMOUNT = re.compile(
+    r"^(?P<open>\()?\s*(?P<s1>[-+])?\s*"
+    r"(?P<c1>[A-Z]{1,3}\s?[$¥€£]|[A-Z]{3}(?![A-Za-z])|[$¥€£₹₩₽])?\s*(?P<s2>[-+])?\s*"
+    r"(?P<body>\d[\d.,'\s]*\d|\d|[.,]\d+|)\s*(?P<pct>%)?\s*"
+    r"(?P<c2>[A-Z]{3}|元|[$¥€£₹₩₽])?\s*(?P<s3>-)?\s*(?P<close>\))?$"
+)
+
+
 def _formatted(raw: pd.Series) -> pd.DataFrame:
-    """Parse non-plain amounts both ways (decimal point, decimal comma); NaN where invalid."""
-    s = raw.str.normalize("NFKC").str.replace("\u2212", "-", regex=False).str.strip()
-    paren = s.str.match(r"^\(.*\)$")
-    s = s.where(~paren, s.str.slice(1, -1)).str.strip()
-    s = s.str.replace(_CODE_AROUND, "", regex=True).str.replace(_SYMBOLS, "", regex=True)
-    s = s.str.strip()
-    lead_minus = s.str.startswith("-")
-    s = s.str.replace(r"^[-+]\s*", "", regex=True)
-    s = s.str.replace(_CODE_AROUND, "", regex=True).str.replace(_SYMBOLS, "", regex=True)
-    s = s.str.strip()
-    trail_minus = s.str.endswith("-")
-    s = s.str.replace(r"\s*-$", "", regex=True).str.strip()
-    percent = s.str.endswith("%")
-    s = s.str.replace(r"\s*%$", "", regex=True)
-    s = s.str.replace(r"(?<=\d)[\s'](?=\d)", "", regex=True)
-    negative = paren | lead_minus | trail_minus
-    dash_zero = (s == "") & negative
-    has_digit = s.str.contains(r"\d", regex=True)
-    point_ok = s.str.match(_POINT) & has_digit
-    comma_ok = s.str.match(_COMMA) & has_digit
-    sign = np.where(negative, -1.0, 1.0) * np.where(percent, 0.01, 1.0)
+    """Parse other amounts both ways (decimal point, decimal comma); NaN where invalid."""
+    wide = ~raw.str.isascii().to_numpy(dtype=bool)
+    if wide.any():  # full-width digits and ￥ become ASCII; the minus sign becomes "-"
+        normal = raw.str.normalize("NFKC").str.replace("\u2212", "-", regex=False)
+        raw = raw.where(~wide, normal)
+    parts = raw.str.extract(_AMOUNT)
+    matched = parts["body"].notna().to_numpy(dtype=bool)
+    balanced = (parts["open"].notna() == parts["close"].notna()).to_numpy(dtype=bool)
+    signs = [parts[c].fillna("").to_numpy(dtype=object) for c in ("s1", "s2", "s3")]
+    minus = sum((s == "-").astype(int) for s in signs) + parts["open"].notna().to_numpy(int)
+    body = parts["body"].fillna("").str.replace(r"[\s']", "", regex=True)
+    empty = (body == "").to_numpy(dtype=bool)
+    dash_zero = matched & balanced & empty & (minus == 1)
+    usable = matched & balanced & ~empty & (minus <= 1)
+    point_ok = body.str.match(_POINT).to_numpy(dtype=bool) & usable
+    comma_ok = body.str.match(_COMMA).to_numpy(dtype=bool) & usable
+    scale = np.where(minus == 1, -1.0, 1.0) * np.where(parts["pct"].notna(), 0.01, 1.0)
     point_value = pd.to_numeric(
-        s.str.replace(",", "", regex=False).where(point_ok), errors="coerce"
-    )
+        body.str.replace(",", "", regex=False).where(point_ok), errors="coerce"
+    ).to_numpy(dtype=np.float64, na_value=np.nan)
     comma_value = pd.to_numeric(
-        s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False).where(comma_ok),
+        body.str.replace(".", "", regex=False).str.replace(",", ".", regex=False).where(comma_ok),
         errors="coerce",
-    )
-    frame = pd.DataFrame(
+    ).to_numpy(dtype=np.float64, na_value=np.nan)
+    point_value, comma_value = point_value * scale, comma_value * scale
+    # A lone dash is zero whichever convention the column uses: evidence for neither.
+    point_value[dash_zero] = comma_value[dash_zero] = 0.0
+    return pd.DataFrame(
         {
-            "point_ok": point_ok.to_numpy(dtype=bool) | dash_zero.to_numpy(dtype=bool),
-            "comma_ok": comma_ok.to_numpy(dtype=bool) | dash_zero.to_numpy(dtype=bool),
-            "point_value": point_value.to_numpy(dtype=np.float64, na_value=np.nan) * sign,
-            "comma_value": comma_value.to_numpy(dtype=np.float64, na_value=np.nan) * sign,
+            "point_ok": point_ok | dash_zero,
+            "comma_ok": comma_ok | dash_zero,
+            "point_value": point_value,
+            "comma_value": comma_value,
         }
     )
-    zero = dash_zero.to_numpy(dtype=bool)
-    frame.loc[zero, ["point_value", "comma_value"]] = 0.0
-    # A dash-zero reads the same both ways: it is evidence for neither convention.
-    return frame

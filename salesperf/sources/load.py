@@ -1,0 +1,503 @@
+"""Loading a source: files -> header check -> raw rows -> typed frame, with every rejection kept.
+
+The order matters for the user: all header problems of a file are reported together, every
+file of a glob is tried before failing, and a row is rejected (with its number and reason)
+rather than dropped. One rejection per row: the first problem found, checking the date
+first, then numeric fields in the order the spec maps them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from salesperf.errors import DataError, Finding, Level, Location, did_you_mean
+from salesperf.paths import expand
+from salesperf.sources.csvfile import Body, CsvTable
+from salesperf.sources.dates import DateProblem, parse_dates
+from salesperf.sources.detect import fail, sniff_format
+from salesperf.sources.excel import WorkbookTable
+from salesperf.sources.models import FileInfo, LoadedSource, Rejection, clip
+from salesperf.sources.parse import clean_text, missing_markers, parse_numbers
+from salesperf.spec.models import OrgSpec, SourceSpec
+
+#: How many available headers an error lists before "…".
+SHOW_HEADERS = 40
+DATE = "date"
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What both a sales source and the roster say about their files."""
+
+    path: str
+    sheet: str | int | None
+    encoding: str
+    delimiter: str | None
+    header_row: int
+    columns: Mapping[str, str]
+    date_format: str | None = None
+    missing_values: tuple[str, ...] = ()
+
+
+_Part = tuple[pd.DataFrame, FileInfo, list[Rejection], list[str]]
+
+
+@dataclass
+class _Read:
+    """One file read up to raw rows: what is needed to finish it (possibly later)."""
+
+    info: dict[str, object]
+    body: Body
+    positions: dict[str, int]
+    headers: list[str]
+    warnings: list[str]
+
+
+def load_source(
+    name: str,
+    source: SourceSpec,
+    base_dir: Path,
+    fields: Collection[str] | None = None,
+    numeric: Collection[str] = (),
+    *,
+    shown_base: Path | None = None,
+) -> LoadedSource:
+    """Load the fields a spec uses from one source (a file or a glob of files).
+
+    ``fields`` are salesperf field names (keys of ``source.columns``); None means all mapped
+    fields. ``date`` is always loaded, because rows are placed in periods by it; rows whose
+    date is missing or unreadable are rejected, not dropped. ``numeric`` fields become float64
+    (unparseable -> rejected as bad-number; blank -> NaN). Paths in messages are shown
+    relative to ``shown_base`` (default: the working directory).
+    """
+    wanted = list(source.columns) if fields is None else list(dict.fromkeys(fields))
+    unknown = [f for f in wanted if f not in source.columns]
+    if unknown:
+        raise fail(
+            source.path,
+            f"source '{name}' does not map field(s) {', '.join(unknown)}; add them under "
+            f"columns: (mapped: {', '.join(source.columns)})",
+            "unmapped-field",
+            key="columns",
+        )
+    if DATE not in wanted:
+        wanted.insert(0, DATE)
+    ordered = [f for f in source.columns if f in wanted]
+    options = _Options(
+        source.path,
+        source.sheet,
+        source.encoding,
+        source.delimiter,
+        source.header_row,
+        {f: source.columns[f] for f in ordered},
+        source.date_format,
+        tuple(source.missing_values or ()),
+    )
+    numbers = [f for f in ordered if f in set(numeric) and f != DATE]
+    return _load(name, options, base_dir, numbers, DATE, shown_base)
+
+
+def load_roster(org: OrgSpec, base_dir: Path, *, shown_base: Path | None = None) -> LoadedSource:
+    """Load the roster (who is in which team) with the same machinery: all fields are text."""
+    options = _Options(
+        org.path, org.sheet, org.encoding, org.delimiter, org.header_row, dict(org.columns)
+    )
+    return _load("org", options, base_dir, [], None, shown_base)
+
+
+def read_header(
+    path: Path,
+    sheet: str | int | None = None,
+    encoding: str = "auto",
+    header_row: int = 1,
+    *,
+    delimiter: str | None = None,
+) -> list[str]:
+    """The column names of an export, trimmed (BOM and surrounding spaces removed).
+
+    Used by ``salesperf init`` to propose a mapping; empty header cells are kept as "" so
+    positions match the file.
+    """
+    path = Path(path)
+    shown = _shown(path, None)
+    table = _open(path, _read_bytes(path, shown), shown, sheet, encoding, delimiter, header_row)
+    return [_trim(h) for h in table.headers]
+
+
+def _load(
+    name: str,
+    options: _Options,
+    base_dir: Path,
+    numeric: list[str],
+    date_field: str | None,
+    shown_base: Path | None,
+) -> LoadedSource:
+    paths = expand(base_dir, options.path)
+    if not paths:
+        raise _not_found(options.path, Path(base_dir))
+    findings: list[Finding] = []
+    reads: list[_Read] = []
+    for path in paths:
+        shown = _shown(path, shown_base)
+        try:
+            reads.append(_read_file(path, shown, options))
+        except DataError as exc:
+            findings.extend(exc.findings or [Finding(Level.ERROR, exc.message, Location(shown))])
+    if findings:
+        raise DataError(_summary(name, findings), findings)
+    parts: list[_Part | None] = []
+    pending: list[tuple[int, _Read, DateProblem]] = []
+    orders: set[str] = set()
+    for i, read in enumerate(reads):
+        try:
+            part, order = _finish(read, options, numeric, date_field, None)
+        except DateProblem as problem:
+            if problem.code != "ambiguous-dates":
+                findings.append(_date_finding(read, options, date_field, problem))
+                continue
+            pending.append((i, read, problem))
+            parts.append(None)  # finished below, once the other files have settled the order
+            continue
+        if order:
+            orders.add(order)
+        parts.append(part)
+    hint = orders.pop() if len(orders) == 1 else None
+    for i, read, problem in pending:
+        if hint is None:
+            findings.append(_date_finding(read, options, date_field, problem))
+            continue
+        parts[i] = _finish(read, options, numeric, date_field, hint)[0]
+    if findings:
+        raise DataError(_summary(name, findings), findings)
+    return _combine(name, [p for p in parts if p is not None], options, numeric, date_field)
+
+
+def _read_file(path: Path, shown: str, options: _Options) -> _Read:
+    data = _read_bytes(path, shown)
+    table = _open(
+        path,
+        data,
+        shown,
+        options.sheet,
+        options.encoding,
+        options.delimiter,
+        options.header_row,
+    )
+    positions = match_columns(table.headers, options.columns, shown, table.header_line)
+    body = table.read(sorted(set(positions.values())))
+    warnings = list(getattr(table, "warnings", []))
+    warnings += [w for w in body.warnings if w not in warnings]
+    if options.sheet is not None and table.format == "csv":
+        warnings.append(f"{shown}: sheet: is ignored for a CSV file")
+    if body.rows_read == 0:
+        warnings.append(f"{shown}: has a header but no data rows")
+    info = {
+        "path": shown,
+        "format": table.format,
+        "encoding": table.encoding,
+        "delimiter": table.delimiter,
+        "sheet": table.sheet,
+        "rows_read": body.rows_read,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    return _Read(info, body, positions, list(table.headers), warnings)
+
+
+def _open(
+    path: Path,
+    data: bytes,
+    shown: str,
+    sheet: str | int | None,
+    encoding: str,
+    delimiter: str | None,
+    header_row: int,
+) -> CsvTable | WorkbookTable:
+    sniffed = sniff_format(data, path, shown)
+    if sniffed.format == "csv":
+        table: CsvTable | WorkbookTable = CsvTable(
+            data,
+            shown,
+            encoding=encoding,
+            delimiter=delimiter,
+            header_row=header_row,
+            prefer_tab=path.suffix.lower() in (".tsv", ".tab"),
+        )
+    else:
+        table = WorkbookTable(data, sniffed.format, shown, sheet=sheet, header_row=header_row)
+    if sniffed.warning:
+        table.warnings.insert(0, sniffed.warning)
+    return table
+
+
+def _read_bytes(path: Path, shown: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise fail(shown, "file not found", "file-not-found", key="path") from None
+    except IsADirectoryError:
+        raise fail(shown, "is a directory; point path: at a file", "file-not-found") from None
+    except OSError as exc:
+        raise fail(shown, f"cannot be read: {exc.strerror or exc}", "io") from None
+
+
+def match_columns(
+    headers: list[str], mapping: Mapping[str, str], shown: str, header_line: int
+) -> dict[str, int]:
+    """Field -> 0-based position of its header; every problem reported at once.
+
+    An exact match wins; otherwise a match ignoring surrounding spaces, a BOM, repeated
+    inner spaces and case (exports pad headers: "收货地址 "). A header that appears twice is
+    an error only when a mapped field would be ambiguous.
+    """
+    if not any(_trim(h) for h in headers):
+        raise fail(
+            shown,
+            f"the header row (row {header_line}) is empty; set header_row: to the row with "
+            "the column names",
+            "missing-column",
+            line=header_line,
+            key="header_row",
+        )
+    positions: dict[str, int] = {}
+    findings: list[Finding] = []
+    loose = [_loose(h) for h in headers]
+    for field, wanted in mapping.items():
+        exact = [i for i, h in enumerate(headers) if h == wanted]
+        if not exact:
+            exact = [i for i, h in enumerate(loose) if h == _loose(wanted)]
+        if len(exact) == 1:
+            positions[field] = exact[0]
+            continue
+        where = Location(shown, header_line, wanted)
+        if exact:
+            columns = " and ".join(_column_name(i) for i in exact)
+            message = (
+                f"header '{wanted}' (mapped to {field}) appears {len(exact)} times, in "
+                f"columns {columns}; rename one in the file so the mapping is unambiguous"
+            )
+            findings.append(Finding(Level.ERROR, message, where, "ambiguous-column"))
+            continue
+        available = [_trim(h) for h in headers if _trim(h)]
+        listing = ", ".join(f"'{h}'" for h in available[:SHOW_HEADERS])
+        if len(available) > SHOW_HEADERS:
+            listing += ", …"
+        message = (
+            f"column '{wanted}' (mapped to {field}) is not in the header row "
+            f"{header_line}{did_you_mean(wanted, available)}; the file has: {listing}"
+        )
+        findings.append(Finding(Level.ERROR, message, where, "missing-column"))
+    if findings:
+        raise DataError(f"{shown}: the header does not match the spec's columns:", findings)
+    return positions
+
+
+def _finish(
+    read: _Read,
+    options: _Options,
+    numeric: list[str],
+    date_field: str | None,
+    hint: str | None,
+) -> tuple[_Part, str | None]:
+    """Typed frame of one file; raises DateProblem when its dates cannot be read alone."""
+    body, shown = read.body, str(read.info["path"])
+    markers = missing_markers(options.missing_values)
+    count = len(body.rows)
+    reason = np.full(count, None, dtype=object)
+    column = np.full(count, None, dtype=object)
+    columns: dict[str, object] = {}
+    warnings = list(read.warnings)
+    date_format = None
+    order = None
+    for field, header in options.columns.items():
+        raw = body.columns[read.positions[field]]
+        text = clean_text(raw, markers)
+        if field == date_field:
+            typed = body.typed_dates.get(read.positions[field])
+            if typed is not None:
+                text = text.without(~np.isnat(typed))
+            dates = parse_dates(text, options.date_format, typed, hint)
+            date_format, order = dates.format, dates.order
+            columns[field] = dates.values
+            _mark(reason, column, dates.missing, "missing-date", header)
+            _mark(reason, column, dates.bad, "bad-date", header)
+            warnings += [f"{shown}: column '{header}': {note}" for note in dates.notes]
+        elif field in numeric:
+            numbers = parse_numbers(text)
+            columns[field] = numbers.values
+            _mark(reason, column, numbers.bad, "bad-number", header)
+            if numbers.decimal_comma:
+                warnings.append(
+                    f"{shown}: column '{header}' uses a decimal comma (e.g. 1.234,50); "
+                    "read it that way"
+                )
+        else:
+            columns[field] = text.to_series().array
+    keep = pd.isna(reason)
+    frame = pd.DataFrame({f: _take(v, keep) for f, v in columns.items()})
+    frame["_row"] = body.rows[keep].astype(np.int64)
+    rejected = [
+        Rejection(shown, row, why, None, clip(value) if value else None)
+        for row, why, _, value in body.rejected
+    ]
+    for field, header in options.columns.items():
+        hit = np.flatnonzero(column == header)
+        if not len(hit) or _field_of(options.columns, header) != field:
+            continue
+        raw_values = body.columns[read.positions[field]].to_numpy(dtype=object)[hit]
+        for i, value in zip(hit.tolist(), raw_values.tolist(), strict=True):
+            why = reason[i]
+            text = None if why == "missing-date" else clip(str(value).strip())
+            rejected.append(Rejection(shown, int(body.rows[i]), why, header, text))
+    rejected.sort(key=lambda r: r.row)
+    info = FileInfo(**read.info, date_format=date_format)  # type: ignore[arg-type]
+    return (frame, info, rejected, warnings), order
+
+
+def _mark(reason: np.ndarray, column: np.ndarray, mask: np.ndarray, why: str, header: str) -> None:
+    new = mask & pd.isna(reason)
+    reason[new] = why
+    column[new] = header
+
+
+def _take(values: object, keep: np.ndarray) -> object:
+    if isinstance(values, np.ndarray):
+        return values[keep]
+    return values[keep]  # type: ignore[index]
+
+
+def _field_of(columns: Mapping[str, str], header: str) -> str:
+    return next(f for f, h in columns.items() if h == header)
+
+
+def _combine(
+    name: str,
+    parts: list[_Part],
+    options: _Options,
+    numeric: list[str],
+    date_field: str | None,
+) -> LoadedSource:
+    files = [p[1] for p in parts]
+    frames = []
+    for code, (frame, *_rest) in enumerate(parts):
+        frame = frame.copy()
+        frame["_file"] = code
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    dtypes: dict[str, str] = {}
+    for field in options.columns:
+        if field == date_field:
+            dtypes[field] = "datetime64[ns]"
+        elif field in numeric:
+            dtypes[field] = "float64"
+        else:
+            dtypes[field] = "string"
+    frame = frame.astype(dtypes)
+    frame["_file"] = pd.Categorical.from_codes(
+        frame["_file"].to_numpy(dtype=np.int64), categories=[f.path for f in files]
+    )
+    frame["_row"] = frame["_row"].astype(np.int64)
+    frame = frame[[*options.columns, "_file", "_row"]]
+    rejected = [r for p in parts for r in p[2]]
+    warnings = [w for p in parts for w in p[3]]
+    return LoadedSource(name, frame.reset_index(drop=True), files, rejected, warnings)
+
+
+def _date_finding(
+    read: _Read, options: _Options, date_field: str | None, problem: DateProblem
+) -> Finding:
+    """Turn a date problem into a finding that shows rows, values and the fix."""
+    shown = str(read.info["path"])
+    header = options.columns[date_field or DATE]
+    raw = read.body.columns[read.positions[date_field or DATE]]
+    examples = [(int(read.body.rows[i]), str(raw.iloc[i]).strip()) for i in problem.examples]
+    shown_examples = ", ".join(f"row {row}: '{clip(value)}'" for row, value in examples)
+    fix = _suggestion(problem, [v for _, v in examples])
+    if shown_examples:
+        message = f"column '{header}': {problem.message}, e.g. {shown_examples}. {fix}"
+    else:
+        message = f"column '{header}': {problem.message}. {fix}"
+    line = examples[0][0] if examples else None
+    return Finding(Level.ERROR, message, Location(shown, line, header), problem.code)
+
+
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})([-/.])(\d{1,2})\2(\d{2,4})(\s+\d{1,2}:\d{2}(:\d{2})?)?")
+
+
+def _suggestion(problem: DateProblem, values: list[str]) -> str:
+    if problem.code in ("date-format-mismatch", "bad-date-format"):
+        return (
+            "Fix date_format: for this source (strftime codes such as %Y-%m-%d), or remove it "
+            "to let salesperf detect the format"
+        )
+    match = next((m for m in map(_DAY_MONTH.match, values) if m), None)
+    if match is None:
+        return (
+            'Set date_format: to the format of this column (e.g. date_format: "%d.%m.%Y"), '
+            "check that columns: date: names the date column, and list placeholders such as "
+            "'TBD' under missing_values:"
+        )
+    sep = match.group(2)
+    year = "%Y" if len(match.group(4)) == 4 else "%y"
+    time = ""
+    if match.group(5):
+        time = " %H:%M:%S" if match.group(6) else " %H:%M"
+    month_first = f"%m{sep}%d{sep}{year}{time}"
+    day_first = f"%d{sep}%m{sep}{year}{time}"
+    return (
+        f'Set date_format: for this source: date_format: "{month_first}" if the month comes '
+        f'first, or date_format: "{day_first}" if the day comes first'
+    )
+
+
+def _summary(name: str, findings: list[Finding]) -> str:
+    count = len(findings)
+    return f"source '{name}' cannot be loaded ({count} problem{'s' if count != 1 else ''}):"
+
+
+def _not_found(pattern: str, base_dir: Path) -> DataError:
+    full = Path(pattern) if os.path.isabs(pattern) else base_dir / pattern
+    folder = full.parent
+    nearby: list[str] = []
+    if folder.is_dir():
+        nearby = sorted(p.name for p in folder.iterdir() if p.is_file())[:200]
+    hint = did_you_mean(full.name, nearby)
+    magic = any(ch in pattern for ch in "*?[")
+    what = "no file matches" if magic else "file not found:"
+    message = f"{what} {pattern} (looked in {folder}){hint}"
+    where = Location(pattern, None, "path")
+    return DataError(message, [Finding(Level.ERROR, message, where, "file-not-found")])
+
+
+def _shown(path: Path, base: Path | None) -> str:
+    """The path as the user should see it: relative to the working dir when inside it."""
+    full = os.path.abspath(path)
+    root = os.path.abspath(base or Path.cwd())
+    if full == root or full.startswith(root.rstrip(os.sep) + os.sep):
+        return os.path.relpath(full, root)
+    return str(path)
+
+
+def _trim(header: str) -> str:
+    return str(header).replace("\ufeff", "").strip()
+
+
+def _loose(header: str) -> str:
+    return " ".join(_trim(header).split()).casefold()
+
+
+def _column_name(index: int) -> str:
+    """1-based position and spreadsheet letter: 'C (3rd)'."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters} (#{index + 1})"
