@@ -201,7 +201,10 @@ def _source_findings(spec: Spec, summary: SourceSummary) -> list[Finding]:
             "their rows count for the company but for no team",
         )
     for message in summary.warnings:
-        out.append(Finding(Level.WARNING, f"source '{summary.name}': {message}", where, "load"))
+        # The loader's warnings already name their file.
+        out.append(
+            Finding(Level.WARNING, f"source '{summary.name}': {message}", Location(), "load")
+        )
     return out
 
 

@@ -24,7 +24,7 @@ def fmt_value(value: Any, unit: Unit | str, currency: str = "USD", locale: str =
     unit = Unit(unit)
     value = float(value)
     if unit is Unit.CURRENCY:
-        pattern = "¤#,##0" if abs(value) >= 100 else "¤#,##0.00"
+        pattern = "¤#,##0" if abs(value) >= 100 or value == 0 else "¤#,##0.00"
         return format_currency(value, currency, format=pattern, locale=where, currency_digits=False)
     if unit is Unit.PERCENT:
         return format_percent(value, "#,##0.0%", locale=where)
