@@ -110,8 +110,27 @@ def run_check(spec_path: str | Path, today: dt.date | None = None) -> CheckRepor
         summary = summarise_source(dataset, name, today)
         report.sources.append(summary)
         report.findings.extend(_source_findings(spec, summary))
-    report.smart = smart_review(spec, dataset)
+    report.smart = smart_review(spec, dataset, _achievability(spec, dataset))
     return report
+
+
+def _achievability(spec: Spec, dataset: Dataset) -> dict[str, Any]:
+    """Replay the target rules over recent closed periods (see salesperf.backtest).
+
+    ``check`` must report on any data it can read, so an engine problem here only leaves
+    the Achievable column unjudged.
+    """
+    from salesperf.backtest import achievability
+    from salesperf.errors import SalesperfError
+    from salesperf.pipeline import evaluate
+
+    if dataset.errors or not dataset.sources:
+        return {}
+    try:
+        results = evaluate(spec, dataset=dataset)
+    except SalesperfError:
+        return {}
+    return {a.kpi: a for a in achievability(results)}
 
 
 def summarise_source(dataset: Dataset, name: str, today: dt.date) -> SourceSummary:
@@ -132,10 +151,15 @@ def summarise_source(dataset: Dataset, name: str, today: dt.date) -> SourceSumma
     duplicate_keys = 0
     duplicate_examples: list[str] = []
     if spec_source.key and spec_source.key in frame:
-        keys = frame[spec_source.key].dropna()
-        dupes = keys[keys.duplicated(keep=False)]
-        duplicate_keys = int(dupes.nunique())
-        duplicate_examples = [str(v) for v in dupes.drop_duplicates().head(SHOW_ROWS)]
+        keyed = frame.loc[frame[spec_source.key].notna()]
+        dupes = keyed.loc[keyed[spec_source.key].duplicated(keep=False)]
+        duplicate_keys = int(dupes[spec_source.key].nunique())
+        for value, group in list(dupes.groupby(spec_source.key, sort=False))[:SHOW_ROWS]:
+            where = "; ".join(
+                f"{Path(str(file)).name} rows {', '.join(map(str, rows['_row'].head(4)))}"
+                for file, rows in group.groupby("_file", observed=True, sort=False)
+            )
+            duplicate_examples.append(f"{value} ({where})")
     negative = int((frame["amount"] < 0).sum()) if "amount" in frame else 0
     future = int((dates > pd.Timestamp(today) + pd.Timedelta(days=1)).sum()) if has_dates else 0
     reps = int(frame["rep"].nunique()) if "rep" in frame else None
@@ -175,7 +199,9 @@ def summarise_source(dataset: Dataset, name: str, today: dt.date) -> SourceSumma
 
 def _source_findings(spec: Spec, summary: SourceSummary) -> list[Finding]:
     """Turn the noteworthy parts of a summary into findings (warnings, never errors)."""
-    where = Location(summary.files[0].path if summary.files else spec.sources[summary.name].path)
+    # A glob has several files: the messages name the file where it matters.
+    single = len(summary.files) == 1
+    where = Location(summary.files[0].path if single else None)
     out: list[Finding] = []
 
     def warn(code: str, message: str) -> None:
@@ -208,15 +234,18 @@ def _source_findings(spec: Spec, summary: SourceSummary) -> list[Finding]:
     return out
 
 
-def smart_review(spec: Spec, dataset: Dataset) -> list[SmartItem]:
-    """One line per KPI and SMART criterion, judged from the spec and the loaded data."""
+def smart_review(
+    spec: Spec, dataset: Dataset, achievable: dict[str, Any] | None = None
+) -> list[SmartItem]:
+    """One line per KPI and SMART criterion, judged from the spec and the loaded data;
+    Achievable from ``achievable`` (KPI id -> :class:`salesperf.backtest.Achievability`)."""
     items: list[SmartItem] = []
     for kpi in spec.kpis:
-        items.extend(_smart_kpi(spec, dataset, kpi))
+        items.extend(_smart_kpi(spec, dataset, kpi, (achievable or {}).get(kpi.id)))
     return items
 
 
-def _smart_kpi(spec: Spec, dataset: Dataset, kpi: KpiSpec) -> list[SmartItem]:
+def _smart_kpi(spec: Spec, dataset: Dataset, kpi: KpiSpec, judged: Any) -> list[SmartItem]:
     specific_ok = bool(kpi.name.strip()) and (
         kpi.measure is not MeasureKind.RATIO or (kpi.numerator and kpi.denominator)
     )
@@ -251,15 +280,10 @@ def _smart_kpi(spec: Spec, dataset: Dataset, kpi: KpiSpec) -> list[SmartItem]:
 
     if kpi.target is None:
         items.append(SmartItem(kpi.id, "achievable", False, "no target: tracked but not scored"))
+    elif judged is None:
+        items.append(SmartItem(kpi.id, "achievable", None, f"target by {kpi.target.method.value}"))
     else:
-        items.append(
-            SmartItem(
-                kpi.id,
-                "achievable",
-                None,
-                f"target by {kpi.target.method.value}; see `salesperf targets` for its basis",
-            )
-        )
+        items.append(SmartItem(kpi.id, "achievable", judged.verdict, judged.note))
     items.append(
         SmartItem(
             kpi.id,

@@ -100,7 +100,7 @@ def render_check(report: CheckReport) -> None:
             notes = [
                 f"{name[0].upper()}: {escape(item.note)}"  # type: ignore[attr-defined]
                 for name, item in items.items()
-                if item.ok is not True  # type: ignore[attr-defined]
+                if item.ok is not True or name == "achievable"  # type: ignore[attr-defined]
             ]
             smart.add_row(
                 kpi_id,
