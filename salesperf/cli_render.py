@@ -255,38 +255,53 @@ def _print_findings(results: Results) -> None:
 
 
 def render_targets(results: Results, rows: pd.DataFrame) -> None:
+    """Per KPI: the rule in a heading row, then company, outer levels, teams, reps."""
+    from rich import box
+
     from salesperf.formatting import fmt_value
     from salesperf.views import describe_basis
 
     spec = results.spec
-    units = {k.id: k.unit for k in spec.kpis}
-    table = Table(
-        title=f"[bold]Targets[/] · {results.period.label}", title_justify="left", expand=False
-    )
-    for column, justify in (
-        ("KPI", "left"),
-        ("Level", "left"),
-        ("Who", "left"),
-        ("Target", "right"),
-        ("Method", "left"),
-        ("Basis", "left"),
-        ("Note", "left"),
-    ):
-        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    kpis = {k.id: k for k in spec.kpis}
+    order = {lv: i for i, lv in enumerate(["company", *reversed(results.org.levels), "rep"])}
+    rows = rows.assign(_k=rows["kpi"].map({k: i for i, k in enumerate(kpis)}))
+    rows = rows.assign(_l=rows["level"].map(order), _p=rows["parent"].fillna("").astype(str))
+    rows = rows.sort_values(["_k", "_l", "_p", "entity"], kind="stable")
+    out.print(f"[bold]Targets[/] · {results.period.label}", soft_wrap=True)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
+    table.add_column("KPI / who", min_width=16, overflow="fold")
+    table.add_column("Level", no_wrap=True)
+    table.add_column("Target", justify="right", no_wrap=True)
+    table.add_column("Basis", overflow="fold", ratio=1)
     previous = None
     for record in rows.itertuples(index=False):
-        if previous is not None and previous != record.kpi:
-            table.add_section()
-        table.add_row(
-            escape(str(record.kpi_name)) if previous != record.kpi else "",
-            record.level,
-            escape(str(record.name)),
-            fmt_value(record.target, units[record.kpi], spec.currency, spec.locale.value),
-            str(record.target_method),
-            escape(describe_basis(record.target_basis)),
-            escape(str(record.note or "")),
+        kpi = kpis[record.kpi]
+        if previous != record.kpi:
+            if previous is not None:
+                table.add_section()
+            rule = kpi.target.method.value if kpi.target else ""
+            if kpi.target and kpi.target.growth:
+                rule += f" {kpi.target.growth:+.0%}"
+            if kpi.target and kpi.target.allocate:
+                rule += f", split by {kpi.target.allocate.value}"
+            table.add_row(
+                f"[bold]{escape(str(record.kpi_name))}[/]", "", "", f"[dim]{escape(rule)}[/]"
+            )
+            previous = record.kpi
+        who = "Company" if record.level == "company" else str(record.name)
+        indent = "  " if record.level in ("company", "rep") else "    "
+        basis = describe_basis(
+            record.target_basis,
+            lambda v, u=kpi.unit: fmt_value(v, u, spec.currency, spec.locale.value),
         )
-        previous = record.kpi
+        if record.note:
+            basis += f" · {record.note}"
+        table.add_row(
+            f"{indent}{escape(who)}",
+            str(record.level),
+            fmt_value(record.target, kpi.unit, spec.currency, spec.locale.value),
+            escape(basis),
+        )
     out.print(table)
     _print_findings(results)
 

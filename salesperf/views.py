@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from salesperf.errors import Finding, Level, Location, UsageError, did_you_mean
@@ -130,19 +131,28 @@ def target_rows(results: Results, kpi: str | None = None) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def describe_basis(basis: Any) -> str:
-    """A target's basis as one line: '2016-06: 300 (+10%)' or 'share 0.4 of T1'."""
+def describe_basis(basis: Any, fmt: Callable[[float], str] | None = None) -> str:
+    """A target's basis as one line: '2016-06: $300 (+10%)' or '49.2% of region East'.
+
+    ``fmt`` formats history values (default: plain number with thousands separators).
+    """
     if not isinstance(basis, dict):
         return ""
+    show = fmt or (lambda v: f"{v:,.6g}")
     if "share" in basis:
-        return f"{basis['share']:.1%} of {basis['parent_level']} {basis['parent']}"
+        parent = (
+            "company"
+            if basis["parent_level"] == COMPANY
+            else (f"{basis['parent_level']} {basis['parent']}")
+        )
+        return f"{basis['share']:.1%} of {parent}"
     if "sum_of" in basis:
         return f"sum of {basis['sum_of']}s"
     if "value" in basis and len(basis) == 1:
         return "fixed"
     periods = basis.get("periods") or []
     values = basis.get("values") or []
-    parts = ", ".join(f"{p}: {v:,.6g}" for p, v in zip(periods, values, strict=False))
+    parts = ", ".join(f"{p}: {show(v)}" for p, v in zip(periods, values, strict=False))
     growth = basis.get("growth") or 0
     text = parts or "no history"
     if growth:
