@@ -10,7 +10,8 @@ Definitions (fractions, not percent):
   pace equals attainment.
 - ``projected`` = actual / elapsed share for additive KPIs (run rate on the same curve
   as the pacing); the current value for ratios and means.
-- ``status``: ``on_track`` when pace >= status.on_track (default 1.0), ``at_risk`` when
+- ``status``: ``on_track`` when pace >= status.on_track (default 1.0) or, for ``direction:
+  lower``, when the actual is 0 (attainment has no finite value then), ``at_risk`` when
   pace >= status.at_risk (default 0.9), else ``behind``; ``no_target`` without a usable
   target, ``no_data`` without an actual (or with fewer than ``min_responses``).
 """
@@ -77,15 +78,19 @@ def compute_attainment(
 
     on_track = spec.status.on_track
     at_risk = spec.status.at_risk
+    # Lower is better and nothing happened (no returns, no complaints): the best case,
+    # though target / actual has no finite value.
+    perfect = (lower & usable & (actual == 0)).to_numpy()
     status = np.select(
         [
             actual.isna().to_numpy(),
             ~usable.to_numpy(),
+            perfect,
             (table["pace"] >= on_track).to_numpy(),
             (table["pace"] >= at_risk).to_numpy(),
             table["pace"].notna().to_numpy(),
         ],
-        ["no_data", "no_target", "on_track", "at_risk", "behind"],
+        ["no_data", "no_target", "on_track", "on_track", "at_risk", "behind"],
         default="no_data",
     )
     table["status"] = status

@@ -15,6 +15,7 @@ Measure definitions (also in kpi.yaml.example):
   ``where``) falls in the period, credited to the rep, team... of that first row.
 - ``retention_rate``: of the customers an entity served in the previous period, the share
   it served again in this period (to date, while the period is open).
+- ``nps``: share of 9-10 answers minus share of 0-6 answers in a 0-10 ``column`` (-1..1).
 
 Additive measures (sum, count, new_customers) are 0 for an entity with no rows in a period;
 the others are "no data" (NaN).
@@ -214,6 +215,8 @@ def _kpi_values(kpi: KpiSpec, frame: pd.DataFrame, level: str) -> pd.DataFrame:
         out["responses"] = out["denominator"]
     elif measure is MeasureKind.RETENTION_RATE:
         out = _retention(filtered, level)
+    elif measure is MeasureKind.NPS:
+        out = _nps(filtered, str(kpi.column), level)
     out.index = out.index.set_names(["key", "p"])
     return out[["actual", "numerator", "denominator", "responses"]]
 
@@ -222,6 +225,27 @@ def _ratio_part(part: PartSpec | None, frame: pd.DataFrame, level: str) -> pd.Se
     assert part is not None  # guaranteed by the spec rules
     filtered = frame.loc[where_mask(frame, part.where)] if part.where else frame
     return _part(part.measure, part.column, filtered, level)
+
+
+def _nps(frame: pd.DataFrame, column: str, level: str) -> pd.DataFrame:
+    """Net Promoter Score: promoters (9-10) minus detractors (0-6) over every 0-10 answer.
+
+    Pooled like a ratio (numerator = promoters - detractors, denominator = answers), so a
+    team's NPS counts each of its customers' answers once, never an average of rep NPS.
+    """
+    import pandas as pd
+
+    answered = frame.loc[frame[column].notna()]
+    score = answered[column].astype("float64")
+    net = (score >= 9).astype("float64") - (score <= 6).astype("float64")
+    grouped = _group(answered.assign(_net=net), level)["_net"]
+    out = pd.DataFrame(
+        {"numerator": grouped.sum().astype("float64"), "denominator": grouped.size()}
+    )
+    out["denominator"] = out["denominator"].astype("float64")
+    out["actual"] = out["numerator"] / out["denominator"]
+    out["responses"] = out["denominator"]
+    return out
 
 
 def _retention(frame: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -27,7 +27,8 @@ TENURE_FIELDS = ("start_date", "end_date")
 class Org:
     #: Roster levels that exist in this run, innermost first (may be empty).
     levels: list[str]
-    #: One row per rep (index: rep key) with columns name, each level, start, end.
+    #: One row per rep (index: rep key) with columns name, each level, start, end and
+    #: on_roster (False for reps the data names but a roster leaves out: no targets).
     members: pd.DataFrame
     #: "roster" or "data": where level membership comes from.
     origin: str
@@ -57,6 +58,7 @@ def build_org(dataset: Dataset) -> Org:
             else:
                 members[column] = pd.NaT
         members["start"] = members["start"].fillna(first_seen.reindex(members.index))
+        members["on_roster"] = True
         origin = "roster"
         extra = first_seen.index.difference(members.index)
         if len(extra):
@@ -66,6 +68,7 @@ def build_org(dataset: Dataset) -> Org:
                 outsiders[level] = pd.NA
             outsiders["start"] = first_seen.reindex(extra)
             outsiders["end"] = pd.NaT
+            outsiders["on_roster"] = False
             members = pd.concat([members, outsiders])
     else:
         levels = []
@@ -78,6 +81,7 @@ def build_org(dataset: Dataset) -> Org:
                 members[level] = latest.reindex(members.index)
         members["start"] = first_seen
         members["end"] = pd.NaT
+        members["on_roster"] = True  # no roster: everyone the data names counts
         origin = "data"
     members = members[~members.index.duplicated(keep="last")].sort_index()
     # Plain Python values (None for missing) so look-ups compare without NA ambiguity.

@@ -44,6 +44,12 @@ if TYPE_CHECKING:
     from salesperf.periods import Calendar, Period
     from salesperf.spec import Spec
 
+#: Measures with a numerator and denominator: history is pooled over the window (sum of
+#: numerators / sum of denominators), never an average of period ratios.
+POOLED_MEASURES = frozenset(
+    {MeasureKind.RATIO, MeasureKind.MEAN, MeasureKind.RETENTION_RATE, MeasureKind.NPS}
+)
+
 TARGET_COLUMNS = [
     "kpi",
     "level",
@@ -222,7 +228,7 @@ def history_basis(
     shown_periods = [calendar.period(p).label for p, _ in values]
     if not values:
         return Basis(labels, [], None)
-    pooled = not kpi.additive and kpi.measure is not MeasureKind.MEDIAN
+    pooled = kpi.measure in POOLED_MEASURES
     method = target.method
     if method is TargetMethod.SEASONAL and season is not None:
         adjusted = [v / season[calendar.season(calendar.period(p))] for p, v in values]
@@ -372,7 +378,9 @@ class _Planner:
         members = self.org.members
         if level == "rep":
             if parent_level == COMPANY:
-                reps = list(members.index)
+                # Reps missing from a roster get no target: nobody set one for them
+                # (check and alerts report them).
+                reps = list(members.index[members["on_roster"].astype(bool)])
             else:
                 reps = list(members.index[members[parent_level].astype("string") == parent])
             return sorted(str(r) for r in reps if self.active_fraction(str(r)) > 0)
@@ -478,7 +486,9 @@ class _Planner:
             w = weights[i]
             if w is None:
                 w = fallback
-                notes[i] = f"new: median of peers' history, x {fraction:.2f} employed"
+                notes[i] = "new: median of peers' history"
+                if fraction < 1:
+                    notes[i] += f", x {fraction:.2f} employed"
             elif fraction < 1:
                 notes[i] = f"x {fraction:.2f} employed"
             out.append(max(w, 0.0) * fraction)

@@ -151,7 +151,9 @@ def test_targets_csv_round_trips_as_overrides(project: Path) -> None:
     assert text.splitlines()[0] == "kpi,period,level,entity,target,name,target_method,basis,note"
     assert "revenue,2017-06,rep,R1,1650.0,Ann Lee,last_year" in text
     # An analyst raises R1's target in Excel and points the spec at the file.
-    csv_path.write_text(text.replace("revenue,2017-06,rep,R1,1650.0", "revenue,2017-06,rep,R1,2000"))
+    csv_path.write_text(
+        text.replace("revenue,2017-06,rep,R1,1650.0", "revenue,2017-06,rep,R1,2000")
+    )
     spec = (project / "kpi.yaml").read_text()
     (project / "kpi.yaml").write_text(spec + "targets: {overrides: targets.csv}\n")
     code, out = run("progress", str(project / "kpi.yaml"), "--level", "rep", "-f", "json")
@@ -181,7 +183,13 @@ def test_init_writes_starter_spec(tmp_path: Path, write) -> None:
     code, out = run("init", str(data), "-o", str(out_path))
     assert code == 0, out
     text = out_path.read_text()
-    for line in ("date: 订单日期", "rep: 业务员", "customer: 客户名称", "amount: 销售金额", "team: 部门"):
+    for line in (
+        "date: 订单日期",
+        "rep: 业务员",
+        "customer: 客户名称",
+        "amount: 销售金额",
+        "team: 部门",
+    ):
         assert line in text
     assert "locale: zh-CN" in text
     code, out = run("check", str(out_path))

@@ -255,3 +255,9 @@ def test_json_shape(results) -> None:
         "status",
     ):
         assert key in first
+
+
+def test_reps_missing_from_the_roster_get_no_fixed_target(results) -> None:
+    # X sells but is not on the roster: nobody set X a target, fixed or allocated.
+    assert pd.isna(row(results, "win_rate", "rep", "X").target)
+    assert row(results, "win_rate", "rep", "A").target == 0.5

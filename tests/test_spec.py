@@ -103,7 +103,7 @@ def test_all_problems_reported_together_with_lines() -> None:
         "allowed here: columns, date_format, delimiter, encoding, header_row, key, "
         "missing_values, path, sheet",
         "kpi.yaml:12: kpis[0].measure: 'summ' is not one of sum, count, count_distinct, mean, "
-        "median, ratio, new_customers, retention_rate (did you mean 'sum'?)",
+        "median, ratio, new_customers, retention_rate, nps (did you mean 'sum'?)",
     ]
 
 

@@ -191,3 +191,56 @@ def test_rounding_rules() -> None:
     assert rounding_step(Unit.CURRENCY, 42.5) == 0.01
     assert largest_remainder(100, [1, 1, 1], 1.0) == [34.0, 33.0, 33.0]
     assert largest_remainder(10, [0, 0], 1.0) == [5.0, 5.0]  # no history: equal split
+
+
+def test_count_distinct_trailing_mean_is_a_plain_mean() -> None:
+    # Distinct customers per month: March 2 (c1, c2), April 1 (c1), May 3 -> mean 2.
+    text = (
+        BASE.replace("TARGET", "{method: trailing_mean, periods: 3}")
+        .replace("PACING", "calendar")
+        .replace("HOLIDAYS", "")
+    )
+    text = text.replace(
+        "columns: {date: d, rep: r, amount: a}", "columns: {date: d, rep: r, customer: c}"
+    )
+    text = text.replace(
+        "measure: sum\n    column: amount", "measure: count_distinct\n    column: customer"
+    )
+    spec = spec_from(text)
+    rows = frame(
+        [
+            ("2017-03-01", "A", "c1"),
+            ("2017-03-02", "A", "c2"),
+            ("2017-04-01", "A", "c1"),
+            ("2017-05-01", "A", "c1"),
+            ("2017-05-02", "A", "c2"),
+            ("2017-05-03", "A", "c3"),
+        ],
+        ["date", "rep", "customer"],
+    )
+    table = evaluate(
+        spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows})
+    ).table
+    assert pick(table, "rep", "A").target == pytest.approx(2)
+    assert pick(table, "company", "company").target == pytest.approx(2)
+
+
+def test_lower_is_better_with_zero_actual_is_on_track() -> None:
+    # Returns: lower is better, fixed limit of 5 per rep. A had none, B had 10.
+    text = (
+        BASE.replace("TARGET", "{method: fixed, value: 5, level: rep}")
+        .replace("PACING", "calendar")
+        .replace("HOLIDAYS", "")
+    )
+    text = text.replace(
+        "measure: sum\n    column: amount", "measure: sum\n    column: amount\n    direction: lower"
+    )
+    spec = spec_from(text)
+    rows = frame([("2017-06-01", "A", 0.0), ("2017-06-02", "B", 10.0)], ["date", "rep", "amount"])
+    table = evaluate(
+        spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows})
+    ).table
+    assert pick(table, "rep", "A").status == "on_track"
+    b = pick(table, "rep", "B")
+    assert b.attainment == pytest.approx(0.5)  # target / actual = 5 / 10
+    assert b.status == "behind"

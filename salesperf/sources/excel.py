@@ -136,23 +136,23 @@ def _column(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     Vectorised per cell type: text cells pass through, whole floats print without ".0",
     dates print as ISO (and are kept aside so they need no inference).
     """
-    kinds = np.array([type(v) for v in cells], dtype=object)
-    if not len(cells) or (kinds == str).all():
+    kinds = np.array([type(v).__name__ for v in cells], dtype=object)
+    if not len(cells) or (kinds == "str").all():
         return cells, None
     text = cells.copy()
-    floats = kinds == float
+    floats = kinds == "float"
     if floats.any():
         values = cells[floats].astype(np.float64)
         whole = (values == np.floor(values)) & (np.abs(values) < MAX_EXACT_INT)
         shown = np.array([repr(v) for v in values.tolist()], dtype=object)
         shown[whole] = values[whole].astype(np.int64).astype(str).astype(object)
         text[floats] = shown
-    for kind, render in ((int, str), (bool, _bool_text), (type(None), lambda v: "")):
+    for kind, render in (("int", str), ("bool", _bool_text), ("NoneType", lambda v: "")):
         mask = kinds == kind
         if mask.any():
             text[mask] = [render(v) for v in cells[mask]]
     stamps = None
-    timed = (kinds == dt.datetime) | (kinds == dt.date) | (kinds == pd.Timestamp)
+    timed = np.isin(kinds, ["datetime", "date", "Timestamp"])
     if timed.any():
         moments = pd.to_datetime(pd.Series(cells[timed].tolist(), dtype=object))
         if getattr(moments.dt, "tz", None) is not None:
@@ -164,8 +164,7 @@ def _column(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         text[timed] = np.where(midnight, day, second)
         stamps = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[ns]")
         stamps[timed] = values
-    rest = ~(floats | timed | (kinds == str) | (kinds == int) | (kinds == bool))
-    rest &= kinds != type(None)
+    rest = ~(floats | timed | np.isin(kinds, ["str", "int", "bool", "NoneType"]))
     if rest.any():
         text[rest] = [_cell_text(v) for v in cells[rest]]
     return text, stamps

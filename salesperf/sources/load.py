@@ -57,7 +57,6 @@ class _Read:
     info: dict[str, object]
     body: Body
     positions: dict[str, int]
-    headers: list[str]
     warnings: list[str]
 
 
@@ -208,7 +207,7 @@ def _read_file(path: Path, shown: str, options: _Options) -> _Read:
         "rows_read": body.rows_read,
         "sha256": hashlib.sha256(data).hexdigest(),
     }
-    return _Read(info, body, positions, list(table.headers), warnings)
+    return _Read(info, body, positions, warnings)
 
 
 def _open(
@@ -387,8 +386,7 @@ def _combine(
     files = [p[1] for p in parts]
     frames = []
     for code, (frame, *_rest) in enumerate(parts):
-        frame = frame.copy()
-        frame["_file"] = code
+        frame["_file"] = code  # each part's frame was built by _finish for this call only
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     dtypes: dict[str, str] = {}

@@ -71,10 +71,6 @@ class Distinct:
         codes = np.where(self.codes >= 0, remap[np.maximum(self.codes, 0)], -1)
         return Distinct(codes, self.values[used])
 
-    def raw(self, row: int) -> str | None:
-        code = int(self.codes[row])
-        return None if code < 0 else str(self.values[code])
-
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct values as an object array of str); missing gets code -1."""
@@ -83,14 +79,17 @@ def distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def clean_text(raw: pd.Series, markers: frozenset[str]) -> Distinct:
-    """Strip surrounding whitespace (incl. NBSP, the ideographic space and a stray BOM) and
-    turn missing markers into missing, working on distinct values only."""
+    """A raw text column as codes into its cleaned distinct values.
+
+    Surrounding whitespace (incl. NBSP, the ideographic space and a stray BOM) is stripped
+    and missing markers become missing; the work is done once per distinct value.
+    """
     codes, uniques = distinct(raw)
     stripped = pd.Series(uniques, dtype=object).str.strip(_BLANKS)
     missing = stripped.isin(markers).to_numpy(dtype=bool)
     if missing.any():
         codes = np.where((codes >= 0) & missing[np.maximum(codes, 0)], -1, codes)
-    return Distinct(codes, stripped.to_numpy(dtype=object))
+    return Distinct(codes, stripped.to_numpy(dtype=object)).compact()
 
 
 @dataclass
@@ -184,7 +183,7 @@ _AMOUNT = re.compile(
 
 def _formatted(raw: pd.Series) -> pd.DataFrame:
     """Parse other amounts both ways (decimal point, decimal comma); NaN where invalid."""
-    wide = ~raw.str.isascii().to_numpy(dtype=bool)
+    wide = raw.str.contains(r"[^\x00-\x7f]", regex=True).to_numpy(dtype=bool)
     if wide.any():  # full-width digits and ￥ become ASCII; the minus sign becomes "-"
         normal = raw.str.normalize("NFKC").str.replace("\u2212", "-", regex=False)
         raw = raw.where(~wide, normal)

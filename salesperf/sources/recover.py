@@ -145,11 +145,22 @@ class Recovery:
         if not total:
             return []
         counts = ", ".join(f"{k}" for k in sorted(self.field_counts))
+        if not self.rejected:
+            outcome = "all recovered: the columns used could be placed unambiguously"
+        elif not self.recovered:
+            outcome = (
+                "all rejected as wrong-field-count: a column used could have shifted, so its "
+                "value cannot be placed without guessing"
+            )
+        else:
+            outcome = (
+                f"{self.recovered:,} recovered (the columns used could be placed "
+                f"unambiguously), {self.rejected:,} rejected as wrong-field-count"
+            )
         out = [
             f"{shown}: {total:,} line(s) have {counts} fields instead of the header's {self.n} "
             f"(first: line {self.first_line}), usually an unquoted delimiter inside a value; "
-            f"{self.recovered:,} recovered (the columns used could be placed unambiguously), "
-            f"{self.rejected:,} rejected as wrong-field-count"
+            f"{outcome}"
         ]
         if total > data_rows / 2:
             out.append(

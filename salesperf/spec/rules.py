@@ -15,7 +15,9 @@ from salesperf.errors import Finding, Level, did_you_mean
 from salesperf.spec.load import locate
 from salesperf.spec.models import (
     COLUMN_MEASURES,
+    NUMERIC_COLUMN_MEASURES,
     PART_MEASURES,
+    AlertsSpec,
     KpiSpec,
     MeasureKind,
     Spec,
@@ -311,6 +313,108 @@ def unused_sources(spec: Spec) -> Iterator[Finding]:
             )
 
 
+def drilldown_fields(spec: Spec, kpi: KpiSpec) -> list[str]:
+    """The fields a KPI's problem analysis splits by: its own `drilldown:` or, failing that,
+    the top-level fields its source can provide (mapped columns, rep and roster levels)."""
+    available = _drillable(spec, kpi.source)
+    if kpi.drilldown is not None:
+        return [f for f in kpi.drilldown if f in available]
+    return [f for f in spec.drilldown if f in available]
+
+
+def _drillable(spec: Spec, source_name: str) -> set[str]:
+    source = spec.sources.get(source_name)
+    if source is None:
+        return set()
+    roster_levels = set(spec.org.levels) if spec.org is not None else set()
+    return set(source.columns) | (roster_levels if "rep" in source.columns else set())
+
+
+def drilldown_fields_mapped(spec: Spec) -> Iterator[Finding]:
+    """Drill-down fields must exist on the rows: mapped in the source or a roster level."""
+    for i, kpi in enumerate(spec.kpis):
+        available = _drillable(spec, kpi.source)
+        for j, field in enumerate(kpi.drilldown or []):
+            if field not in available:
+                yield _error(
+                    spec,
+                    "unmapped-field",
+                    f"drill-down field '{field}' is not mapped in sources.{kpi.source}.columns"
+                    f"{did_you_mean(field, available)}; available: {', '.join(sorted(available))}",
+                    "kpis",
+                    i,
+                    "drilldown",
+                    j,
+                )
+    used = {k.source for k in spec.kpis}
+    anywhere = set().union(*(_drillable(spec, name) for name in used)) if used else set()
+    for j, field in enumerate(spec.drilldown):
+        if field not in anywhere:
+            yield _error(
+                spec,
+                "unmapped-field",
+                f"drill-down field '{field}' is not mapped in any source a KPI reads"
+                f"{did_you_mean(field, anywhere)}; available: {', '.join(sorted(anywhere))}",
+                "drilldown",
+                j,
+            )
+
+
+#: (milder, stricter, True when the stricter threshold must be lower) pairs of alert settings.
+_ALERT_PAIRS = (
+    ("pace_warning", "pace_critical", True),
+    ("z_warning", "z_critical", False),
+    ("change_warning", "change_critical", False),
+    ("peer_warning", "peer_critical", False),
+)
+
+
+def alert_thresholds_ordered(spec: Spec) -> Iterator[Finding]:
+    """A critical threshold must be at least as extreme as its warning threshold."""
+    scopes: list[tuple[AlertsSpec, tuple[str | int, ...]]] = [(spec.alerts, ("alerts",))]
+    scopes += [
+        (spec.alerts.for_kpi(k), ("kpis", i, "alerts"))
+        for i, k in enumerate(spec.kpis)
+        if k.alerts is not None
+    ]
+    for settings, loc in scopes:
+        for warning, critical, lower in _ALERT_PAIRS:
+            mild, strict = getattr(settings, warning), getattr(settings, critical)
+            if (strict > mild) if lower else (strict < mild):
+                side = "above" if lower else "below"
+                yield _error(
+                    spec,
+                    "alert-thresholds",
+                    f"{critical} {strict:g} is {side} {warning} {mild:g}; a critical alert "
+                    "must be at least as far out as a warning",
+                    *loc,
+                    critical,
+                )
+        window, minimum = settings.history_window, settings.history_min
+        if minimum > window:
+            yield _error(
+                spec,
+                "alert-thresholds",
+                f"history_min {minimum} is more than history_window {window}",
+                *loc,
+                "history_min",
+            )
+
+
+def feedback_form_source(spec: Spec) -> Iterator[Finding]:
+    """`feedback_form.source` names the source the filled-in form feeds."""
+    form = spec.feedback_form
+    if form is not None and form.source not in spec.sources:
+        yield _error(
+            spec,
+            "unknown-source",
+            f"source '{form.source}' is not defined under `sources:`"
+            f"{did_you_mean(form.source, spec.sources)}",
+            "feedback_form",
+            "source",
+        )
+
+
 RULES: list[Rule] = [
     unique_kpi_ids,
     kpi_sources_exist,
@@ -322,6 +426,9 @@ RULES: list[Rule] = [
     org_levels_mapped,
     source_keys_mapped,
     unused_sources,
+    drilldown_fields_mapped,
+    alert_thresholds_ordered,
+    feedback_form_source,
 ]
 
 
@@ -340,7 +447,8 @@ def fields_needed(spec: Spec, source_name: str) -> tuple[set[str], set[str]]:
     source = spec.sources[source_name]
     fields = {"date"}
     numeric: set[str] = set()
-    always = {"rep", *spec.levels}
+    # `comment` is free text that no KPI aggregates, but feedback reports quote it.
+    always = {"rep", "comment", *spec.levels}
     fields |= always & set(source.columns)
     if source.key:
         fields.add(source.key)
@@ -349,12 +457,20 @@ def fields_needed(spec: Spec, source_name: str) -> tuple[set[str], set[str]]:
             continue
         for field, _ in _field_refs(kpi):
             fields.add(field)
+        # Problem analysis groups rows by these and, for sums, splits the change into
+        # new, lost and existing customers: only loaded when a drill-down is configured.
+        drill = drilldown_fields(spec, kpi)
+        fields.update(drill)
+        if drill and kpi.measure is MeasureKind.SUM:
+            fields.add("customer")
         parts = [(kpi.measure, kpi.column)]
         parts += [(p.measure, p.column) for p in (kpi.numerator, kpi.denominator) if p]
         for measure, column in parts:
-            if column and measure in (MeasureKind.SUM, MeasureKind.MEAN, MeasureKind.MEDIAN):
+            if column and measure in NUMERIC_COLUMN_MEASURES:
                 numeric.add(column)
     if "amount" in source.columns:
         fields.add("amount")
         numeric.add("amount")
+        # The alerts' negative_amount rule tells returns from errors with this filter.
+        fields.update(spec.alerts.returns_where or {})
     return fields & set(source.columns), numeric & set(source.columns)

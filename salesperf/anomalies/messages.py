@@ -1,0 +1,149 @@
+"""The message catalogue: one sentence per rule (and variant), in English and Chinese.
+
+Rules hand over *facts* (numbers with their kind); this module formats them per locale, so
+a message is always written with the numbers the evidence holds. Add a locale by adding a
+key to every entry of :data:`CATALOGUE` (a test checks that every entry has every locale
+and that all locales use the same placeholders).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from salesperf.spec.models import Unit
+
+LOCALES = ("en", "zh-CN")
+
+
+@dataclass(frozen=True)
+class Value:
+    """A KPI value in its unit ($12,346 · 1,234 · 61.5%)."""
+
+    value: float | None
+    unit: Unit | str
+
+
+@dataclass(frozen=True)
+class Share:
+    """A fraction shown as a percentage; ``signed`` adds + or − (changes)."""
+
+    value: float | None
+    signed: bool = False
+
+
+@dataclass(frozen=True)
+class Text:
+    """Words that differ by locale: ``{"en": ..., "zh-CN": ...}``."""
+
+    by_locale: dict[str, str]
+
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "behind_pace": {
+        "en": "{who}: {kpi} at {pace} of pace: {actual} so far against {expected} expected "
+        "by {as_of} (target {target})",
+        "zh-CN": "{who}：{kpi}进度 {pace}：截至 {as_of} 实际 {actual}，应达 {expected}"
+        "（目标 {target}）",
+    },
+    "off_history.low": {
+        "en": "{who}: {kpi} {observed} in {span} is far below its usual {expected} "
+        "(normal range {low} to {high}; robust z {z})",
+        "zh-CN": "{who}：{kpi}在{span}为 {observed}，远低于以往的 {expected}"
+        "（正常范围 {low} 至 {high}，稳健 z 值 {z}）",
+    },
+    "off_history.high": {
+        "en": "{who}: {kpi} {observed} in {span} is far above its usual {expected} "
+        "(normal range {low} to {high}; robust z {z})",
+        "zh-CN": "{who}：{kpi}在{span}为 {observed}，远高于以往的 {expected}"
+        "（正常范围 {low} 至 {high}，稳健 z 值 {z}）",
+    },
+    "off_history.spike": {
+        "en": "{who}: {kpi} {observed} in {span} is far above its usual {expected} "
+        "(normal range {low} to {high}; robust z {z}): check it before it counts",
+        "zh-CN": "{who}：{kpi}在{span}为 {observed}，远高于以往的 {expected}"
+        "（正常范围 {low} 至 {high}，稳健 z 值 {z}），请先核实",
+    },
+    "sharp_change": {
+        "en": "{who}: {kpi} {change} vs {against}: {observed} in {span} against {expected} "
+        "in {comparison_span}",
+        "zh-CN": "{who}：{kpi}较{against}{change}：{span} {observed}，{comparison_span} {expected}",
+    },
+    "consecutive_declines": {
+        "en": "{who}: {kpi} fell {n} periods in a row ({path}), {total} in all",
+        "zh-CN": "{who}：{kpi}连续 {n} 期下降（{path}），累计 {total}",
+    },
+    "peer_outlier": {
+        "en": "{who}: {kpi} pace {pace} is far below the rest of {team} (median {median}; "
+        "robust z {z})",
+        "zh-CN": "{who}：{kpi}进度 {pace}，远低于{team}其他成员（中位数 {median}，稳健 z 值 {z}）",
+    },
+    "gone_quiet": {
+        "en": "{who}: no rows in {source} in {span}; the last one was on {last_date}, {days} "
+        "days ago, and by this point there are usually {expected}",
+        "zh-CN": "{who}：{span}没有任何 {source} 记录；最后一条在 {last_date}（{days} 天前），"
+        "以往到这个时点通常有 {expected} 条",
+    },
+    "duplicate_key": {
+        "en": "{who}: {count} {key} value(s) appear more than once in {source} ({examples}); "
+        "the extra copies add {extra} to the totals",
+        "zh-CN": "{who}：{source} 中有 {count} 个 {key} 重复出现（{examples}），多计 {extra}",
+    },
+    "negative_amount": {
+        "en": "{who}: {count} negative amount(s) in {source} are not returns ({examples}), "
+        "{total} in all",
+        "zh-CN": "{who}：{source} 中有 {count} 笔负数金额不是退货（{examples}），合计 {total}",
+    },
+    "future_date": {
+        "en": "{count} row(s) of {source} are dated after {reference} ({examples}); no KPI "
+        "counts them",
+        "zh-CN": "{source} 中有 {count} 行日期晚于 {reference}（{examples}），未计入任何指标",
+    },
+    "large_transaction": {
+        "en": "{who}: {amount} on {date} in {source} ({where}) is {factor}× the 99th "
+        "percentile of its amounts ({p99}){more}: check it before it counts",
+        "zh-CN": "{who}：{date} 的一笔 {amount}（{source}，{where}）是该来源金额第 99 百分位"
+        "（{p99}）的 {factor} 倍{more}，请先核实",
+    },
+    "rejected_rows": {
+        "en": "{count} row(s) of {source} were rejected when loading ({reasons}); every total "
+        "leaves them out",
+        "zh-CN": "{source} 有 {count} 行在读取时被拒绝（{reasons}），所有合计均未包含",
+    },
+    "not_on_roster": {
+        "en": "{who} has {count} row(s) in {source} ({total}) but is not on the roster: "
+        "counted for the company, in no team",
+        "zh-CN": "{who} 在 {source} 中有 {count} 行（合计 {total}），但不在花名册中：只计入公司，"
+        "不属于任何团队",
+    },
+}
+
+
+def format_fact(fact: Any, locale: str, currency: str) -> str:
+    from salesperf.formatting import fmt_fraction, fmt_value
+
+    if isinstance(fact, Value):
+        return fmt_value(fact.value, fact.unit, currency, locale)
+    if isinstance(fact, Share):
+        if fact.value is None or math.isnan(fact.value):
+            return "–"
+        text = fmt_fraction(abs(fact.value), locale)
+        if fact.signed:
+            return ("+" if fact.value > 0 else "−" if fact.value < 0 else "±") + text
+        return ("−" if fact.value < 0 else "") + text
+    if isinstance(fact, Text):
+        return fact.by_locale.get(locale, fact.by_locale["en"])
+    if isinstance(fact, float):
+        return f"{fact:.1f}"
+    return str(fact)
+
+
+def render(key: str, facts: dict[str, Any], currency: str) -> dict[str, str]:
+    """The message for ``key`` in every locale, with ``facts`` formatted for each."""
+    templates = CATALOGUE[key]
+    out = {}
+    for locale in LOCALES:
+        formatted = {name: format_fact(f, locale, currency) for name, f in facts.items()}
+        out[locale] = templates[locale].format_map(formatted)
+    return out

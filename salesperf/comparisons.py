@@ -1,0 +1,111 @@
+"""Comparing an open period fairly: the same point of earlier periods.
+
+On 21 June, June has 21 days of orders and May has 31. Comparing them as they stand would
+call every rep "down 40%". Alerts and problem analysis therefore compare *like for like*:
+while the reviewed period is open, every period is cut at the same number of days from its
+start (June 1-21 against May 1-21 and June 1-21 last year), which is :class:`Basis`
+``to_date``. Once the period has ended every period counts whole (``full_period``). Unlike
+scaling the partial value by the elapsed share, this needs no pacing model, and the
+evidence can say exactly which days were compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from salesperf.spec.models import MeasureKind
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from salesperf.metrics import Rows
+    from salesperf.periods import Calendar, Period
+    from salesperf.pipeline import Results
+
+TO_DATE = "to_date"
+FULL_PERIOD = "full_period"
+
+
+@dataclass(frozen=True)
+class Basis:
+    """How periods are compared: whole, or cut at ``days`` days from their start."""
+
+    kind: str  # TO_DATE | FULL_PERIOD
+    days: int | None  # days counted from each period's start (TO_DATE only)
+
+    @property
+    def open(self) -> bool:
+        return self.kind == TO_DATE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"basis": self.kind, "days": self.days}
+
+    def span(self, period: Period) -> tuple[dt.date, dt.date]:
+        """First and last day of ``period`` counted under this basis (inclusive)."""
+        last = period.end - dt.timedelta(days=1)
+        if self.days is not None:
+            last = min(last, period.start + dt.timedelta(days=self.days - 1))
+        return period.start, last
+
+
+def basis_for(period: Period, as_of: dt.date) -> Basis:
+    """``to_date`` while ``as_of`` is inside ``period``, else ``full_period``."""
+    if period.start <= as_of < period.end - dt.timedelta(days=1):
+        return Basis(TO_DATE, (as_of - period.start).days + 1)
+    return Basis(FULL_PERIOD, None)
+
+
+def prepared_rows(results: Results) -> dict[str, Rows]:
+    """Every source's rows up to as-of with period ordinal ``p`` and roster levels attached."""
+    from salesperf.metrics import prepare_rows
+
+    return prepare_rows(results.dataset, results.org, results.calendar, results.as_of)
+
+
+def day_in_period(frame: pd.DataFrame, calendar: Calendar) -> pd.Series:
+    """0-based day of each row within its period (``frame`` needs ``date`` and ``p``)."""
+    import pandas as pd
+
+    ordinals = frame["p"].unique().tolist()
+    starts = {p: pd.Timestamp(calendar.period(int(p)).start) for p in ordinals}
+    return (frame["date"] - frame["p"].map(starts).astype("datetime64[ns]")).dt.days
+
+
+def same_point(frame: pd.DataFrame, calendar: Calendar, basis: Basis) -> pd.DataFrame:
+    """The rows of every period up to the basis' day (all rows for ``full_period``)."""
+    if not basis.open or frame.empty:
+        return frame
+    return frame.loc[day_in_period(frame, calendar) < (basis.days or 0)]
+
+
+def same_point_cube(results: Results, rows: dict[str, Rows], basis: Basis) -> pd.DataFrame:
+    """The actuals cube with every period cut at the basis' day.
+
+    For ``full_period`` this is ``results.cube``. ``new_customers`` keeps its meaning
+    (first-ever row in the *whole* history): first rows are found before the cut, else a
+    customer first seen on 25 May would look new on 3 June.
+    """
+    from salesperf.filters import where_mask
+    from salesperf.metrics import Rows, compute_actuals
+
+    if not basis.open:
+        return results.cube
+    cut = {
+        name: Rows(same_point(r.frame, results.calendar, basis), r.first_p)
+        for name, r in rows.items()
+    }
+    kpis = []
+    for kpi in results.spec.kpis:
+        if kpi.measure is MeasureKind.NEW_CUSTOMERS:
+            frame = rows[kpi.source].frame
+            frame = frame.loc[where_mask(frame, kpi.where)] if kpi.where else frame
+            firsts = frame.dropna(subset=["customer"]).sort_values("date", kind="stable")
+            firsts = firsts.drop_duplicates("customer", keep="first")
+            name = f"{kpi.source}#first-rows#{kpi.id}"
+            cut[name] = Rows(same_point(firsts, results.calendar, basis), rows[kpi.source].first_p)
+            kpi = kpi.model_copy(update={"source": name})
+        kpis.append(kpi)
+    last_p = int(results.cube["p"].max()) if len(results.cube) else results.period.ordinal
+    return compute_actuals(kpis, cut, results.org, results.calendar, last_p)

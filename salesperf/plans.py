@@ -1,0 +1,393 @@
+"""Improvement plans: each rep's strengths, weakest KPIs and what to focus on.
+
+Built from a :class:`~salesperf.scoring.Scorecard` (so the plan and the score always agree)
+and the actuals cube (for the rep's own recent periods). Plain frozen dataclasses: the CLI
+renders them, JSON serialises them, a later report stage turns them into prose.
+
+- **Strength**: a scored KPI with attainment to date at least :data:`STRENGTH_MARGIN` above
+  target (1.05) *and* above the median of the rep's team (reps of the same team with a
+  value); best first by the points it adds above target.
+- **Weakness**: a scored KPI below target (attainment to date < 1.0), worst first by
+  *weighted shortfall* (``impact``): the KPI's weight (a fraction of all weights) x the
+  points it loses against scoring exactly on target. A heavy KPI slightly behind can
+  outrank a light one far behind, which is what the score rewards.
+- **Severity** of a weak KPI, from the spec's ``status:`` thresholds applied to attainment
+  to date: ``at_risk`` (>= 0.9 by default) or ``behind``. It picks the KPI's ``advice:``
+  text (see :func:`advice_text`) in the report's language.
+- Every item compares the rep with the target, the team median and the rep's own last
+  :data:`RECENT_PERIODS` periods.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from salesperf.formatting import fmt_fraction, fmt_value
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from salesperf.pipeline import Results
+    from salesperf.scoring import Scorecard
+    from salesperf.spec import KpiSpec, Spec
+
+#: A strength is at least this far above target (attainment to date >= 1.05).
+STRENGTH_MARGIN = 0.05
+#: How many of the rep's previous periods a plan compares with.
+RECENT_PERIODS = 3
+#: Items listed per plan, and weak KPIs named in the summary line.
+MAX_ITEMS = 3
+SUMMARY_ITEMS = 2
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One KPI of a plan. Fractions are fractions (0.78 = 78%); values in the KPI's unit."""
+
+    kpi: str
+    name: str
+    unit: str
+    #: The KPI's weight as a fraction of all weights.
+    weight: float
+    actual: float | None
+    target: float | None
+    attainment_to_date: float
+    score: float
+    #: Median attainment to date (and value) of the rep's team, the rep included.
+    team_median_attainment: float | None
+    team_median_actual: float | None
+    #: The rep's own previous periods, oldest first: (period label, value).
+    recent: tuple[tuple[str, float], ...]
+    #: The rep's value over those periods (pooled for ratios and means; mean otherwise).
+    recent_value: float | None
+    #: on_track, at_risk or behind (attainment to date vs the spec's status thresholds).
+    severity: str
+    #: weight x (score - the score on target): what the KPI adds to (+) or costs (-) the
+    #: total against scoring exactly on target, as a fraction (0.05 = 5 points).
+    impact: float
+    advice: str | None
+    #: The item as one phrase in the report language: "Revenue at 78% of target (…)".
+    text: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    rep: str
+    name: str
+    team: str | None
+    period: str
+    total: float | None
+    tier: str | None
+    #: Every scored KPI, in spec order (strengths and weaknesses are picked from these).
+    items: tuple[PlanItem, ...]
+    strengths: tuple[PlanItem, ...]
+    weaknesses: tuple[PlanItem, ...]
+    #: Weighted KPIs that could not be scored: (kpi id, why).
+    unscored: tuple[tuple[str, str], ...]
+    #: Advice of the weakest KPIs, weakest first, without repeats.
+    focus: tuple[str, ...]
+    summary: str
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("items", "strengths", "weaknesses"):
+            for item in out[key]:
+                item["recent"] = [{"period": p, "value": v} for p, v in item["recent"]]
+        out["unscored"] = [{"kpi": k, "reason": r} for k, r in self.unscored]
+        out["focus"] = list(self.focus)
+        return _clean(out)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+# -- advice --------------------------------------------------------------------------------
+
+
+def advice_text(kpi: KpiSpec, severity: str, locale: str) -> str | None:
+    """The KPI's `advice:` for a severity, in ``locale`` (falling back to en, then any).
+
+    `advice:` is text, ``{en: ..., zh-CN: ...}``, or ``{behind: ..., at_risk: ...,
+    default: ...}`` whose values are text or language maps. On-track KPIs get none.
+    """
+    advice = kpi.advice
+    if advice is None or severity == "on_track":
+        return None
+    if isinstance(advice, str):
+        return advice
+    from salesperf.spec.models import ADVICE_SEVERITIES
+
+    if not any(key in ADVICE_SEVERITIES for key in advice):
+        return _in_locale(advice, locale)
+    chosen = advice.get(severity, advice.get("default"))
+    if chosen is None:
+        return None
+    return chosen if isinstance(chosen, str) else _in_locale(chosen, locale)
+
+
+def _in_locale(texts: dict[str, str], locale: str) -> str | None:
+    if locale in texts:
+        return texts[locale]
+    if "en" in texts:
+        return texts["en"]
+    return next(iter(texts.values()), None)
+
+
+# -- plans ---------------------------------------------------------------------------------
+
+
+def build_plans(
+    results: Results, scorecard: Scorecard, reps: list[str] | None = None
+) -> dict[str, Plan]:
+    """One plan per scored rep (or per rep in ``reps``), keyed by rep id."""
+    spec = results.spec
+    kpi_rows = scorecard.kpis.loc[scorecard.kpis["level"] == "rep"]
+    totals = scorecard.totals.loc[scorecard.totals["level"] == "rep"].set_index("entity")
+    wanted = list(totals.index) if reps is None else [r for r in reps if r in totals.index]
+    medians = _team_medians(kpi_rows)
+    history = _History(results)
+    plans: dict[str, Plan] = {}
+    for rep in wanted:
+        rows = kpi_rows.loc[kpi_rows["entity"] == rep]
+        plans[rep] = _plan(spec, scorecard, rep, totals.loc[rep], rows, medians, history)
+    return plans
+
+
+def _plan(
+    spec: Spec,
+    scorecard: Scorecard,
+    rep: str,
+    total: pd.Series,
+    rows: pd.DataFrame,
+    medians: dict[tuple[Any, str], tuple[float | None, float | None]],
+    history: _History,
+) -> Plan:
+    locale = spec.locale.value
+    team = total["parent"] if isinstance(total["parent"], str) else None
+    items: list[PlanItem] = []
+    strengths: list[PlanItem] = []
+    weaknesses: list[PlanItem] = []
+    unscored: list[tuple[str, str]] = []
+    for row in rows.to_dict(orient="records"):
+        kpi = spec.kpi(row["kpi"])
+        if not row["scored"]:
+            unscored.append((kpi.id, str(row["note"])))
+            continue
+        attainment = float(row["attainment_to_date"])
+        rule = scorecard.rules[kpi.id]
+        on_target = rule.score(1.0)
+        median_att, median_actual = medians.get((team, kpi.id), (None, None))
+        severity = _severity(spec, attainment)
+        recent, recent_value = history.recent(kpi, rep)
+        common = {
+            "kpi": kpi.id,
+            "name": kpi.name,
+            "unit": kpi.unit.value,
+            "weight": float(row["weight"]),
+            "actual": _or_none(row["actual"]),
+            "target": _or_none(row["target"]),
+            "attainment_to_date": attainment,
+            "score": float(row["score"]),
+            "team_median_attainment": median_att,
+            "team_median_actual": median_actual,
+            "recent": recent,
+            "recent_value": recent_value,
+            "severity": severity,
+        }
+        item = PlanItem(
+            **common,
+            impact=float(row["weight"]) * (float(row["score"]) - on_target),
+            advice=advice_text(kpi, severity, locale),
+            text=_phrase(spec, kpi, row, median_att, scorecard.closed, locale),
+        )
+        items.append(item)
+        if attainment < 1.0:
+            weaknesses.append(item)
+        elif attainment >= 1.0 + STRENGTH_MARGIN and (
+            median_att is None or attainment > median_att
+        ):
+            strengths.append(item)
+    weaknesses.sort(key=lambda i: (round(i.impact, 9), i.attainment_to_date))
+    strengths.sort(key=lambda i: (-round(i.impact, 9), -i.attainment_to_date))
+    focus = tuple(dict.fromkeys(i.advice for i in weaknesses if i.advice))
+    total_value = _or_none(total["total"])
+    scored_any = total_value is not None
+    plan_summary = summary_line(weaknesses, strengths, unscored, locale, scored_any)
+    return Plan(
+        rep=rep,
+        name=str(total["name"]),
+        team=team,
+        period=scorecard.period,
+        total=total_value,
+        tier=total["tier"] if isinstance(total["tier"], str) else None,
+        items=tuple(items),
+        strengths=tuple(strengths[:MAX_ITEMS]),
+        weaknesses=tuple(weaknesses[:MAX_ITEMS]),
+        unscored=tuple(unscored),
+        focus=focus,
+        summary=plan_summary,
+    )
+
+
+def _severity(spec: Spec, attainment: float) -> str:
+    if attainment >= spec.status.on_track:
+        return "on_track"
+    if attainment >= spec.status.at_risk:
+        return "at_risk"
+    return "behind"
+
+
+def _or_none(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _team_medians(
+    kpi_rows: pd.DataFrame,
+) -> dict[tuple[Any, str], tuple[float | None, float | None]]:
+    """(team, kpi) -> (median attainment to date, median actual) over the team's scored reps."""
+    out: dict[tuple[Any, str], tuple[float | None, float | None]] = {}
+    scored = kpi_rows.loc[kpi_rows["scored"] & kpi_rows["parent"].notna()]
+    for (team, kpi), group in scored.groupby(["parent", "kpi"], sort=False):
+        attainments = [a for a in group["attainment_to_date"] if math.isfinite(a)]
+        actuals = [a for a in group["actual"] if a == a]
+        out[(team, kpi)] = (
+            statistics.median(attainments) if attainments else None,
+            statistics.median(actuals) if actuals else None,
+        )
+    return out
+
+
+class _History:
+    """The rep's own previous periods from the actuals cube."""
+
+    def __init__(self, results: Results) -> None:
+        cube = results.cube
+        current = results.period.ordinal
+        window = cube.loc[
+            (cube["level"] == "rep")
+            & (cube["p"] >= current - RECENT_PERIODS)
+            & (cube["p"] < current)
+        ]
+        self.rows = {
+            (kpi, entity): group.sort_values("p")
+            for (kpi, entity), group in window.groupby(["kpi", "entity"], sort=False)
+        }
+        self.calendar = results.calendar
+
+    def recent(self, kpi: KpiSpec, rep: str) -> tuple[tuple[tuple[str, float], ...], float | None]:
+        group = self.rows.get((kpi.id, rep))
+        if group is None:
+            return (), None
+        if kpi.min_responses:
+            group = group.loc[group["responses"] >= kpi.min_responses]
+        group = group.loc[group["actual"].notna()]
+        values = tuple(
+            (self.calendar.period(int(p)).label, float(v))
+            for p, v in zip(group["p"], group["actual"], strict=True)
+        )
+        if not values:
+            return (), None
+        if not kpi.additive and group["denominator"].notna().all():
+            denominator = float(group["denominator"].sum())
+            pooled = float(group["numerator"].sum()) / denominator if denominator else None
+            return values, pooled
+        return values, statistics.fmean(v for _, v in values)
+
+
+# -- words ---------------------------------------------------------------------------------
+
+_WORDS = {
+    "en": {
+        "of_target": "{name} at {att} of target{pace} (team median {median})",
+        "of_target_alone": "{name} at {att} of target{pace}",
+        "pace": " pace",
+        "versus": "{name} {actual} vs {target} target",
+        "join": "; ",
+        "focus": " — focus: {focus}",
+        "end": ".",
+        "all_on_target": "On or above target on every scored KPI",
+        "best": "; best: {item}",
+        "none_scored": "Not scored this period: {reasons}",
+    },
+    "zh-CN": {
+        "of_target": "{name}{pace}为目标的{att}（团队中位数{median}）",
+        "of_target_alone": "{name}{pace}为目标的{att}",
+        "pace": "进度",
+        "versus": "{name}{actual}，目标{target}",
+        "join": "；",
+        "focus": "——重点：{focus}",
+        "end": "。",
+        "all_on_target": "所有计分指标均达到目标",
+        "best": "；最佳：{item}",
+        "none_scored": "本期无法计分：{reasons}",
+    },
+}
+
+
+def _phrase(
+    spec: Spec,
+    kpi: KpiSpec,
+    row: dict[str, Any],
+    median: float | None,
+    closed: bool,
+    locale: str,
+) -> str:
+    """ "Revenue at 78% of target (team median 96%)" or "Win rate 41% vs 55% target".
+
+    Amounts and counts are compared as attainment (reps have different targets); rates,
+    means and scores by their values, which mean something on their own.
+    """
+    words = _WORDS.get(locale, _WORDS["en"])
+    if kpi.additive:
+        pace = "" if closed else words["pace"]
+        key = "of_target" if median is not None else "of_target_alone"
+        return words[key].format(
+            name=kpi.name,
+            att=fmt_fraction(row["attainment_to_date"], locale),
+            pace=pace,
+            median=fmt_fraction(median, locale),
+        )
+    return words["versus"].format(
+        name=kpi.name,
+        actual=fmt_value(row["actual"], kpi.unit, spec.currency, locale),
+        target=fmt_value(row["target"], kpi.unit, spec.currency, locale),
+    )
+
+
+def summary_line(
+    weaknesses: list[PlanItem],
+    strengths: list[PlanItem],
+    unscored: list[tuple[str, str]],
+    locale: str,
+    scored_any: bool = True,
+) -> str:
+    """The plan in one line, e.g. "Revenue at 78% of target (team median 96%); Win rate
+    41.0% vs 55.0% target — focus: qualification and follow-up." """
+    words = _WORDS.get(locale, _WORDS["en"])
+    if not scored_any:
+        reasons = words["join"].join(f"{k} ({r})" for k, r in unscored)
+        return words["none_scored"].format(reasons=reasons) + words["end"]
+    if weaknesses:
+        named = weaknesses[:SUMMARY_ITEMS]
+        text = words["join"].join(i.text for i in named)
+        advice = tuple(dict.fromkeys(i.advice for i in named if i.advice))
+        if advice:
+            text += words["focus"].format(focus=words["join"].join(advice))
+        return text + words["end"]
+    if strengths:
+        return words["all_on_target"] + words["best"].format(item=strengths[0].text) + words["end"]
+    return words["all_on_target"] + words["end"]
