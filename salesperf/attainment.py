@@ -4,12 +4,13 @@ Definitions (fractions, not percent):
 
 - ``attainment`` = actual / target (``direction: lower``: target / actual).
 - ``gap`` = actual - target, in the KPI's unit (negative: below target).
-- ``expected_to_date`` = target x elapsed share for additive KPIs; for ratios and means
-  (which do not accumulate) it is the target itself.
+- ``expected_to_date`` = target x elapsed share for KPIs that accumulate through a period
+  (sum, count, new customers, distinct customers, retention to date); for ratios and means,
+  which do not, it is the target itself.
 - ``pace`` = actual / expected_to_date (lower: expected_to_date / actual). At period end
   pace equals attainment.
-- ``projected`` = actual / elapsed share for additive KPIs (run rate on the same curve
-  as the pacing); the current value for ratios and means.
+- ``projected`` = actual / elapsed share for accumulating KPIs (run rate on the same curve
+  as the pacing; retention capped at 100%); the current value for ratios and means.
 - ``status``: ``on_track`` when pace >= status.on_track (default 1.0) or, for ``direction:
   lower``, when the actual is 0 (attainment has no finite value then), ``at_risk`` when
   pace >= status.at_risk (default 0.9), else ``behind``; ``no_target`` without a usable
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from salesperf.spec.models import Direction
+from salesperf.spec.models import CUMULATIVE_MEASURES, Direction, MeasureKind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,7 +43,10 @@ def compute_attainment(
 
     table = actuals.merge(targets, on=["kpi", "level", "entity"], how="left")
     kpis = {k.id: k for k in spec.kpis}
-    additive = table["kpi"].map(lambda k: kpis[k].additive).astype(bool)
+    cumulative = table["kpi"].map(lambda k: kpis[k].measure in CUMULATIVE_MEASURES).astype(bool)
+    share_capped = (
+        table["kpi"].map(lambda k: kpis[k].measure is MeasureKind.RETENTION_RATE).astype(bool)
+    )
     lower = table["kpi"].map(lambda k: kpis[k].direction is Direction.LOWER).astype(bool)
     min_responses = table["kpi"].map(lambda k: kpis[k].min_responses or 0).astype("int64")
     share = table["kpi"].map(shares).astype("float64")
@@ -63,7 +67,7 @@ def compute_attainment(
     table["attainment"] = attainment
     table["gap"] = (actual - target).where(target.notna())
 
-    expected = (target * share).where(additive, target)
+    expected = (target * share).where(cumulative, target)
     table["expected_to_date"] = expected.where(usable)
     with np.errstate(divide="ignore", invalid="ignore"):
         pace_higher = actual / expected
@@ -72,8 +76,10 @@ def compute_attainment(
     pace = pace.where(usable & actual.notna() & (expected > 0))
     table["pace"] = pace.replace([np.inf, -np.inf], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        projected = (actual / share).where(additive & (share > 0), actual)
-    table["projected"] = projected.where(~(additive & (share <= 0)))
+        projected = (actual / share).where(cumulative & (share > 0), actual)
+    # A share cannot project past 100%.
+    projected = projected.where(~share_capped, projected.clip(upper=1.0))
+    table["projected"] = projected.where(~(cumulative & (share <= 0)))
     table["elapsed"] = share
 
     on_track = spec.status.on_track

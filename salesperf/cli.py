@@ -539,14 +539,16 @@ def alerts(
 ) -> None:
     """What needs attention, and why: anomaly alerts with their problem analysis.
 
-    Rules: behind pace, off its own history (robust z), sharp change (vs last period or
-    last year), consecutive declines, peer outlier, gone quiet, and data quality (duplicate
-    keys, negative amounts that are not returns, future dates, unusually large rows, rows
-    rejected at load, reps missing from the roster). Thresholds live under `alerts:` in
-    kpi.yaml. Each alert on an additive KPI is split by the `drilldown:` fields, into
-    volume and value, and into new, lost and existing customers.
+    Rules: behind pace, off its own history (robust z), sharp change (vs last
+    period or last year), consecutive declines, peer outlier, gone quiet, and
+    data quality (duplicate keys, negative amounts that are not returns, future
+    dates, unusually large rows, rows rejected at load, reps not on the roster).
+    Thresholds live under `alerts:` in kpi.yaml. An alert on an additive KPI is
+    split by the `drilldown:` fields, into volume and value, and into new, lost
+    and existing customers.
 
-    Exit codes: 0 ok, 1 with --fail-on when an alert at or above it exists, 2 errors.
+    Exit codes: 0 ok, 1 with --fail-on when an alert at or above it exists,
+    2 errors.
 
     Examples:
 
@@ -556,7 +558,7 @@ def alerts(
 
       salesperf alerts examples/kpi.yaml --rep R05 --format json
 
-      salesperf alerts kpi.yaml --fail-on critical --format md --quiet | mail -E -s alerts ops
+      salesperf alerts kpi.yaml --fail-on critical --format md --quiet
     """
     with _guard():
         from salesperf.anomalies import detect, select, to_document
@@ -577,6 +579,95 @@ def alerts(
                 cli_render_alerts.render_alerts(results, shown)
     if fail_on is not None and any(a.severity.rank >= _RANK[fail_on.value] for a in found):
         raise typer.Exit(1)
+
+
+class ReportFormat(StrEnum):
+    html = "html"
+    md = "md"
+    xlsx = "xlsx"
+    json = "json"
+
+
+class LocaleOpt(StrEnum):
+    en = "en"
+    zh_CN = "zh-CN"
+
+
+@app.command()
+def report(
+    spec_path: SpecPath,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    output_format: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format", "-f", help="html, md, xlsx or json (default: from -o, else html)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="File to write (default: salesperf-report-PERIOD.FORMAT)."
+        ),
+    ] = None,
+    per_rep: Annotated[
+        Path | None,
+        typer.Option("--per-rep", help="Also write one feedback report per rep into this folder."),
+    ] = None,
+    template_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--template-dir",
+            help="Folder of templates that override the built-in ones by file name.",
+            file_okay=False,
+        ),
+    ] = None,
+    locale: Annotated[
+        LocaleOpt | None, typer.Option("--locale", help="Report language (default: the spec's).")
+    ] = None,
+) -> None:
+    """The evaluation and feedback report: headline, scorecard, roll-ups, KPI trends,
+    alerts with their analysis, improvement plans, data quality and provenance.
+
+    The same inputs and --as-of give byte-identical files (set SOURCE_DATE_EPOCH to stamp a
+    generation time). Files are written atomically and never over an input.
+
+    Examples:
+
+      salesperf report examples/kpi.yaml
+
+      salesperf report examples/kpi.yaml --period 2017-05 -o review-2017-05.md
+
+      salesperf report examples/kpi.yaml -f xlsx -o review.xlsx --per-rep reps/
+
+      salesperf report examples/zh/kpi.yaml --locale zh-CN
+    """
+    with _guard():
+        from salesperf.report import (
+            build_report,
+            default_name,
+            resolve_format,
+            write_rep_reports,
+            write_report,
+        )
+
+        fmt = resolve_format(output_format.value if output_format else None, output)
+        bundle = build_report(
+            spec_path,
+            period=period,
+            as_of=as_of.date() if as_of else None,
+            locale=locale.value if locale else None,
+            template_dir=template_dir,
+        )
+        target = output or default_name(bundle.results.period.label, fmt)
+        write_report(bundle, fmt, target)
+        reps: list[Path] = []
+        if per_rep is not None:
+            # Rep reports go to people: an Excel report comes with HTML rep reports.
+            reps = write_rep_reports(bundle, "html" if fmt == "xlsx" else fmt, per_rep)
+        from salesperf import cli_render
+
+        cli_render.render_written(target, reps)
 
 
 def main() -> None:

@@ -340,3 +340,10 @@ class live_progress:
         lines.append("[dim]fix the file and save: the view updates by itself[/]")
         self.live.update(Text.from_markup("\n".join(lines)))
         self.live.refresh()
+
+
+def render_written(report: Path, per_rep: list[Path]) -> None:
+    """Where the report went, on stderr (stdout stays clean for scripts)."""
+    err.print(f"[green]Wrote[/] {escape(str(report))}")
+    if per_rep:
+        err.print(f"[green]Wrote[/] {len(per_rep)} rep reports in {escape(str(per_rep[0].parent))}")

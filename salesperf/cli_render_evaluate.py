@@ -7,7 +7,6 @@ down like every percentage salesperf shows, so a 94.99 is never displayed as tie
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from salesperf.formatting import fmt_fraction, fmt_value
+from salesperf.formatting import fmt_fraction, fmt_points, fmt_signed_points, fmt_value
 from salesperf.scoring import TRENDS
 
 if TYPE_CHECKING:
@@ -34,17 +33,8 @@ TIER_STYLE = ("bold green", "green", "yellow", "red")
 SHOW_COMMENTS = 8
 
 
-def points(value: Any) -> str:
-    """A score as points with one decimal, rounded down: 0.72519 -> 72.5."""
-    if value is None or value != value:
-        return "–"
-    return f"{math.floor(float(value) * 1000 + 1e-6) / 10:.1f}"
-
-
-def signed_points(value: Any) -> str:
-    if value is None or value != value:
-        return ""
-    return f"{float(value) * 100:+.1f}"
+points = fmt_points
+signed_points = fmt_signed_points
 
 
 def _attainment(value: Any, locale: str) -> str:

@@ -42,3 +42,17 @@ def fmt_fraction(value: Any, locale: str = "en") -> str:
         return "–"
     floored = math.floor(float(value) * 100 + 1e-9) / 100
     return format_percent(floored, "#,##0%", locale=BABEL_LOCALES.get(str(locale), "en_US"))
+
+
+def fmt_points(value: Any) -> str:
+    """A score (a fraction, 1.0 = 100 points) as points with one decimal, rounded down:
+    0.72519 -> 72.5, so a shown 95.0 never hides a 94.99 that missed tier A."""
+    if _missing(value):
+        return "–"
+    return f"{math.floor(float(value) * 1000 + 1e-6) / 10:.1f}"
+
+
+def fmt_signed_points(value: Any) -> str:
+    if _missing(value):
+        return ""
+    return f"{float(value) * 100:+.1f}"

@@ -24,10 +24,9 @@ the others are "no data" (NaN).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from salesperf.filters import where_mask
-from salesperf.spec.models import ADDITIVE_MEASURES, KpiSpec, MeasureKind, PartSpec
+from salesperf.spec.models import ADDITIVE_MEASURES, KpiSpec, MeasureKind
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -82,16 +81,33 @@ def compute_actuals(
     """The actuals cube for ``kpis`` (see module docstring)."""
     import pandas as pd
 
+    from salesperf.aggregate import SourceGroups, kpi_values
+
+    # Each source is grouped once (integer codes per level), however many KPIs read it.
+    grouped: dict[str, SourceGroups] = {}
+    universes: dict[tuple[str, str, int], pd.MultiIndex] = {}
     parts = []
     for kpi in kpis:
         source_rows = rows[kpi.source]
         first_p = source_rows.first_p if source_rows.first_p is not None else last_p
         first_p = min(first_p, last_p)
+        if kpi.source not in grouped:
+            roster = {lv: org.members[lv] for lv in org.levels} if org.origin == "roster" else {}
+            grouped[kpi.source] = SourceGroups(source_rows.frame, roster)
+        source = grouped[kpi.source]
         for level in ["rep", *org.levels, COMPANY]:
             if level == "rep" and "rep" not in source_rows.frame.columns:
                 continue
-            values = _kpi_values(kpi, source_rows.frame, level)
-            universe = _universe(level, org, source_rows.frame, calendar, first_p, last_p)
+            values = kpi_values(kpi, source, level)
+            key = (kpi.source, level, first_p)
+            if key not in universes:
+                universes[key] = _universe(level, org, source_rows.frame, calendar, first_p, last_p)
+            universe = universes[key]
+            if kpi.measure is MeasureKind.RETENTION_RATE and level == "rep":
+                # Retention looks back one period, so it would give a rep who has left a
+                # (zero) row for the period after: keep only periods they worked or sold in.
+                seen = source.seen(level)
+                values = values[values.index.isin(universe) | values.index.isin(seen)]
             values = values.reindex(universe.union(values.index))
             values = values[values.index.get_level_values("p") <= last_p]
             values = values[values.index.get_level_values("p") >= first_p]
@@ -133,12 +149,8 @@ def _universe(
         members = org.members
         if members.empty:
             return pd.MultiIndex.from_arrays([[], []], names=["key", "p"])
-        start = members["start"].map(
-            lambda d: calendar.ordinal_of(d.date()) if not pd.isna(d) else first_p
-        )
-        end = members["end"].map(
-            lambda d: calendar.ordinal_of(d.date()) if not pd.isna(d) else last_p
-        )
+        start = calendar.ordinals(pd.to_datetime(members["start"])).fillna(first_p)
+        end = calendar.ordinals(pd.to_datetime(members["end"])).fillna(last_p)
         grid = pd.MultiIndex.from_product([members.index.astype(str), periods], names=["key", "p"])
         reps = grid.get_level_values("key")
         p = grid.get_level_values("p").to_numpy()
@@ -151,119 +163,3 @@ def _universe(
     else:
         entities = frame[level].dropna().astype(str).unique()
     return pd.MultiIndex.from_product([sorted(entities), periods], names=["key", "p"])
-
-
-def _group(frame: pd.DataFrame, level: str) -> Any:
-    return frame.groupby([frame[level].rename("key"), frame["p"]], observed=True, sort=True)
-
-
-def _part(
-    part_measure: MeasureKind, column: str | None, frame: pd.DataFrame, level: str
-) -> pd.Series:
-    """An additive building block: sum, count, count_distinct or new_customers."""
-    if part_measure is MeasureKind.NEW_CUSTOMERS:
-        firsts = frame.dropna(subset=["customer"]).sort_values(["date"], kind="stable")
-        firsts = firsts.drop_duplicates("customer", keep="first")
-        return _group(firsts, level).size().astype("float64")
-    grouped = _group(frame, level)
-    if part_measure is MeasureKind.SUM:
-        return grouped[column].sum(min_count=0).astype("float64")
-    if part_measure is MeasureKind.COUNT:
-        return grouped.size().astype("float64")
-    if part_measure is MeasureKind.COUNT_DISTINCT:
-        return grouped[column].nunique().astype("float64")
-    raise ValueError(f"not a part measure: {part_measure}")
-
-
-def _kpi_values(kpi: KpiSpec, frame: pd.DataFrame, level: str) -> pd.DataFrame:
-    """actual / numerator / denominator / responses per (key, p) for one level."""
-    import numpy as np
-    import pandas as pd
-
-    # Grouping drops rows whose level is missing (a rep not on the roster has no team), but
-    # filters and "first-ever row" logic see every row.
-    filtered = frame.loc[where_mask(frame, kpi.where)] if kpi.where else frame
-    measure = kpi.measure
-    out = pd.DataFrame(columns=["actual", "numerator", "denominator", "responses"], dtype="float64")
-    if measure in (
-        MeasureKind.SUM,
-        MeasureKind.COUNT,
-        MeasureKind.COUNT_DISTINCT,
-        MeasureKind.NEW_CUSTOMERS,
-    ):
-        value = _part(measure, kpi.column, filtered, level)
-        responses = _group(filtered, level).size()
-        out = pd.DataFrame({"actual": value, "numerator": value, "responses": responses})
-        out["denominator"] = np.nan
-    elif measure is MeasureKind.MEAN:
-        grouped = _group(filtered, level)[kpi.column]
-        total = grouped.sum(min_count=1)
-        count = grouped.count()
-        out = pd.DataFrame({"numerator": total, "denominator": count.astype("float64")})
-        out["actual"] = out["numerator"] / out["denominator"].where(out["denominator"] > 0)
-        out["responses"] = count
-    elif measure is MeasureKind.MEDIAN:
-        grouped = _group(filtered, level)[kpi.column]
-        out = pd.DataFrame({"actual": grouped.median(), "responses": grouped.count()})
-        out["numerator"] = np.nan
-        out["denominator"] = np.nan
-    elif measure is MeasureKind.RATIO:
-        num = _ratio_part(kpi.numerator, frame, level)
-        den = _ratio_part(kpi.denominator, frame, level)
-        out = pd.concat({"numerator": num, "denominator": den}, axis=1).fillna(0.0)
-        out["actual"] = out["numerator"] / out["denominator"].where(out["denominator"] > 0)
-        out["responses"] = out["denominator"]
-    elif measure is MeasureKind.RETENTION_RATE:
-        out = _retention(filtered, level)
-    elif measure is MeasureKind.NPS:
-        out = _nps(filtered, str(kpi.column), level)
-    out.index = out.index.set_names(["key", "p"])
-    return out[["actual", "numerator", "denominator", "responses"]]
-
-
-def _ratio_part(part: PartSpec | None, frame: pd.DataFrame, level: str) -> pd.Series:
-    assert part is not None  # guaranteed by the spec rules
-    filtered = frame.loc[where_mask(frame, part.where)] if part.where else frame
-    return _part(part.measure, part.column, filtered, level)
-
-
-def _nps(frame: pd.DataFrame, column: str, level: str) -> pd.DataFrame:
-    """Net Promoter Score: promoters (9-10) minus detractors (0-6) over every 0-10 answer.
-
-    Pooled like a ratio (numerator = promoters - detractors, denominator = answers), so a
-    team's NPS counts each of its customers' answers once, never an average of rep NPS.
-    """
-    import pandas as pd
-
-    answered = frame.loc[frame[column].notna()]
-    score = answered[column].astype("float64")
-    net = (score >= 9).astype("float64") - (score <= 6).astype("float64")
-    grouped = _group(answered.assign(_net=net), level)["_net"]
-    out = pd.DataFrame(
-        {"numerator": grouped.sum().astype("float64"), "denominator": grouped.size()}
-    )
-    out["denominator"] = out["denominator"].astype("float64")
-    out["actual"] = out["numerator"] / out["denominator"]
-    out["responses"] = out["denominator"]
-    return out
-
-
-def _retention(frame: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Share of the previous period's customers served again in this period."""
-    import pandas as pd
-
-    pairs = frame.dropna(subset=["customer", level])[[level, "p", "customer"]].drop_duplicates()
-    pairs = pairs.rename(columns={level: "key"})
-    base = pairs.assign(p=pairs["p"] + 1)  # last period's customers, seen from this period
-    merged = base.merge(pairs, on=["key", "p", "customer"], how="left", indicator=True)
-    merged["retained"] = merged["_merge"].eq("both")
-    grouped = merged.groupby(["key", "p"], observed=True)
-    out = pd.DataFrame(
-        {
-            "numerator": grouped["retained"].sum().astype("float64"),
-            "denominator": grouped.size().astype("float64"),
-        }
-    )
-    out["actual"] = out["numerator"] / out["denominator"]
-    out["responses"] = out["denominator"]
-    return out

@@ -25,11 +25,23 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes 0600 files; a report is for sharing: keep the old file's mode, or
+        # use what a plain open() would give (0666 less the umask).
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
@@ -90,3 +102,36 @@ def csv_text(frame: object) -> str:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise)
     return str(safe.to_csv(index=False, lineterminator="\n"))
+
+
+#: Names Windows reserves in any folder, with or without an extension.
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
+
+
+def safe_filename(name: str, suffix: str = "", max_length: int = 120) -> str:
+    """A plain file name for ``name`` that stays inside its folder on every OS.
+
+    Path separators, ``..``, control characters and characters Windows forbids become
+    ``_``; reserved device names (``CON``, ``NUL``...) get a leading ``_``; the result is
+    never empty and at most ``max_length`` characters before ``suffix``. Letters of any
+    script (a rep called 张伟) are kept.
+    """
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", str(name))
+    text = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", text)
+    text = re.sub(r"\s+", " ", text).strip(" .")
+    text = re.sub(r"\.{2,}", "_", text)
+    if not text:
+        text = "unnamed"
+    if text.split(".")[0].upper() in _RESERVED:
+        text = "_" + text
+    return text[:max_length].rstrip(" .") + suffix

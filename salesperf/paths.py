@@ -18,22 +18,57 @@ def expand(base_dir: str | Path, pattern: str) -> list[Path]:
     """Files matched by ``pattern`` (relative to ``base_dir``), sorted by name.
 
     Sorted so that monthly parts concatenate in a stable order. Directories and broken
-    symlinks never match.
+    symlinks never match, and a file reached twice (through a symlinked folder) counts once.
+    ``**`` does not descend into symlinked folders: :func:`glob.glob` does, and a folder
+    linking to its parent makes it list the same files 40 levels deep (two such links:
+    2**40 paths, a hang).
     """
     pattern = os.path.expanduser(normalise(pattern))
     full = pattern if os.path.isabs(pattern) else os.path.join(str(base_dir), pattern)
-    if glob.has_magic(full):
+    if "**" in full:
+        matches = _recursive_glob(full)
+    elif glob.has_magic(full):
         try:
-            matches = glob.glob(full, recursive=True)
-        except OSError:  # e.g. a symlink loop under a ** pattern
+            matches = glob.glob(full)
+        except OSError:
             matches = []
     else:
         matches = [full]
     out = []
+    seen: set[str] = set()
     for match in sorted(set(matches)):
         try:
-            if Path(match).is_file():
-                out.append(Path(match))
+            if not Path(match).is_file():
+                continue
         except OSError:
             continue
+        real = os.path.realpath(match)
+        if real not in seen:
+            seen.add(real)
+            out.append(Path(match))
     return out
+
+
+def _recursive_glob(full: str) -> list[str]:
+    """``**`` patterns through pathlib, which does not follow symlinked folders."""
+    parts = Path(full).parts
+    fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    root = Path(*parts[:fixed]) if fixed else Path()
+    hidden_ok = any(part.startswith(".") for part in parts[fixed:])
+    try:
+        found = list(root.glob(str(Path(*parts[fixed:]))))
+    except (OSError, ValueError):
+        return []
+    # Like glob.glob, wildcards skip hidden names (editor and lock files: .~lock.x.csv#).
+    return [
+        str(p)
+        for p in found
+        if hidden_ok or not any(part.startswith(".") for part in p.relative_to(root).parts)
+    ]
+
+
+def is_broken_link(base_dir: str | Path, pattern: str) -> bool:
+    """True when ``pattern`` names a symlink that loops or points at nothing."""
+    pattern = os.path.expanduser(normalise(pattern))
+    full = pattern if os.path.isabs(pattern) else os.path.join(str(base_dir), pattern)
+    return os.path.islink(full) and not os.path.exists(full)

@@ -136,10 +136,12 @@ class History:
     def __init__(self, cube: pd.DataFrame, kpi: KpiSpec, level: str) -> None:
         part = cube.loc[(cube["kpi"] == kpi.id) & (cube["level"] == level)]
         self.kpi = kpi
-        self.actual = part.set_index(["entity", "p"])["actual"].to_dict()
-        self.numerator = part.set_index(["entity", "p"])["numerator"].to_dict()
-        self.denominator = part.set_index(["entity", "p"])["denominator"].to_dict()
-        self.entities = sorted(part["entity"].unique())
+        # Plain lists zipped into dicts: several times faster than set_index().to_dict().
+        keys = list(zip(part["entity"].tolist(), part["p"].tolist(), strict=True))
+        self.actual = dict(zip(keys, part["actual"].tolist(), strict=True))
+        self.numerator = dict(zip(keys, part["numerator"].tolist(), strict=True))
+        self.denominator = dict(zip(keys, part["denominator"].tolist(), strict=True))
+        self.entities = sorted(set(part["entity"].tolist()))
 
     def window_values(self, entity: str, ordinals: list[int]) -> list[tuple[int, float]]:
         out = []
@@ -170,6 +172,19 @@ def _isnan(value: Any) -> bool:
         return bool(value != value)
     except (TypeError, ValueError):
         return True
+
+
+def employed_fractions(members: pd.DataFrame, period: Period) -> dict[str, float]:
+    """Rep -> share of the period's days between their start and end dates (inclusive;
+    missing dates do not limit), for every rep of the roster at once."""
+    import pandas as pd
+
+    first, last = pd.Timestamp(period.start), pd.Timestamp(period.end)  # end exclusive
+    start = pd.to_datetime(members["start"]).dt.normalize()
+    end = pd.to_datetime(members["end"]).dt.normalize() + pd.Timedelta(days=1)
+    days = (end.where(end < last, last) - start.where(start > first, first)).dt.days
+    fractions = (days / period.days).clip(0.0, 1.0)
+    return dict(zip(members.index.astype(str), fractions.tolist(), strict=True))
 
 
 def basis_window(kpi: KpiSpec, calendar: Calendar, period: Period) -> list[int]:
@@ -260,10 +275,13 @@ def compute_targets(
 
     rows: list[dict[str, Any]] = []
     findings: list[Finding] = []
+    # Each planner looks at one KPI: split the cube once rather than filter it per level.
+    by_kpi = {str(k): part for k, part in cube.groupby("kpi", sort=False, observed=True)}
     for kpi in spec.kpis:
         if kpi.target is None:
             continue
-        planner = _Planner(spec, kpi, cube, org, calendar, period, findings)
+        part = by_kpi.get(kpi.id, cube.iloc[:0])
+        planner = _Planner(spec, kpi, part, org, calendar, period, findings)
         rows.extend(planner.run())
     frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     if overrides is not None and len(overrides):
@@ -295,6 +313,7 @@ class _Planner:
         self.findings = findings
         self.levels = ["rep", *org.levels, COMPANY]
         self.history = {lv: History(cube, kpi, lv) for lv in self.levels}
+        self._fractions: dict[str, float] | None = None  # active_fraction, filled on first use
         self.rows: dict[tuple[str, str], dict[str, Any]] = {}
         self.season: dict[int, float] | None = None
         if self.target.method is TargetMethod.SEASONAL:
@@ -343,21 +362,9 @@ class _Planner:
     # -- entities and tenure
     def active_fraction(self, rep: str) -> float:
         """Share of the target period's days that the rep is employed (1 when unknown)."""
-        import pandas as pd
-
-        members = self.org.members
-        if rep not in members.index:
-            return 1.0
-        start = members.at[rep, "start"]
-        end = members.at[rep, "end"]
-        first = self.period.start
-        last = self.period.end  # exclusive
-        if not pd.isna(start):
-            first = max(first, start.date())
-        if not pd.isna(end):
-            last = min(last, end.date() + pd.Timedelta(days=1).to_pytimedelta())
-        days = (last - first).days
-        return max(0.0, min(1.0, days / self.period.days))
+        if self._fractions is None:  # asked for every rep at every level of a split
+            self._fractions = employed_fractions(self.org.members, self.period)
+        return self._fractions.get(rep, 1.0)
 
     def has_history(self, rep: str) -> bool:
         """Employed during the first period of the look-back (so its values, zeros included,

@@ -41,6 +41,8 @@ def _window(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _by_rep(frame: pd.DataFrame) -> Iterator[tuple[str, str, pd.DataFrame]]:
     """(level, entity, rows) per rep; rows without a rep go to the company."""
+    if frame.empty:
+        return
     if "rep" not in frame.columns:
         yield COMPANY, COMPANY, frame
         return

@@ -5,6 +5,10 @@ tool, and so do ten alerts about one cause):
 
 - A team, region or company alert whose deviation is mostly (``rollup_share``) one rep's
   alert of the same rule and KPI is folded into that rep's alert (``evidence["also_moves"]``).
+- When a team is itself behind (or off its history, or sharply down), its reps' alerts of
+  the same rule and KPI are folded into the team's (``evidence["members"]``; its analysis
+  splits the change by rep), unless a rep is worse off than the team (a higher severity, or
+  a peer outlier as well). The same goes from teams to regions and to the company.
 - A rep who has gone quiet on a source has, as symptoms, KPI alerts on that source (pace 0,
   a collapse against history...): they are folded into the gone-quiet alert
   (``evidence["symptoms"]``).
@@ -92,6 +96,7 @@ def detect(
     # A rep who joined or left during the period has a partial period by design.
     alerts = [a for a in alerts if a.kpi is None or not ctx.partial(a.level, a.entity)]
     alerts = fold_rollups(ctx, alerts)
+    alerts = fold_members(ctx, alerts)
     alerts = fold_symptoms(ctx, alerts)
     if analyse:
         alerts = attach_analysis(ctx, alerts)
@@ -170,6 +175,53 @@ def fold_rollups(ctx: Context, alerts: list[Alert]) -> list[Alert]:
         if id(alert) in notes:
             evidence = {**alert.evidence, "also_moves": notes[id(alert)]}
             alert = dataclasses.replace(alert, evidence=evidence)
+        out.append(alert)
+    return out
+
+
+def fold_members(ctx: Context, alerts: list[Alert]) -> list[Alert]:
+    """Fold alerts into their parent's alert of the same rule and KPI (see module doc)."""
+    index = {(a.rule, a.kpi, a.level, a.entity): a for a in alerts if a.kpi is not None}
+    outliers = {(a.kpi, a.entity) for a in alerts if a.rule == "peer_outlier"}
+    into: dict[int, Alert] = {}
+    for alert in alerts:
+        if alert.kpi is None or alert.rule not in ROLLUP_RULES or alert.level == COMPANY:
+            continue
+        if alert.level == "rep" and (alert.kpi, alert.entity) in outliers:
+            continue
+        parent = ctx.parents.get((alert.level, alert.entity))
+        above = ctx.parent_level(alert.level)
+        host = index.get((alert.rule, alert.kpi, above, parent)) if parent and above else None
+        if host is not None and alert.severity.rank <= host.severity.rank:
+            into[id(alert)] = host
+    if not into:
+        return alerts
+    members: dict[int, list[dict[str, Any]]] = {}
+    for alert in alerts:
+        if id(alert) not in into:
+            continue
+        host = into[id(alert)]
+        while id(host) in into:  # a rep folded into a team folded into its region
+            host = into[id(host)]
+        members.setdefault(id(host), []).append(
+            {
+                "level": alert.level,
+                "entity": alert.entity,
+                "name": alert.name,
+                "severity": alert.severity.value,
+                "observed": alert.observed,
+                "expected": alert.expected,
+                "message": alert.message,
+            }
+        )
+    out = []
+    for alert in alerts:
+        if id(alert) in into:
+            continue
+        if id(alert) in members:
+            alert = dataclasses.replace(
+                alert, evidence={**alert.evidence, "members": members[id(alert)]}
+            )
         out.append(alert)
     return out
 

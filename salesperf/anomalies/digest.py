@@ -53,10 +53,18 @@ WORDS: dict[str, dict[str, str]] = {
         "zh-CN": "也解释了{who}（占其差距 {share}）",
     },
     "symptoms": {"en": "symptoms: {items}", "zh-CN": "相关指标：{items}"},
+    "members": {
+        "en": "also behind: {count} of its members ({who})",
+        "zh-CN": "同样落后的下级：{count} 个（{who}）",
+    },
     "none": {"en": "No alerts.", "zh-CN": "没有预警。"},
     "title": {"en": "Alerts", "zh-CN": "预警"},
     "as_of": {"en": "as of {date}", "zh-CN": "截至 {date}"},
 }
+
+
+#: Built-in field names in the report language (other fields are the user's own words).
+FIELD_WORDS = {"zh-CN": {"rep": "销售员", "team": "团队", "region": "区域", "customer": "客户"}}
 
 
 def word(key: str, locale: str, **values: Any) -> str:
@@ -187,7 +195,8 @@ def _analysis_lines(
             if not row["value"].startswith("(other)") and row["change"] * change > 0
         ]
         if items:
-            label = word("by", locale, dimension=driver["dimension"])
+            dimension = FIELD_WORDS.get(locale, {}).get(driver["dimension"], driver["dimension"])
+            label = word("by", locale, dimension=dimension)
             lines.append(f"{label} {head}: {', '.join(items)}")
     for split in analysis.get("volume_value", [])[:1]:
         before, after = split["before"], split["after"]
@@ -224,6 +233,10 @@ def _fold_lines(alert: Alert, locale: str, names: dict[str, str]) -> list[str]:
         if move.get("level") not in ("rep", "company"):
             who = f"{move.get('level')} {who}"
         lines.append(word("also", locale, who=who, share=_share(move.get("share"), locale)))
+    folded = alert.evidence.get("members") or []
+    if folded:
+        who = ", ".join(str(m.get("name") or m.get("entity")) for m in folded)
+        lines.append(word("members", locale, count=len(folded), who=who))
     symptoms = alert.evidence.get("symptoms") or []
     if symptoms:
         by_kpi: dict[str, list[str]] = {}

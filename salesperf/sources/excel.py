@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from salesperf.errors import did_you_mean
+from salesperf.sources import xlsx_guard
 from salesperf.sources.csvfile import Body
 from salesperf.sources.detect import fail
 
@@ -37,6 +38,8 @@ class WorkbookTable:
         self.shown = shown
         self.header_line = header_row
         self.warnings: list[str] = []
+        if fmt == "xlsx":
+            xlsx_guard.check_workbook(data, shown)
         try:
             workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except calamine.PasswordError:
@@ -53,8 +56,12 @@ class WorkbookTable:
                 "corrupt-workbook",
             ) from None
         self.sheet = self._choose_sheet(workbook, sheet)
+        if fmt == "xlsx":
+            xlsx_guard.check_sheet(data, self.sheet, shown)
         try:
-            cells = workbook.get_sheet_by_name(self.sheet).to_python(skip_empty_area=False)
+            data_sheet = workbook.get_sheet_by_name(self.sheet)
+            cells = data_sheet.to_python(skip_empty_area=False)
+            merged = _merged_in_data(data_sheet, header_row)
         except (calamine.CalamineError, ValueError) as exc:
             raise fail(
                 shown,
@@ -79,6 +86,15 @@ class WorkbookTable:
             )
         self.headers = [_cell_text(v) for v in cells[header_row - 1]]
         self._cells = cells[header_row:]
+        self._merged = merged
+        if merged:
+            (top, left), (bottom, right) = merged[0]
+            first = f"{_letters(left)}{top + 1}:{_letters(right)}{bottom + 1}"
+            self.warnings.append(
+                f"{shown}: sheet '{self.sheet}' has {len(merged)} merged cell range(s) below "
+                f"the header (first: {first}); each merged value is read into every row and "
+                "column it covers, as Excel shows it"
+            )
 
     def _choose_sheet(self, workbook: object, sheet: str | int | None) -> str:
         names: list[str] = list(workbook.sheet_names)  # type: ignore[attr-defined]
@@ -117,6 +133,7 @@ class WorkbookTable:
         """Rows of the needed columns; completely empty rows are skipped, as Excel shows them."""
         grid = _grid(self._cells)
         filled = (grid != "").any(axis=1) if grid.size else np.zeros(len(grid), dtype=bool)
+        _fill_merged(grid, self._merged, self.header_line)
         rows = np.flatnonzero(filled) + self.header_line + 1
         columns: dict[int, pd.Series] = {}
         typed: dict[int, np.ndarray] = {}
@@ -168,6 +185,40 @@ def _column(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     if rest.any():
         text[rest] = [_cell_text(v) for v in cells[rest]]
     return text, stamps
+
+
+Merge = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _merged_in_data(sheet: object, header_row: int) -> list[Merge]:
+    """Merged ranges (0-based, inclusive) that start below the header row.
+
+    A merged cell holds its value in the top-left cell only; ERP exports merge a rep's or
+    a team's name over all of its rows, which would otherwise load as rows without a rep.
+    """
+    try:
+        ranges = getattr(sheet, "merged_cell_ranges", None) or []
+    except Exception:  # older formats may not support it; merges are a refinement
+        return []
+    return sorted(r for r in ranges if r[0][0] >= header_row)
+
+
+def _fill_merged(grid: np.ndarray, merged: list[Merge], header_row: int) -> None:
+    """Copy each merged range's top-left value over the range (clipped to the grid)."""
+    for (top, left), (bottom, right) in merged:
+        row, stop = top - header_row, min(bottom - header_row + 1, grid.shape[0])
+        if row >= grid.shape[0] or left >= grid.shape[1]:
+            continue
+        grid[row:stop, left : min(right + 1, grid.shape[1])] = grid[row, left]
+
+
+def _letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _bool_text(value: object) -> str:

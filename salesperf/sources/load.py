@@ -30,6 +30,10 @@ from salesperf.spec.models import OrgSpec, SourceSpec
 
 #: How many available headers an error lists before "…".
 SHOW_HEADERS = 40
+#: Headers searched for a "did you mean": a header row wider than this is not a real header
+#: (a wrong delimiter, a 10 MB single-line file) and difflib over millions of names takes
+#: minutes.
+SUGGEST_FROM = 2000
 DATE = "date"
 
 
@@ -268,10 +272,12 @@ def match_columns(
     positions: dict[str, int] = {}
     findings: list[Finding] = []
     loose = [_loose(h) for h in headers]
+    available = [_trim(h) for h in headers if _trim(h)]
     for field, wanted in mapping.items():
         exact = [i for i, h in enumerate(headers) if h == wanted]
         if not exact:
-            exact = [i for i, h in enumerate(loose) if h == _loose(wanted)]
+            wanted_loose = _loose(wanted)
+            exact = [i for i, h in enumerate(loose) if h == wanted_loose]
         if len(exact) == 1:
             positions[field] = exact[0]
             continue
@@ -284,13 +290,13 @@ def match_columns(
             )
             findings.append(Finding(Level.ERROR, message, where, "ambiguous-column"))
             continue
-        available = [_trim(h) for h in headers if _trim(h)]
-        listing = ", ".join(f"'{h}'" for h in available[:SHOW_HEADERS])
+        listing = ", ".join(f"'{clip(h)}'" for h in available[:SHOW_HEADERS])
         if len(available) > SHOW_HEADERS:
-            listing += ", …"
+            listing += f", … ({len(available):,} names)"
+        hint = did_you_mean(wanted, available[:SUGGEST_FROM])
         message = (
             f"column '{wanted}' (mapped to {field}) is not in the header row "
-            f"{header_line}{did_you_mean(wanted, available)}; the file has: {listing}"
+            f"{header_line}{hint}; the file has: {listing}"
         )
         findings.append(Finding(Level.ERROR, message, where, "missing-column"))
     if findings:

@@ -14,8 +14,11 @@ from salesperf.errors import Finding, Level, Location, SpecError, did_you_mean
 from salesperf.spec.models import Spec
 from salesperf.spec.yaml_loader import LineDict, line_of, load_yaml
 
-#: Refuse specs that are clearly not hand-written configs (or are hostile).
-MAX_SPEC_BYTES = 5_000_000
+#: Refuse specs that are clearly not hand-written configs (or are hostile): a commented
+#: 200-KPI spec is ~100 KB, and PyYAML reads about 150 KB a second.
+MAX_SPEC_BYTES = 1_000_000
+#: Every command does per-KPI work (~20 ms each on small data); scorecards have 5-20 KPIs.
+MAX_KPIS = 500
 
 
 def format_path(loc: tuple[str | int, ...]) -> str:
@@ -45,7 +48,12 @@ def load_spec(path: str | Path, *, check_paths: bool = True) -> Spec:
     try:
         size = path.stat().st_size
         if size > MAX_SPEC_BYTES:
-            raise _one(shown, f"file is {size:,} bytes; a kpi.yaml is expected to be small", "size")
+            raise _one(
+                shown,
+                f"file is {size:,} bytes; a kpi.yaml is expected to be small (at most "
+                f"{MAX_SPEC_BYTES:,} bytes): split it into one spec per team or region",
+                "size",
+            )
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise _one(
@@ -73,6 +81,20 @@ def parse_spec(
         raise _one(filename, "the file is empty; start from kpi.yaml.example", "empty")
     if not isinstance(raw, LineDict):
         raise _one(filename, "the top level must be a mapping of keys (version, sources, kpis)")
+    kpis = raw.get("kpis")
+    if isinstance(kpis, list) and len(kpis) > MAX_KPIS:
+        raise SpecError(
+            f"{filename} cannot be used:",
+            [
+                Finding(
+                    Level.ERROR,
+                    f"{len(kpis):,} KPIs; a spec holds at most {MAX_KPIS:,}: split it into one "
+                    "spec per team or region",
+                    locate(filename, raw, ("kpis",)),
+                    "too-many-kpis",
+                )
+            ],
+        )
     try:
         spec = Spec.model_validate(raw)
     except ValidationError as exc:

@@ -44,6 +44,9 @@ class MeasureKind(StrEnum):
 
 #: Measures whose values add up from reps to teams to the company.
 ADDITIVE_MEASURES = frozenset({MeasureKind.SUM, MeasureKind.COUNT, MeasureKind.NEW_CUSTOMERS})
+#: Measures that grow through a period (paced by the elapsed share): the additive ones, and
+#: distinct customers and retention, which accumulate over time though not across reps.
+CUMULATIVE_MEASURES = ADDITIVE_MEASURES | {MeasureKind.COUNT_DISTINCT, MeasureKind.RETENTION_RATE}
 #: Measures that aggregate a numeric column (the column must hold numbers).
 NUMERIC_COLUMN_MEASURES = frozenset(
     {MeasureKind.SUM, MeasureKind.MEAN, MeasureKind.MEDIAN, MeasureKind.NPS}
@@ -511,6 +514,14 @@ class TargetsSpec(_Model):
     overrides: str | None = None
 
 
+class ReportSpec(_Model):
+    """`report:` options for `salesperf report`."""
+
+    #: A folder (relative to the kpi.yaml) whose templates override the built-in ones by
+    #: file name (report.html.j2, report.md.j2, rep.html.j2, rep.md.j2, _style.css.j2...).
+    templates: str | None = None
+
+
 class Spec(_Model):
     version: Literal[1]
     title: str | None = None
@@ -528,6 +539,7 @@ class Spec(_Model):
     sources: dict[str, SourceSpec]
     org: OrgSpec | None = None
     targets: TargetsSpec | None = None
+    report: ReportSpec | None = None
     #: Default scoring rule of every KPI (see ScoringSpec and salesperf.scoring).
     scoring: ScoringSpec | None = None
     #: Tier name -> minimum total score (a fraction: 0.95 = 95 points), best first.

@@ -293,6 +293,8 @@ def paths_exist(spec: Spec) -> Iterator[Finding]:
     for pattern, loc in named:
         if not paths.expand(base, pattern):
             what = "no file matches" if any(c in pattern for c in "*?[") else "file not found:"
+            if paths.is_broken_link(base, pattern):
+                what = "symbolic link that loops or points at nothing:"
             yield _error(
                 spec,
                 "path",

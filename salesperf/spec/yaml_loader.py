@@ -19,6 +19,9 @@ from salesperf.errors import Finding, Level, Location, SpecError
 #: ("billion laughs"). Real specs use a handful, and expand to a few thousand values.
 MAX_ALIASES = 200
 MAX_EXPANDED_NODES = 200_000
+#: A spec is a few levels deep (kpis[0].target.growth); thousands of nested brackets are
+#: hostile, and PyYAML's recursive composer would die with a RecursionError.
+MAX_DEPTH = 64
 
 
 class LineDict(dict[str, Any]):
@@ -49,8 +52,22 @@ class _Loader(yaml.SafeLoader):
         self.filename = filename
         self.findings: list[Finding] = []
         self.alias_count = 0
+        self.depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+        if self.depth >= MAX_DEPTH:
+            mark = self.peek_event().start_mark
+            raise SpecError(
+                "The spec cannot be used:",
+                [
+                    Finding(
+                        Level.ERROR,
+                        f"nested more than {MAX_DEPTH} levels deep; a kpi.yaml needs a few",
+                        Location(self.filename, mark.line + 1),
+                        "yaml-depth",
+                    )
+                ],
+            )
         if self.check_event(yaml.AliasEvent):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
@@ -67,7 +84,11 @@ class _Loader(yaml.SafeLoader):
                         )
                     ],
                 )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self.depth -= 1
 
     def construct_line_mapping(self, node: MappingNode) -> LineDict:
         self.flatten_mapping(node)

@@ -1,0 +1,376 @@
+"""The report view model: every number a report shows, computed and formatted once.
+
+Templates hold no arithmetic: they read this plain dict. Each value comes twice where a
+template or a script may want either: raw (``attainment``: a fraction) and formatted
+(``attainment_fmt``: "85%" in the report's locale). docs/templates.md documents the fields.
+
+Sections appear when their data exists: ``scorecard``/``plans`` once an evaluation is
+passed in, ``alerts`` once alerts are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from salesperf import __version__
+from salesperf.formatting import fmt_fraction, fmt_value
+from salesperf.metrics import COMPANY
+from salesperf.report.i18n import labels, level_name
+from salesperf.spec.models import CUMULATIVE_MEASURES, Unit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from salesperf.pipeline import Results
+
+REPORT_SCHEMA = "salesperf.report/1"
+TREND_PERIODS = 12
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number
+
+
+def _change(current: float | None, before: float | None) -> float | None:
+    if current is None or before is None or before == 0:
+        return None
+    return current / before - 1
+
+
+def generated_at() -> str | None:
+    """Only with SOURCE_DATE_EPOCH: two runs on the same inputs give identical bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    try:
+        stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    except (ValueError, OverflowError):
+        return None
+    return stamp.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class _Fmt:
+    """Formatting bound to the spec's currency and the report's locale."""
+
+    def __init__(self, results: Results, locale: str) -> None:
+        self.spec = results.spec
+        self.locale = locale
+        self.units = {k.id: k.unit for k in results.spec.kpis}
+
+    def value(self, kpi: str, value: Any) -> str:
+        return fmt_value(_num(value), self.units[kpi], self.spec.currency, self.locale)
+
+    def fraction(self, value: Any) -> str:
+        return fmt_fraction(_num(value), self.locale)
+
+    def change(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        return ("+" if value > 0 else "") + fmt_fraction(value, self.locale)
+
+
+def _kpi_cell(fmt: _Fmt, words: dict[str, str], row: Any) -> dict[str, Any]:
+    return {
+        "kpi": row.kpi,
+        "actual": _num(row.actual),
+        "actual_fmt": fmt.value(row.kpi, row.actual),
+        "target": _num(row.target),
+        "target_fmt": fmt.value(row.kpi, row.target),
+        "attainment": _num(row.attainment),
+        "attainment_fmt": fmt.fraction(row.attainment),
+        "bar_pct": round(100 * max(0.0, min(1.0, _num(row.attainment) or 0.0)), 1),
+        "pace": _num(row.pace),
+        "pace_fmt": fmt.fraction(row.pace),
+        "projected": _num(row.projected),
+        "projected_fmt": fmt.value(row.kpi, row.projected),
+        "status": row.status,
+        "status_label": words.get(row.status, row.status),
+        "note": row.note or "",
+    }
+
+
+def build_view(
+    results: Results,
+    *,
+    locale: str | None = None,
+    alerts: list[dict[str, Any]] | None = None,
+    scorecard: dict[str, Any] | None = None,
+    charts: bool = True,
+) -> dict[str, Any]:
+    """The company/team report's view model."""
+    spec = results.spec
+    locale = locale or spec.locale.value
+    words = labels(locale)
+    fmt = _Fmt(results, locale)
+    table = results.table
+    elapsed = _num(table["elapsed"].dropna().iloc[0]) if table["elapsed"].notna().any() else None
+    view: dict[str, Any] = {
+        "schema": REPORT_SCHEMA,
+        "kind": "company",
+        "meta": _meta(results, locale, elapsed),
+        "labels": words,
+        "headline": _headline(results, fmt, words),
+        "levels": _levels(results, fmt, words, locale),
+        "kpis": _kpi_sections(results, fmt, words, charts, locale),
+        "alerts": alerts,
+        "scorecard": scorecard,
+        "data_quality": data_quality(results, locale),
+        "provenance": provenance(results),
+    }
+    return view
+
+
+def _meta(results: Results, locale: str, elapsed: float | None) -> dict[str, Any]:
+    spec = results.spec
+    words = labels(locale)
+    return {
+        "title": spec.title or words["report"],
+        "period": results.period.label,
+        "period_start": results.period.start.isoformat(),
+        "period_end": (results.period.end - dt.timedelta(days=1)).isoformat(),
+        "as_of": results.as_of.isoformat(),
+        "open": elapsed is not None and elapsed < 1,
+        "elapsed": elapsed,
+        "elapsed_fmt": fmt_fraction(elapsed, locale),
+        "locale": locale,
+        "lang": "zh-CN" if locale == "zh-CN" else "en",
+        "currency": spec.currency,
+        "generated": generated_at(),
+        "version": __version__,
+    }
+
+
+def _cube_value(results: Results, kpi: str, level: str, entity: str, ordinal: int) -> float | None:
+    cube = results.cube
+    hit = cube[
+        (cube["kpi"] == kpi)
+        & (cube["level"] == level)
+        & (cube["entity"] == entity)
+        & (cube["p"] == ordinal)
+    ]
+    return _num(hit["actual"].iloc[0]) if len(hit) else None
+
+
+def _headline(results: Results, fmt: _Fmt, words: dict[str, str]) -> list[dict[str, Any]]:
+    """Company row per KPI, against last period and the same period last year.
+
+    While a period is open, KPIs that accumulate compare their *projection* with the
+    earlier periods' totals (comparing a half month with a whole one says nothing).
+    """
+    rows = results.table[results.table["level"] == COMPANY]
+    previous = results.period.ordinal - 1
+    last_year = results.calendar.last_year(results.period).ordinal
+    kpis = {k.id: k for k in results.spec.kpis}
+    out = []
+    for row in rows.itertuples(index=False):
+        kpi = kpis[row.kpi]
+        compare = _num(row.projected) if kpi.measure in CUMULATIVE_MEASURES else _num(row.actual)
+        before = _cube_value(results, row.kpi, COMPANY, COMPANY, previous)
+        year_ago = _cube_value(results, row.kpi, COMPANY, COMPANY, last_year)
+        cell = _kpi_cell(fmt, words, row)
+        cell.update(
+            {
+                "name": row.kpi_name,
+                "unit": kpi.unit.value,
+                "weight": kpi.weight,
+                "previous": before,
+                "previous_fmt": fmt.value(row.kpi, before),
+                "change_previous": _change(compare, before),
+                "change_previous_fmt": fmt.change(_change(compare, before)),
+                "last_year": year_ago,
+                "last_year_fmt": fmt.value(row.kpi, year_ago),
+                "change_last_year": _change(compare, year_ago),
+                "change_last_year_fmt": fmt.change(_change(compare, year_ago)),
+            }
+        )
+        out.append(cell)
+    return out
+
+
+def _levels(
+    results: Results, fmt: _Fmt, words: dict[str, str], locale: str
+) -> list[dict[str, Any]]:
+    """Roll-ups per roster level (outermost first), each entity with its members below."""
+    table = results.table
+    kpi_order = [k.id for k in results.spec.kpis]
+    out = []
+    for level in [*reversed(results.org.levels), "rep"]:
+        rows = table[table["level"] == level]
+        if rows.empty:
+            continue
+        entities = []
+        for (entity, name, parent), group in rows.groupby(
+            ["entity", "name", "parent"], dropna=False, sort=True
+        ):
+            by_kpi = {r.kpi: _kpi_cell(fmt, words, r) for r in group.itertuples(index=False)}
+            entities.append(
+                {
+                    "entity": str(entity),
+                    "name": str(name),
+                    "parent": None if parent is None or parent != parent else str(parent),
+                    "kpis": [by_kpi[k] for k in kpi_order if k in by_kpi],
+                }
+            )
+        entities.sort(key=lambda e: (e["parent"] or "", e["name"]))
+        out.append(
+            {
+                "level": level,
+                "label": words["by_level"].format(level=level_name(level, locale)),
+                "level_name": level_name(level, locale),
+                "entities": entities,
+            }
+        )
+    return out
+
+
+def trend(results: Results, periods: int = TREND_PERIODS) -> pd.DataFrame:
+    """Company actual vs target for the last ``periods`` periods, the current one last
+    (its projection for additive KPIs while it is open)."""
+    import pandas as pd
+
+    from salesperf.backtest import replay
+
+    history = replay(results, periods - 1)
+    history = history[history["level"] == COMPANY][["kpi", "period", "actual", "target"]]
+    current = results.table[results.table["level"] == COMPANY]
+    additive = {k.id for k in results.spec.kpis if k.additive}
+    now = pd.DataFrame(
+        {
+            "kpi": current["kpi"],
+            "period": current["period"],
+            "actual": [
+                p if k in additive else a
+                for k, a, p in zip(
+                    current["kpi"], current["actual"], current["projected"], strict=True
+                )
+            ],
+            "target": current["target"],
+        }
+    )
+    return pd.concat([history, now], ignore_index=True)
+
+
+def _kpi_sections(
+    results: Results, fmt: _Fmt, words: dict[str, str], charts: bool, locale: str
+) -> list[dict[str, Any]]:
+    from salesperf.report.charts import trend_svg
+
+    table = results.table
+    series = trend(results) if charts else None
+    first_level = results.org.levels[0] if results.org.levels else "rep"
+    out = []
+    for kpi in results.spec.kpis:
+        rows = table[(table["kpi"] == kpi.id) & (table["level"] == first_level)]
+        rows = rows.sort_values(
+            ["attainment", "entity"], ascending=[False, True], na_position="last"
+        )
+        section: dict[str, Any] = {
+            "kpi": kpi.id,
+            "name": kpi.name,
+            "description": kpi.description or "",
+            "unit": kpi.unit.value,
+            "level": first_level,
+            "level_name": level_name(first_level, locale),
+            "chart_title": words["trend_chart"].format(n=TREND_PERIODS),
+            "entities": [
+                {"entity": r.entity, "name": r.name, **_kpi_cell(fmt, words, r)}
+                for r in rows.itertuples(index=False)
+            ],
+            "chart_svg": None,
+            "chart_file": None,
+            "trend": [],
+        }
+        if series is not None:
+            points = series[series["kpi"] == kpi.id]
+            section["trend"] = [
+                {"period": p, "actual": _num(a), "target": _num(t)}
+                for p, a, t in zip(
+                    points["period"], points["actual"], points["target"], strict=True
+                )
+            ]
+            if len(points) >= 2:
+                # Markup: the SVG is made here from numbers and fixed labels, never from
+                # user text, so it is inlined as is while everything else is escaped.
+                section["chart_svg"] = Markup(
+                    trend_svg(
+                        list(points["period"]),
+                        list(points["actual"]),
+                        list(points["target"]),
+                        labels=(words["actual"], words["target"]),
+                        percent=kpi.unit is Unit.PERCENT,
+                    )
+                )
+        out.append(section)
+    return out
+
+
+def data_quality(results: Results, locale: str = "en") -> list[dict[str, Any]]:
+    """Per source: rows read and rejected (by reason), duplicates, unknown reps."""
+    from salesperf.check import summarise_source
+
+    out = []
+    for name in results.dataset.sources:
+        summary = summarise_source(results.dataset, name, results.as_of)
+        out.append(
+            {
+                "source": name,
+                "files": [f.path for f in summary.files],
+                "rows_read": summary.rows_read,
+                "rows_read_fmt": fmt_value(summary.rows_read, Unit.COUNT, locale=locale),
+                "rows_loaded": summary.rows_loaded,
+                "rows_loaded_fmt": fmt_value(summary.rows_loaded, Unit.COUNT, locale=locale),
+                "rejected": [
+                    {"reason": reason, "count": info["count"], "rows": info["rows"]}
+                    for reason, info in summary.rejected.items()
+                ],
+                "duplicate_keys": summary.duplicate_keys,
+                "duplicate_examples": summary.duplicate_examples,
+                "unknown_reps": summary.unknown_reps,
+                "future_dates": summary.future_dates,
+                "warnings": summary.warnings,
+            }
+        )
+    return out
+
+
+def _sha256(path: str | Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def provenance(results: Results) -> dict[str, Any]:
+    """What the report was made from: enough to tell whether a rerun used the same data."""
+    spec = results.spec
+    spec_file = Path(spec._path)
+    inputs = []
+    for loaded in [*results.dataset.sources.values(), results.dataset.roster]:
+        if loaded is None:
+            continue
+        for info in loaded.files:
+            inputs.append({"path": info.path, "rows": info.rows_read, "sha256": info.sha256})
+    if spec.targets is not None and spec.targets.overrides:
+        from salesperf import paths
+
+        for file in paths.expand(Path(spec._base_dir), spec.targets.overrides):
+            inputs.append({"path": str(file), "rows": None, "sha256": _sha256(file)})
+    return {
+        "spec": {"path": str(spec_file), "sha256": _sha256(spec_file)},
+        "inputs": inputs,
+        "version": __version__,
+        "period": results.period.label,
+        "as_of": results.as_of.isoformat(),
+    }

@@ -1,0 +1,255 @@
+"""`salesperf report`: golden Markdown/JSON, reproducibility, escaping, Excel, templates,
+per-rep files, and what a browser actually renders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from salesperf.cli import app
+from salesperf.report import build_report, render_bytes, write_rep_reports, write_report
+
+ROOT = Path(__file__).parent.parent
+MINI = Path(__file__).parent / "fixtures" / "mini"
+AS_OF = dt.date(2017, 6, 21)
+
+
+@pytest.fixture(scope="module")
+def example():
+    """The bundled example's June 2017 report, built from the repository root so that the
+    paths in its provenance are the same on every machine."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        yield build_report("examples/kpi.yaml", as_of=AS_OF)
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    """The mini project with names that try to become markup, formulas and paths."""
+    project = tmp_path / "mini"
+    shutil.copytree(MINI, project)
+    (project / "roster.csv").write_text(
+        "id,name,team\n"
+        'R1,<script>alert(1)</script>,"<img src=x onerror=alert(2)>"\n'
+        'R2,"=HYPERLINK(""http://evil.example"",""click"")",North\n'
+        "R3,Cy Diaz,South\n",
+        encoding="utf-8",
+    )
+    orders = (project / "orders.csv").read_text(encoding="utf-8")
+    (project / "orders.csv").write_text(orders.replace(",R3,", ",../../etc/passwd,"), "utf-8")
+    (project / "roster.csv").write_text(
+        (project / "roster.csv").read_text(encoding="utf-8").replace("R3,", "../../etc/passwd,"),
+        encoding="utf-8",
+    )
+    return project
+
+
+def test_golden_markdown(example, golden) -> None:
+    golden("report-2017-06.md", render_bytes(example.view, "md").decode("utf-8"))
+
+
+def test_golden_json(example, golden) -> None:
+    text = render_bytes(example.view, "json").decode("utf-8")
+    data = json.loads(text)
+    assert data["schema"] == "salesperf.report/1"
+    assert data["meta"]["period"] == "2017-06"
+    golden("report-2017-06.json", text)
+
+
+def test_sections_present(example) -> None:
+    view = example.view
+    assert [k["kpi"] for k in view["headline"]][:2] == ["revenue", "orders"]
+    assert view["scorecard"]["rows"][0]["rank"] == 1
+    assert {a["rule"] for a in view["alerts"]} >= {"behind_pace", "gone_quiet", "duplicate_key"}
+    assert [lv["level"] for lv in view["levels"]] == ["region", "team", "rep"]
+    revenue = next(k for k in view["kpis"] if k["kpi"] == "revenue")
+    assert len(revenue["trend"]) == 12
+    assert revenue["chart_svg"].startswith("<svg")
+    assert view["data_quality"][0]["duplicate_keys"] == 1
+    files = [f["path"] for f in view["provenance"]["inputs"]]
+    assert "examples/data/orders-2016.csv" in files
+    assert all(len(f["sha256"]) == 64 for f in view["provenance"]["inputs"])
+
+
+def test_two_runs_give_identical_bytes(example, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    again = build_report("examples/kpi.yaml", as_of=AS_OF)
+    for fmt in ("html", "md", "json"):
+        assert render_bytes(example.view, fmt) == render_bytes(again.view, fmt), fmt
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_report(example, "xlsx", first)
+    write_report(again, "xlsx", second)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_html_is_self_contained_and_escaped(hostile: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(app, ["report", str(hostile / "kpi.yaml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+    assert "<script" not in html.lower()  # no JavaScript at all
+    # No external requests: nothing is loaded from anywhere (url(#id) is an in-page link).
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)|@import|url\((?!#)""", html)
+
+
+def test_excel_numbers_formats_and_neutralised_formulas(hostile: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "r.xlsx"
+    result = CliRunner().invoke(app, ["report", str(hostile / "kpi.yaml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert book.sheetnames == ["Summary", "Scorecard", "KPI results", "Alerts", "Data quality"]
+    summary = book["Summary"]
+    assert summary.freeze_panes == "A2"
+    assert summary["A2"].value == "Revenue"
+    assert summary["B2"].value == 1900  # a number, not "$1,900"
+    assert summary["D2"].number_format == "0.0%"
+    assert summary["B2"].number_format.startswith('"$"')
+    results = book["KPI results"]
+    assert results.auto_filter.ref is not None
+    names = [c.value for c in results["E"]]
+    assert '\'=HYPERLINK("http://evil.example","click")' in names
+    assert not any(isinstance(v, str) and v.startswith("=") for v in names)
+
+
+def test_per_rep_files_stay_inside_the_folder(hostile: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "reps"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            str(hostile / "kpi.yaml"),
+            "-o",
+            str(tmp_path / "r.md"),
+            "--per-rep",
+            str(folder),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in folder.iterdir())
+    assert len(written) == 3
+    assert all((folder / name).resolve().parent == folder.resolve() for name in written)
+    assert any(name.startswith("_._etc_passwd") or "etc_passwd" in name for name in written)
+    # A rep's report holds their numbers and their team's, not other reps'.
+    bo = next(folder / n for n in written if n.startswith("R2-"))
+    text = bo.read_text(encoding="utf-8")
+    assert "$700" in text and "Cy Diaz" not in text
+    # Markdown reports link their charts as SVG files beside them.
+    assert (tmp_path / "r-revenue.svg").exists() or "![" not in (tmp_path / "r.md").read_text()
+
+
+def test_refuses_to_overwrite_an_input(tmp_path: Path) -> None:
+    project = tmp_path / "mini"
+    shutil.copytree(MINI, project)
+    result = CliRunner().invoke(
+        app, ["report", str(project / "kpi.yaml"), "-f", "md", "-o", str(project / "orders.csv")]
+    )
+    assert result.exit_code == 2
+    assert "the output path is one of the inputs" in result.output
+    assert (project / "orders.csv").read_text().startswith("Order,Date")
+
+
+def test_user_templates_override_and_are_sandboxed(tmp_path: Path) -> None:
+    project = tmp_path / "mini"
+    shutil.copytree(MINI, project)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "report.md.j2").write_text("# {{ meta.title }} for {{ meta.period }}\n")
+    out = tmp_path / "r.md"
+    args = ["report", str(project / "kpi.yaml"), "-o", str(out), "--template-dir", str(templates)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == "# Mini Co for 2017-06\n"
+    # A typo is an error with the template and line, not a blank.
+    (templates / "report.md.j2").write_text("line one\n{{ meta.titel }}\n")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "report.md.j2:2" in result.output and "titel" in result.output
+    # The sandbox refuses to reach outside the view model.
+    (templates / "report.md.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "unsafe" in result.output or "not safely" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_format_from_extension_and_default_name(tmp_path: Path, monkeypatch) -> None:
+    project = tmp_path / "mini"
+    shutil.copytree(MINI, project)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["report", str(project / "kpi.yaml")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "salesperf-report-2017-06.html").exists()
+    result = CliRunner().invoke(app, ["report", str(project / "kpi.yaml"), "-o", "x.json"])
+    assert json.loads((tmp_path / "x.json").read_text())["schema"] == "salesperf.report/1"
+
+
+def test_chinese_report(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    bundle = build_report("examples/zh/kpi.yaml")
+    html = render_bytes(bundle.view, "html").decode("utf-8")
+    assert '<html lang="zh-CN">' in html
+    assert "达成率" in html and "销售额" in html
+    assert "¥" in html or "￥" in html
+    reps = write_rep_reports(bundle, "md", tmp_path / "reps")
+    assert reps and "个人业绩反馈" in reps[0].read_text(encoding="utf-8")
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.mark.skipif(
+    _chromium() is None, reason="Chromium is not installed (apt-get install chromium)"
+)
+@pytest.mark.parametrize("spec", ["examples/kpi.yaml", "examples/zh/kpi.yaml"])
+def test_browser_renders_the_report(spec: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    bundle = build_report(spec, as_of=AS_OF if "zh" not in spec else None)
+    page = tmp_path / "report.html"
+    write_report(bundle, "html", page)
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    dom = subprocess.run(
+        [_chromium(), *flags, "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert "<table" in dom and "<svg" in dom
+    assert 'id="scorecard"' in dom
+    if "zh" in spec:
+        assert "销售业绩" in dom or "销售额" in dom
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [_chromium(), *flags, "--window-size=1000,1600", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
