@@ -57,8 +57,9 @@ def load_dataset(spec: Spec, *, collect: bool = False) -> Dataset:
         try:
             loaded[name] = load_source(name, spec.sources[name], base, fields, numeric)
         except DataError as exc:
+            exc = _point_at_spec(spec, name, exc)
             if not collect:
-                raise
+                raise exc from None
             errors.extend(exc.findings or [Finding(Level.ERROR, exc.message, Location(), "data")])
     roster = None
     if spec.org is not None:
@@ -75,6 +76,29 @@ def load_dataset(spec: Spec, *, collect: bool = False) -> Dataset:
         if blocking:
             raise DataError("The roster cannot be used:", blocking)
     return dataset
+
+
+def _point_at_spec(spec: Spec, source: str, exc: DataError) -> DataError:
+    """A header missing from the file is fixed in the kpi.yaml: say where, once."""
+    from salesperf.spec import locate
+
+    missing = [f for f in exc.findings if f.code == "missing-column"]
+    if not missing:
+        return exc
+    columns = spec.sources[source].columns
+    extra = []
+    for field_name, header in columns.items():
+        if any(f.location.key == header for f in missing):
+            where = locate(spec._path, spec._raw, ("sources", source, "columns", field_name))
+            extra.append(
+                Finding(
+                    Level.ERROR,
+                    f"'{header}' is mapped here: change it to the header as it is in the file",
+                    where,
+                    "missing-column",
+                )
+            )
+    return DataError(exc.message, [*exc.findings, *extra])
 
 
 def roster_conflicts(dataset: Dataset) -> list[Finding]:

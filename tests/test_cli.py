@@ -230,3 +230,13 @@ def test_watch_recomputes_on_change(project: Path) -> None:
     updates = watch_files(project / "kpi.yaml", compute, View(), max_updates=3, sleep=sleep)
     assert updates == 3
     assert shown == [1, 2, 3]
+
+
+def test_missing_header_points_at_file_and_spec_line(project: Path) -> None:
+    spec = project / "kpi.yaml"
+    spec.write_text(spec.read_text().replace("amount: Amount,", "amount: Amout,"))
+    code, out = run("progress", str(spec))
+    assert code == 2
+    assert "orders.csv:1: Amout: column 'Amout' (mapped to amount) is not in the header" in out
+    assert "did you mean 'Amount'?" in out
+    assert "kpi.yaml:9: sources.orders.columns.amount: 'Amout' is mapped here" in out
