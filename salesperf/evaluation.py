@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salesperf.errors import Finding, Level, Location, UsageError, did_you_mean
-from salesperf.metrics import COMPANY
+from salesperf.errors import Finding, Level, Location, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,25 +89,13 @@ def select(
     level: str | None = None,
 ) -> Selection:
     """Narrow an evaluation: one rep; one team and its reps; one level; or everything."""
-    from salesperf.pipeline import find_entity
+    from salesperf.pipeline import check_level, find_entity
 
     results = evaluation.results
     totals = evaluation.scorecard.totals
     kpis = evaluation.scorecard.kpis
     comments = evaluation.comments
-    levels = ["rep", *results.org.levels, COMPANY]
-    if level is not None and level not in levels:
-        raise UsageError(
-            f"No level called '{level}':",
-            [
-                Finding(
-                    Level.ERROR,
-                    f"use one of {', '.join(levels)}{did_you_mean(level, levels)}",
-                    Location(key="--level"),
-                    "unknown-level",
-                )
-            ],
-        )
+    check_level(results, level)
     if rep is not None:
         entity = find_entity(results, "rep", rep)
         mask = (totals["level"] == "rep") & (totals["entity"] == entity)

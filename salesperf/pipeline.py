@@ -159,10 +159,15 @@ def evaluate(
     assert not isinstance(spec, (str, Path))
     dataset = dataset or load_dataset(spec)
     calendar, chosen, as_of = resolve_period(spec, dataset, period, as_of)
-    org = build_org(dataset)
+    if "org" not in dataset.cache:
+        dataset.cache["org"] = build_org(dataset)
+    org = dataset.cache["org"]
     rows = prepare_rows(dataset, org, calendar, as_of)
     last_p = max(chosen.ordinal, calendar.period_of(as_of).ordinal)
-    cube = compute_actuals(spec.kpis, rows, org, calendar, last_p)
+    cube = _earlier_cube(spec, dataset, rows, calendar, as_of, last_p)
+    if cube is None:
+        cube = compute_actuals(spec.kpis, rows, org, calendar, last_p)
+        dataset.cache["cube"] = (spec.kpis, calendar, as_of, last_p, _rows_first(rows), cube)
     targets = compute_targets(spec, cube, org, calendar, chosen, read_overrides(spec))
 
     shares: dict[str, float] = {}
@@ -178,6 +183,44 @@ def evaluate(
     table = _decorate(spec, table, org, chosen)
     findings = list(spec._warnings) + list(dataset.warnings) + targets.findings
     return Results(spec, chosen, as_of, calendar, table, cube, org, dataset, findings)
+
+
+def _rows_first(rows: dict[str, Any]) -> dict[str, int | None]:
+    return {name: r.first_p for name, r in rows.items()}
+
+
+def _earlier_cube(
+    spec: Spec,
+    dataset: Dataset,
+    rows: dict[str, Any],
+    calendar: Calendar,
+    as_of: dt.date,
+    last_p: int,
+) -> pd.DataFrame | None:
+    """The cube of an earlier evaluation of the same data, cut at ``last_p``, when it holds.
+
+    Scoring evaluates the previous period on the same data as of its last day. The actuals
+    of closed periods do not depend on later rows (a customer's first-ever row, last period's
+    customers and each period's rows are all in the past), so when ``as_of`` closes its period
+    and an earlier run counted rows at least that far, its cube up to ``last_p`` is the cube
+    this run would compute.
+    """
+    earlier = dataset.cache.get("cube")
+    if earlier is None:
+        return None
+    kpis, earlier_calendar, earlier_as_of, earlier_last, firsts, cube = earlier
+    closes = calendar.period_of(as_of).end == as_of + dt.timedelta(days=1)
+    if not (
+        closes
+        and kpis == spec.kpis
+        and earlier_calendar == calendar
+        and earlier_as_of >= as_of
+        and last_p == calendar.period_of(as_of).ordinal
+        and last_p <= earlier_last
+        and firsts == _rows_first(rows)
+    ):
+        return None
+    return cube.loc[cube["p"] <= last_p].reset_index(drop=True)
 
 
 def _daily_values(frame: pd.DataFrame, kpi: Any) -> pd.DataFrame:
@@ -263,3 +306,37 @@ def find_entity(results: Results, level: str, query: str) -> str:
             )
         ],
     )
+
+
+def check_level(results: Results, level: str | None) -> None:
+    """Raise a usage error unless ``level`` is rep, a roster level or company."""
+    levels = ["rep", *results.org.levels, COMPANY]
+    if level is not None and level not in levels:
+        raise UsageError(
+            f"No level called '{level}':",
+            [
+                Finding(
+                    Level.ERROR,
+                    f"use one of {', '.join(levels)}{did_you_mean(level, levels)}",
+                    Location(key="--level"),
+                    "unknown-level",
+                )
+            ],
+        )
+
+
+def find_team(results: Results, query: str) -> str:
+    """:func:`find_entity` for --team, with a clear error when the spec has no teams."""
+    if "team" not in results.org.levels:
+        raise UsageError(
+            "No teams:",
+            [
+                Finding(
+                    Level.ERROR,
+                    "this spec has no team level (map a team column or add an org roster)",
+                    Location(key="--team"),
+                    "no-teams",
+                )
+            ],
+        )
+    return find_entity(results, "team", query)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesperf.errors import Finding, Level, Location, UsageError, did_you_mean
 from salesperf.metrics import COMPANY
-from salesperf.pipeline import Results, find_entity
+from salesperf.pipeline import Results, check_level, find_entity, find_team
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,36 +61,12 @@ def progress_rows(
     """
     table = results.table
     _check_kpi(results, kpi)
-    levels = ["rep", *results.org.levels, COMPANY]
-    if level is not None and level not in levels:
-        raise UsageError(
-            f"No level called '{level}':",
-            [
-                Finding(
-                    Level.ERROR,
-                    f"use one of {', '.join(levels)}{did_you_mean(level, levels)}",
-                    Location(key="--level"),
-                    "unknown-level",
-                )
-            ],
-        )
+    check_level(results, level)
     if rep is not None:
         entity = find_entity(results, "rep", rep)
         rows = table[(table["level"] == "rep") & (table["entity"] == entity)]
     elif team is not None:
-        if "team" not in results.org.levels:
-            raise UsageError(
-                "No teams:",
-                [
-                    Finding(
-                        Level.ERROR,
-                        "this spec has no team level (map a team column or add an org roster)",
-                        Location(key="--team"),
-                        "no-teams",
-                    )
-                ],
-            )
-        entity = find_entity(results, "team", team)
+        entity = find_team(results, team)
         rows = table[
             ((table["level"] == "team") & (table["entity"] == entity))
             | ((table["level"] == "rep") & (table["parent"] == entity))

@@ -39,7 +39,6 @@ from salesperf.anomalies.kpi_rules import (
     sharp_change,
 )
 from salesperf.anomalies.model import ALERTS_SCHEMA, Alert
-from salesperf.errors import Finding, Level, Location, UsageError
 from salesperf.metrics import COMPANY
 from salesperf.spec.models import MeasureKind
 
@@ -318,25 +317,13 @@ def select(
     results: Results, alerts: list[Alert], *, rep: str | None = None, team: str | None = None
 ) -> list[Alert]:
     """The alerts of one rep (by id or name), or of one team and its reps."""
-    from salesperf.pipeline import find_entity
+    from salesperf.pipeline import find_entity, find_team
 
     if rep is not None:
         entity = find_entity(results, "rep", rep)
         return [a for a in alerts if a.level == "rep" and a.entity == entity]
     if team is not None:
-        if "team" not in results.org.levels:
-            raise UsageError(
-                "No teams:",
-                [
-                    Finding(
-                        Level.ERROR,
-                        "this spec has no team level (map a team column or add an org roster)",
-                        Location(key="--team"),
-                        "no-teams",
-                    )
-                ],
-            )
-        entity = find_entity(results, "team", team)
+        entity = find_team(results, team)
         return [
             a
             for a in alerts
