@@ -7,9 +7,11 @@ Sheets: Summary, Scorecard, KPI results, Alerts, Data quality. Every text cell g
 from __future__ import annotations
 
 import io
+import re
 from typing import TYPE_CHECKING, Any
 
 from salesperf.outputs import neutralise
+from salesperf.pipeline import TABLE_COLUMNS
 from salesperf.spec.models import Unit
 
 if TYPE_CHECKING:
@@ -174,29 +176,10 @@ def workbook_bytes(bundle: ReportBundle) -> bytes:
 
     # KPI results: the whole results table, raw numbers
     table = results.table
-    columns = [
-        "kpi",
-        "kpi_name",
-        "level",
-        "entity",
-        "name",
-        "parent",
-        "period",
-        "actual",
-        "target",
-        "attainment",
-        "gap",
-        "expected_to_date",
-        "pace",
-        "projected",
-        "status",
-        "elapsed",
-        "numerator",
-        "denominator",
-        "responses",
-        "target_method",
-        "note",
-    ]
+    # Every column of the results table but the target basis (a nested dict); the number
+    # formats below are by position in this list.
+    columns = [c for c in TABLE_COLUMNS if c != "target_basis"]
+    position = {c: i + 1 for i, c in enumerate(columns)}
     records = table[columns].to_dict(orient="records")
     result_rows = [[r[c] for c in columns] for r in records]
 
@@ -208,17 +191,14 @@ def workbook_bytes(bundle: ReportBundle) -> bytes:
         columns,
         result_rows,
         {
-            8: value_format,
-            9: value_format,
-            10: PERCENT,
-            11: value_format,
-            12: value_format,
-            13: PERCENT,
-            14: value_format,
-            16: PERCENT,
+            **{
+                position[c]: value_format
+                for c in ("actual", "target", "gap", "expected_to_date", "projected")
+            },
+            **{position[c]: PERCENT for c in ("attainment", "pace", "elapsed")},
         },
     )
-    status_fills(ws, 15, len(result_rows))
+    status_fills(ws, position["status"], len(result_rows))
 
     # Alerts
     alerts = bundle.alerts or []
@@ -298,5 +278,13 @@ def _normalise_zip(data: bytes) -> bytes:
             info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = item.external_attr
-            target.writestr(info, source.read(item.filename))
+            payload = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                # openpyxl stamps "modified" with the wall clock at save time.
+                payload = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>2000-01-01T00:00:00Z\g<2>",
+                    payload,
+                )
+            target.writestr(info, payload)
     return out.getvalue()
