@@ -87,6 +87,9 @@ def _clean_row(row: dict[str, Any]) -> dict[str, Any]:
     for key, value in row.items():
         if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
             value = None
+        elif isinstance(value, float):
+            # 12 significant digits: 25600.12, not the float sum's 25600.120000000003.
+            value = float(f"{value:.12g}")
         elif value is not None and hasattr(value, "item"):
             value = value.item()
         if value is not None and not isinstance(value, (str, int, float, bool, dict, list)):
