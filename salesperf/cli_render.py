@@ -322,14 +322,19 @@ class live_progress:
         self.live.__exit__(None, None, None)
 
     def show(self, result: tuple[Results, pd.DataFrame]) -> None:
+        import time
+
         from rich.console import Group
         from rich.text import Text
 
         results, rows = result
-        stamp = Text.from_markup(f"[dim]watching {escape(results.spec._path)} · Ctrl-C to quit[/]")
-        self.live.update(
-            Group(progress_table(results, rows, results.spec.title or "Progress"), stamp)
+        title = results.spec.title or "Progress"
+        heading = Text.from_markup(_heading(results, title))
+        stamp = Text.from_markup(
+            f"[dim]updated {time.strftime('%H:%M:%S')} · watching "
+            f"{escape(results.spec._path)} and its data files · Ctrl-C to quit[/]"
         )
+        self.live.update(Group(heading, progress_table(results, rows, title), stamp))
         self.live.refresh()
 
     def show_error(self, error: SalesperfError) -> None:
