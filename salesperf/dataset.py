@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from salesperf.errors import DataError, Finding, Level, Location
 
@@ -27,14 +27,25 @@ class Dataset:
     #: Problems found while loading (only filled when loading with ``collect=True``).
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    #: What an evaluation derived from these rows, for the next one (salesperf.pipeline).
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def roster_frame(self) -> pd.DataFrame | None:
         return self.roster.frame if self.roster is not None else None
 
     def input_files(self) -> list[str]:
+        """Every file read, plus every other file the spec names (unused sources, target
+        overrides): an output must never replace any of them."""
+        from salesperf import paths
+
         files = [f.path for s in self.sources.values() for f in s.files]
         if self.roster is not None:
             files += [f.path for f in self.roster.files]
+        named = [s.path for s in self.spec.sources.values()]
+        if self.spec.targets is not None and self.spec.targets.overrides:
+            named.append(self.spec.targets.overrides)
+        base = Path(self.spec._base_dir)
+        files += [str(p) for pattern in named for p in paths.expand(base, pattern)]
         return files
 
 
