@@ -71,8 +71,9 @@ def _root(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    if debug:
-        _state["debug"] = True
+    # Set on every run, not only turned on: one process (a test session, a notebook) may run
+    # several commands, and --debug must not leak from one into the next.
+    _state["debug"] = debug or bool(os.environ.get("SALESPERF_DEBUG"))
 
 
 def _fail(exc: SalesperfError) -> NoReturn:
@@ -94,9 +95,23 @@ def _guard() -> Iterator[None]:
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
         raise typer.Exit(130) from None
+    except BrokenPipeError:
+        # The reader went away (`salesperf progress -f csv | head`): not an error of ours.
+        _silence_stdout()
+        raise typer.Exit(0) from None
     except Exception as exc:
         if _state["debug"]:
-            raise
+            import traceback
+
+            traceback.print_exc()  # to stderr; still exit 3, which scripts rely on
+            raise typer.Exit(3) from None
+        if isinstance(exc, MemoryError):
+            typer.echo(
+                "salesperf: out of memory. The inputs are too large for this machine: "
+                "export fewer rows (a shorter period) or run it where more memory is free.",
+                err=True,
+            )
+            raise typer.Exit(3) from None
         typer.echo(
             f"salesperf: internal error ({type(exc).__name__}). This is a bug in salesperf, "
             "not in your data or spec. Rerun the same command with --debug to see the "
@@ -105,6 +120,14 @@ def _guard() -> Iterator[None]:
             err=True,
         )
         raise typer.Exit(3) from None
+
+
+def _silence_stdout() -> None:
+    import sys
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 @app.command()
@@ -246,10 +269,43 @@ def _emit(text: str, output: Path | None, inputs: list[str]) -> None:
     typer.echo(f"Wrote {output}", err=True)
 
 
-def _evaluate(spec_path: Path, period: str | None, as_of: datetime | None):
+def _evaluate(spec_path: Path, period: str | None, as_of: datetime | None, *, busy: bool = True):
     from salesperf.pipeline import evaluate
 
-    return evaluate(spec_path, period=period, as_of=as_of.date() if as_of else None)
+    with _busy("Reading the exports and computing…") if busy else contextlib.nullcontext():
+        return evaluate(spec_path, period=period, as_of=as_of.date() if as_of else None)
+
+
+@contextlib.contextmanager
+def _busy(message: str, delay: float = 1.0) -> Iterator[None]:
+    """A spinner on stderr when the work takes longer than ``delay`` seconds, and only when
+    stdout and stderr are a terminal: cron jobs, pipes and redirects never see it."""
+    import sys
+    import threading
+
+    if not (sys.stdout.isatty() and sys.stderr.isatty()):
+        yield
+        return
+    from rich.console import Console
+
+    status = Console(stderr=True).status(message)
+    lock, done = threading.Lock(), threading.Event()
+
+    def show() -> None:
+        with lock:
+            if not done.is_set():
+                status.start()
+
+    timer = threading.Timer(delay, show)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        with lock:
+            done.set()
+            status.stop()
 
 
 @app.command()
@@ -376,7 +432,7 @@ def watch(
     def compute():
         from salesperf import views
 
-        results = _evaluate(spec_path, period, None)
+        results = _evaluate(spec_path, period, None, busy=False)  # the live view shows it
         rows = views.progress_rows(results, rep=rep, team=team, kpi=kpi, level=level)
         return results, rows
 
@@ -426,9 +482,10 @@ def evaluate(
     with _guard():
         from salesperf.evaluation import csv_frame, evaluate_performance, select, to_dict
 
-        evaluation = evaluate_performance(
-            spec_path, period=period, as_of=as_of.date() if as_of else None
-        )
+        with _busy("Reading the exports and scoring…"):
+            evaluation = evaluate_performance(
+                spec_path, period=period, as_of=as_of.date() if as_of else None
+            )
         selection = select(evaluation, rep=rep, team=team, level=level)
         if output_format is TableFormat.json:
             typer.echo(_json(to_dict(evaluation, selection)), nl=False)
@@ -668,6 +725,139 @@ def report(
         from salesperf import cli_render
 
         cli_render.render_written(target, reps)
+
+
+class BacktestFormat(StrEnum):
+    table = "table"
+    json = "json"
+    md = "md"
+
+
+@app.command()
+def backtest(
+    spec_path: SpecPath,
+    periods: Annotated[
+        int | None,
+        typer.Option(
+            "--periods",
+            "-n",
+            min=1,
+            max=60,
+            help="Closed periods to replay (default: `backtest.periods` in kpi.yaml, 6).",
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    kpi: KpiOpt = None,
+    methods: Annotated[
+        str | None,
+        typer.Option(
+            "--methods",
+            help="Comma-separated methods to compare with the configured one (default: "
+            "last_year, trailing_mean, trailing_median, seasonal, where they fit the KPI).",
+        ),
+    ] = None,
+    alerts: Annotated[
+        bool, typer.Option("--alerts/--no-alerts", help="Also replay the alert rules.")
+    ] = True,
+    output_format: Annotated[
+        BacktestFormat, typer.Option("--format", "-f", help="table, json or md.")
+    ] = BacktestFormat.table,
+) -> None:
+    """Would these targets and alerts have worked? Replay them over closed periods.
+
+    For each of the last N closed periods, targets are set as the spec would have set them
+    then (only from earlier data) and compared with what happened: median attainment, share
+    of reps on target, p10-p90 spread, company forecast error (MAPE, bias) and, for
+    allocated KPIs, how often a rep's target was above 150% or below 50% of what they did.
+    The configured method is compared with alternatives, and the one closest to the
+    `backtest:` criterion of kpi.yaml is named. The alert rules are replayed too: alerts
+    per rule and period, and how many were followed by a period behind target. The spec
+    is never changed.
+
+    Examples:
+
+      salesperf backtest examples/kpi.yaml
+
+      salesperf backtest examples/kpi.yaml --kpi revenue --methods last_year,seasonal
+
+      salesperf backtest examples/kpi.yaml --periods 12 --no-alerts --format md > backtest.md
+
+      salesperf backtest kpi.yaml --as-of 2017-03-31 --format json | jq '.kpis[].best'
+    """
+    with _guard():
+        from salesperf.backtest import parse_methods, run_backtest
+
+        result = run_backtest(
+            spec_path,
+            as_of=as_of.date() if as_of else None,
+            periods=periods,
+            kpi=kpi,
+            methods=parse_methods(methods),
+            alerts=alerts,
+        )
+        if output_format is BacktestFormat.json:
+            typer.echo(_json(result.to_dict()), nl=False)
+        else:
+            from salesperf import cli_render_backtest
+
+            if output_format is BacktestFormat.md:
+                typer.echo(cli_render_backtest.backtest_markdown(result), nl=False)
+            else:
+                cli_render_backtest.render_backtest(result)
+
+
+def _report_argument(metavar: str, which: str) -> typer.models.ArgumentInfo:
+    return typer.Argument(
+        metavar=metavar,
+        help=f"The {which} JSON report (written by `salesperf report -f json`).",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    )
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, _report_argument("OLD.json", "earlier")],
+    new: Annotated[Path, _report_argument("NEW.json", "later")],
+    output_format: Annotated[
+        BacktestFormat, typer.Option("--format", "-f", help="table, md or json.")
+    ] = BacktestFormat.table,
+) -> None:
+    """What changed between two runs: compare two JSON reports.
+
+    Lists KPI values, targets and statuses that changed (company and every entity), scores,
+    tiers and ranks, alerts that appeared or cleared, and whether the kpi.yaml or an input
+    file changed (SHA-256 in the reports' provenance). Numbers within a relative 1e-9 are
+    equal.
+
+    Exit codes: 0 identical, 1 different, 2 a file that is not a salesperf JSON report.
+
+    Examples:
+
+      salesperf diff review-2017-06-14.json review-2017-06-21.json
+
+      salesperf diff last-run.json this-run.json --format md > changes.md
+
+      salesperf diff old.json new.json -f json | jq .inputs
+
+      salesperf diff yesterday.json today.json > /dev/null || echo "restated"
+    """
+    with _guard():
+        from salesperf.diff import diff_reports, load_report
+
+        changes = diff_reports(load_report(old), load_report(new), str(old), str(new))
+        if output_format is BacktestFormat.json:
+            typer.echo(_json(changes.to_dict()), nl=False)
+        else:
+            from salesperf import cli_render_backtest
+
+            if output_format is BacktestFormat.md:
+                typer.echo(cli_render_backtest.diff_markdown(changes), nl=False)
+            else:
+                cli_render_backtest.render_diff(changes)
+    if not changes.identical:
+        raise typer.Exit(1)
 
 
 def main() -> None:

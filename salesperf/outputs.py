@@ -19,7 +19,10 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -29,10 +32,23 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         # use what a plain open() would give (0666 less the umask).
         os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
         raise
+
+
+def _cannot_write(path: Path, exc: OSError) -> UsageError:
+    """A full disk, a missing folder or a read-only one: the user's to fix, not a bug."""
+    reason = exc.strerror or type(exc).__name__
+    if isinstance(exc, FileNotFoundError):
+        reason += f" (does the folder {path.parent or '.'} exist?)"
+    return UsageError(
+        "Cannot write the output file; the previous one, if any, is unchanged:",
+        [Finding(Level.ERROR, reason, Location(str(path)), "write")],
+    )
 
 
 def _mode_for(path: Path) -> int:
@@ -54,6 +70,8 @@ def refuse_inputs(output: str | Path, inputs: Iterable[str | Path]) -> None:
     for item in inputs:
         try:
             same = Path(item).resolve() == target
+            # The same file under another name: a hard link, or case on macOS and Windows.
+            same = same or (target.exists() and os.path.samefile(item, target))
         except OSError:
             continue
         if same:
@@ -104,6 +122,8 @@ def csv_text(frame: object) -> str:
     return str(safe.to_csv(index=False, lineterminator="\n"))
 
 
+#: Longest file name, in UTF-8 bytes, that every common file system accepts.
+MAX_NAME_BYTES = 255
 #: Names Windows reserves in any folder, with or without an extension.
 _RESERVED = {
     "CON",
@@ -128,10 +148,18 @@ def safe_filename(name: str, suffix: str = "", max_length: int = 120) -> str:
 
     text = unicodedata.normalize("NFC", str(name))
     text = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", text)
+    # Invisible and direction-changing marks ("\u202e" makes "x\u202eLMTH.exe" look
+    # like "xexe.HTML") become "_" too.
+    text = "".join("_" if unicodedata.category(c) == "Cf" else c for c in text)
     text = re.sub(r"\s+", " ", text).strip(" .")
     text = re.sub(r"\.{2,}", "_", text)
     if not text:
         text = "unnamed"
     if text.split(".")[0].upper() in _RESERVED:
         text = "_" + text
-    return text[:max_length].rstrip(" .") + suffix
+    text = text[:max_length].rstrip(" .")
+    # File systems count bytes (255 on ext4, APFS, NTFS): 120 Chinese characters are 360.
+    room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    while len(text.encode("utf-8")) > room:
+        text = text[:-1].rstrip(" .")
+    return (text or "unnamed") + suffix

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from pathlib import Path
 
 
@@ -65,6 +66,17 @@ def _recursive_glob(full: str) -> list[str]:
         for p in found
         if hidden_ok or not any(part.startswith(".") for part in p.relative_to(root).parts)
     ]
+
+
+def is_foreign_drive(pattern: str) -> bool:
+    """A Windows drive path (``C:\\exports\\x.csv``) in a spec read on macOS or Linux."""
+    return os.name != "nt" and bool(re.match(r"^[A-Za-z]:[\\/]", pattern))
+
+
+def is_folder(base_dir: str | Path, pattern: str) -> bool:
+    pattern = os.path.expanduser(normalise(pattern))
+    full = pattern if os.path.isabs(pattern) else os.path.join(str(base_dir), pattern)
+    return os.path.isdir(full)
 
 
 def is_broken_link(base_dir: str | Path, pattern: str) -> bool:

@@ -246,9 +246,16 @@ def history_basis(
     pooled = kpi.measure in POOLED_MEASURES
     method = target.method
     if method is TargetMethod.SEASONAL and season is not None:
-        adjusted = [v / season[calendar.season(calendar.period(p))] for p, v in values]
+        # A season with no sales at all has index 0: it says nothing about the level, so it
+        # is left out of the de-seasonalised mean (and a target in such a season is 0).
+        adjusted = [
+            v / season[calendar.season(calendar.period(p))]
+            for p, v in values
+            if season[calendar.season(calendar.period(p))] > 0
+        ]
         factor = season[calendar.season(period)]
-        return Basis(shown_periods, shown, sum(adjusted) / len(adjusted) * factor, factor)
+        if adjusted:
+            return Basis(shown_periods, shown, sum(adjusted) / len(adjusted) * factor, factor)
     if pooled:
         return Basis(shown_periods, shown, history.pooled(entity, [p for p, _ in values]))
     if method is TargetMethod.TRAILING_MEDIAN:
@@ -629,6 +636,7 @@ def read_overrides(spec: Spec) -> pd.DataFrame | None:
     import pandas as pd
 
     from salesperf import paths
+    from salesperf.outputs import unneutralise
 
     if spec.targets is None or not spec.targets.overrides:
         return None
@@ -659,6 +667,8 @@ def read_overrides(spec: Spec) -> pd.DataFrame | None:
             ],
         )
     frame = frame[list(OVERRIDE_COLUMNS)].copy()
+    # `salesperf targets -f csv` neutralised names such as "=HYPERLINK(...)" as "'=HYP...".
+    frame["entity"] = frame["entity"].map(unneutralise)
     frame["src_row"] = range(2, len(frame) + 2)
     frame["src_file"] = str(file)
     return frame

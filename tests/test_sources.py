@@ -494,8 +494,10 @@ AMOUNTS = [
 
 
 def test_amount_forms(load: Loader) -> None:
-    body = "".join(f'2003-01-{i + 1:02d},"{raw}"\n' for i, (raw, _) in enumerate(AMOUNTS))
-    loaded = load("a.csv", "Date,Amount\n" + body, {"date": "Date", "a": "Amount"}, ["a"])
+    # The forms mix currencies, which is only accepted with a currency column mapped.
+    body = "".join(f'2003-01-{i + 1:02d},"{raw}",X\n' for i, (raw, _) in enumerate(AMOUNTS))
+    columns = {"date": "Date", "a": "Amount", "currency": "Currency"}
+    loaded = load("a.csv", "Date,Amount,Currency\n" + body, columns, ["a"])
     got = loaded.frame["a"].tolist()
     for (raw, expected), value in zip(AMOUNTS, got, strict=True):
         if expected is None:
@@ -749,9 +751,12 @@ def test_xlsx_empty_header_row_and_empty_sheet(load: Loader) -> None:
     content = xlsx_bytes([["Report"], [], ["Date"], [dt.date(2018, 1, 1)]])
     with pytest.raises(DataError) as exc:
         load("w.xlsx", content, {"date": "Date"}, header_row=2)
-    finding = only_finding(exc)
+    finding, hint = exc.value.findings
     assert finding.code == "missing-column"
     assert "is empty" in finding.message and finding.location.line == 2
+    # The mapped headers are found a row further down, and the fix says so.
+    assert hint.code == "header-row" and hint.location == Location("w.xlsx", 3, "header_row")
+    assert "set header_row: 3" in hint.message
     with pytest.raises(DataError) as exc:
         load("w.xlsx", None, {"date": "Date"}, sheet="Notes")
     assert only_finding(exc).code == "empty-file"

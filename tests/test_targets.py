@@ -244,3 +244,15 @@ def test_lower_is_better_with_zero_actual_is_on_track() -> None:
     b = pick(table, "rep", "B")
     assert b.attainment == pytest.approx(0.5)  # target / actual = 5 / 10
     assert b.status == "behind"
+
+
+def test_seasonal_with_an_empty_season_does_not_divide_by_zero() -> None:
+    # Two years where nothing sells in February: February's index is 0. It is left out of
+    # the de-seasonalised mean instead of dividing by zero.
+    months = pd.period_range("2015-03", "2017-02", freq="M")
+    values = {str(m): (0.0 if m.month == 2 else 100.0) for m in months}
+    rows = [r for r in monthly(values) if r[2] > 0]
+    table = run("{method: seasonal, periods: 3}", rows, dt.date(2017, 3, 31))
+    # Dec and Jan have index 12/11 (100 / mean 91.67); Feb is skipped; March's index is the
+    # same 12/11, so the target is back to 100.
+    assert pick(table, "rep", "A").target == pytest.approx(100)

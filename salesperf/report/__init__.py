@@ -74,8 +74,12 @@ def build_report(
             "No such template folder:",
             [Finding(Level.ERROR, "not a folder", Location(str(template_dir)), "template-dir")],
         )
-    # Alerts compare dates with "today"; the as-of date keeps the report reproducible.
-    alerts = alerts_view(results, detect(results, today=results.as_of), locale)
+    # Alerts compare dates with "today". The data's own latest date (not the wall clock)
+    # keeps the report reproducible, and a past --as-of does not make later rows "future".
+    from salesperf.pipeline import last_data_date
+
+    today = max(results.as_of, last_data_date(results.dataset) or results.as_of)
+    alerts = alerts_view(results, detect(results, today=today), locale)
     view = build_view(
         results,
         locale=locale,

@@ -262,7 +262,9 @@ class CsvTable:
         rejected: list[tuple[int, str, int | None, str | None]] = []
         problems = self.problem_lines
         offset = self.header_line - 1
+        final = (0, 0)
         for first, last, values in _records(text, self.delimiter, self.shown, self.header_line):
+            final = (first, last)
             if first == 1 or _is_blank(values):
                 continue
             line = first + offset
@@ -284,6 +286,13 @@ class CsvTable:
         )
         rows = np.array(good_lines, dtype=np.int64)
         warnings = list(self.warnings)
+        if self.region.count(b'"') % 2 and final[1] > final[0]:
+            # The csv module reads an unclosed quote to the end of the file as one value.
+            warnings.append(
+                f'{self.shown}: a quote (") opened on line {final[0] + offset} is never '
+                f"closed, so lines {final[0] + offset}-{final[1] + offset} were read as one "
+                "record; fix the quoting there"
+            )
         if bad:
             sample = good_rows[:PROFILE_ROWS]
             recovery = Recovery(n, positions, profile_columns(sample, n), self.delimiter)

@@ -240,6 +240,8 @@ def _grid(cells: list[list[object]]) -> np.ndarray:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if len(text) < 12:  # calamine's XML errors can be as terse as "t"
+        text = f"{type(exc).__name__}: {text}"
     return text[:120]
 
 

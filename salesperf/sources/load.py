@@ -25,7 +25,13 @@ from salesperf.sources.dates import DateProblem, parse_dates
 from salesperf.sources.detect import fail, sniff_format
 from salesperf.sources.excel import WorkbookTable
 from salesperf.sources.models import FileInfo, LoadedSource, Rejection, clip
-from salesperf.sources.parse import clean_text, missing_markers, parse_numbers
+from salesperf.sources.parse import (
+    Distinct,
+    clean_text,
+    currency_marks,
+    missing_markers,
+    parse_numbers,
+)
 from salesperf.spec.models import OrgSpec, SourceSpec
 
 #: How many available headers an error lists before "…".
@@ -34,6 +40,8 @@ SHOW_HEADERS = 40
 #: (a wrong delimiter, a 10 MB single-line file) and difflib over millions of names takes
 #: minutes.
 SUGGEST_FROM = 2000
+#: Row numbers listed per currency when a column mixes currencies.
+SHOW_ROWS = 5
 DATE = "date"
 
 
@@ -49,6 +57,8 @@ class _Options:
     columns: Mapping[str, str]
     date_format: str | None = None
     missing_values: tuple[str, ...] = ()
+    #: A `currency` column is mapped: amounts in several currencies are expected.
+    currency_mapped: bool = False
 
 
 _Part = tuple[pd.DataFrame, FileInfo, list[Rejection], list[str]]
@@ -103,6 +113,7 @@ def load_source(
         {f: source.columns[f] for f in ordered},
         source.date_format,
         tuple(source.missing_values or ()),
+        "currency" in source.columns,
     )
     numbers = [f for f in ordered if f in set(numeric) and f != DATE]
     return _load(name, options, base_dir, numbers, DATE, shown_base)
@@ -169,6 +180,10 @@ def _load(
             pending.append((i, read, problem))
             parts.append(None)  # finished below, once the other files have settled the order
             continue
+        except DataError as exc:
+            findings.extend(exc.findings)
+            parts.append(None)
+            continue
         if order:
             orders.add(order)
         parts.append(part)
@@ -177,7 +192,10 @@ def _load(
         if hint is None:
             findings.append(_date_finding(read, options, date_field, problem))
             continue
-        parts[i] = _finish(read, options, numeric, date_field, hint)[0]
+        try:
+            parts[i] = _finish(read, options, numeric, date_field, hint)[0]
+        except DataError as exc:
+            findings.extend(exc.findings)
     if findings:
         raise DataError(_summary(name, findings), findings)
     return _combine(name, [p for p in parts if p is not None], options, numeric, date_field)
@@ -194,7 +212,20 @@ def _read_file(path: Path, shown: str, options: _Options) -> _Read:
         options.delimiter,
         options.header_row,
     )
-    positions = match_columns(table.headers, options.columns, shown, table.header_line)
+    try:
+        positions = match_columns(table.headers, options.columns, shown, table.header_line)
+    except DataError as exc:
+        later = _later_header_row(table, options.columns)
+        if later is None or any(f.code != "missing-column" for f in exc.findings):
+            raise
+        hint = Finding(
+            Level.ERROR,
+            f"the column names are on row {later}, after a title block: set header_row: "
+            f"{later} for this source",
+            Location(shown, later, "header_row"),
+            "header-row",
+        )
+        raise DataError(exc.message, [*exc.findings, hint]) from None
     body = table.read(sorted(set(positions.values())))
     warnings = list(getattr(table, "warnings", []))
     warnings += [w for w in body.warnings if w not in warnings]
@@ -249,6 +280,30 @@ def _read_bytes(path: Path, shown: str) -> bytes:
         raise fail(shown, "is a directory; point path: at a file", "file-not-found") from None
     except OSError as exc:
         raise fail(shown, f"cannot be read: {exc.strerror or exc}", "io") from None
+
+
+#: Rows below the header row searched for the real column names (ERP title blocks).
+HEADER_SEARCH_ROWS = 30
+
+
+def _later_header_row(table: CsvTable | WorkbookTable, mapping: Mapping[str, str]) -> int | None:
+    """The first row below the header row that holds every mapped header, if any."""
+    wanted = {_loose(h) for h in mapping.values()}
+    if isinstance(table, CsvTable):
+        lines = table.region.split(b"\n", HEADER_SEARCH_ROWS + 1)[1 : HEADER_SEARCH_ROWS + 1]
+        rows = [_split_line(line.decode("utf-8", "replace"), table.delimiter) for line in lines]
+    else:
+        rows = [[str(v) for v in row] for row in table._cells[:HEADER_SEARCH_ROWS]]
+    for offset, row in enumerate(rows, start=1):
+        if wanted <= {_loose(v) for v in row}:
+            return table.header_line + offset
+    return None
+
+
+def _split_line(line: str, delimiter: str | None) -> list[str]:
+    import csv
+
+    return next(csv.reader([line.rstrip("\r")], delimiter=delimiter or ","), [])
 
 
 def match_columns(
@@ -321,10 +376,15 @@ def _finish(
     warnings = list(read.warnings)
     date_format = None
     order = None
+    repeated = _repeated_header(body, read.positions, options.columns)
+    if repeated.any():
+        reason[repeated] = "repeated-header"
+        column[repeated] = options.columns[date_field or next(iter(options.columns))]
     for field, header in options.columns.items():
         raw = body.columns[read.positions[field]]
         text = clean_text(raw, markers)
         if field == date_field:
+            text = text.without(repeated)
             typed = body.typed_dates.get(read.positions[field])
             if typed is not None:
                 text = text.without(~np.isnat(typed))
@@ -338,6 +398,8 @@ def _finish(
             numbers = parse_numbers(text)
             columns[field] = numbers.values
             _mark(reason, column, numbers.bad, "bad-number", header)
+            if not options.currency_mapped:
+                _refuse_mixed_currencies(text, numbers.bad, body.rows, shown, header)
             if numbers.decimal_comma:
                 warnings.append(
                     f"{shown}: column '{header}' uses a decimal comma (e.g. 1.234,50); "
@@ -364,6 +426,53 @@ def _finish(
     rejected.sort(key=lambda r: r.row)
     info = FileInfo(**read.info, date_format=date_format)  # type: ignore[arg-type]
     return (frame, info, rejected, warnings), order
+
+
+def _refuse_mixed_currencies(
+    text: Distinct, bad: np.ndarray, rows: np.ndarray, shown: str, header: str
+) -> None:
+    """Amounts written in two currencies ($ and €) in one column cannot be added up."""
+    marks = currency_marks(text, bad)
+    if len(marks) < 2:
+        return
+    ordered = sorted(marks.items(), key=lambda item: (-len(item[1]), int(item[1][0])))
+    parts = []
+    for mark, positions in ordered:
+        shown_rows = ", ".join(str(int(r)) for r in rows[positions[:SHOW_ROWS]])
+        more = ", …" if len(positions) > SHOW_ROWS else ""
+        parts.append(f"{mark} on {len(positions):,} row(s): {shown_rows}{more}")
+    first_other = int(rows[ordered[1][1][0]])
+    message = (
+        f"column '{header}' mixes currencies ({'; '.join(parts)}) and amounts in different "
+        "currencies cannot be added up: convert them to one currency, or map the file's "
+        "currency column as `currency:` under columns: to load them as they are"
+    )
+    where = Location(shown, first_other, header)
+    raise DataError(message, [Finding(Level.ERROR, message, where, "mixed-currencies")])
+
+
+def _repeated_header(
+    body: Body, positions: Mapping[str, int], columns: Mapping[str, str]
+) -> np.ndarray:
+    """Rows whose every used cell repeats its header: exports joined together (often with
+    the second file's BOM in the middle). Found through the first column's distinct values,
+    so a million rows cost one factorize."""
+    count = len(body.rows)
+    fields = list(columns)
+    if not count or not fields:
+        return np.zeros(count, dtype=bool)
+    codes, uniques = pd.factorize(body.columns[positions[fields[0]]])
+    wanted = _loose(columns[fields[0]])
+    hits = [i for i, value in enumerate(uniques) if _loose(str(value)) == wanted]
+    mask = np.isin(codes, hits) if hits else np.zeros(count, dtype=bool)
+    for field in fields[1:]:
+        if not mask.any():
+            break
+        rows = np.flatnonzero(mask)
+        cells = body.columns[positions[field]].to_numpy(dtype=object)[rows]
+        wanted = _loose(columns[field])
+        mask[rows] = [_loose(str(cell)) == wanted for cell in cells]
+    return mask
 
 
 def _mark(reason: np.ndarray, column: np.ndarray, mask: np.ndarray, why: str, header: str) -> None:

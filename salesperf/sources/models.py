@@ -18,6 +18,7 @@ MAX_VALUE_CHARS = 60
 def clip(value: object, limit: int = MAX_VALUE_CHARS) -> str:
     """Raw text as shown in messages: one line, at most ``limit`` characters."""
     text = str(value).replace("\r", "\\r").replace("\n", "\\n").replace("\x00", "\\0")
+    text = text.replace("\ufeff", "<BOM>")  # invisible, yet it is why the value is wrong
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -29,7 +30,8 @@ class Rejection:
     is the physical line on which the record starts. ``column`` is the file's header, not
     the salesperf field, because that is what the user sees when they open the file.
     Reasons: ``missing-date``, ``bad-date``, ``bad-number``, ``wrong-field-count``,
-    ``encoding`` (undecodable bytes), ``nul-byte``.
+    ``encoding`` (undecodable bytes), ``nul-byte``, ``repeated-header`` (a line that repeats
+    the header, as when two exports are joined together).
     """
 
     file: str

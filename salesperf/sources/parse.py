@@ -181,6 +181,51 @@ _AMOUNT = re.compile(
 )
 
 
+#: Currency marks that name the same money, so one column may mix them: $ and USD, € and
+#: EUR, ¥, 元 and CNY (¥ is also the yen: a column mixing yuan and yen is not told apart).
+CURRENCY_FAMILY = {
+    "$": "$",
+    "US$": "$",
+    "USD": "$",
+    "€": "€",
+    "EUR": "€",
+    "£": "£",
+    "GBP": "£",
+    "¥": "¥",
+    "元": "¥",
+    "CNY": "¥",
+    "RMB": "¥",
+    "JPY": "¥",
+    "₹": "₹",
+    "INR": "₹",
+    "₩": "₩",
+    "KRW": "₩",
+    "₽": "₽",
+    "RUB": "₽",
+}
+_CURRENCY_MARK = r"([A-Z]{2}\$|[$¥€£₹₩₽元]|(?<![A-Za-z])[A-Z]{3}(?![A-Za-z]))"
+
+
+def currency_marks(text: Distinct, bad: np.ndarray) -> dict[str, np.ndarray]:
+    """Row positions by the currency an amount is written in ('$', '€', 'CHF'...).
+
+    Only amounts that carry a mark and parsed as numbers count; unmarked amounts go with
+    any currency. Work is done once per distinct value.
+    """
+    if not len(text.values):
+        return {}
+    values = pd.Series(text.values, dtype=object).str.normalize("NFKC")
+    marks = values.str.extract(_CURRENCY_MARK, expand=False)
+    family = marks.map(lambda m: CURRENCY_FAMILY.get(m, m) if isinstance(m, str) else "")
+    per_value = family.to_numpy(dtype=object)
+    used = (text.codes >= 0) & ~bad
+    per_row = np.full(len(text.codes), "", dtype=object)
+    per_row[used] = per_value[text.codes[used]]
+    return {
+        str(mark): np.flatnonzero(per_row == mark) for mark in pd.unique(per_row[per_row != ""])
+    }
+
+
 def _formatted(raw: pd.Series) -> pd.DataFrame:
     """Parse other amounts both ways (decimal point, decimal comma); NaN where invalid."""
     wide = raw.str.contains(r"[^\x00-\x7f]", regex=True).to_numpy(dtype=bool)

@@ -166,6 +166,9 @@ def _finding_from_pydantic(err: Any, filename: str, raw: Any) -> Finding:
         allowed = _allowed_keys(loc[:-1])
         key = str(loc[-1]) if loc else "?"
         message = f"unknown key '{key}'{did_you_mean(key, allowed)}"
+        home = [f for f in allowed if key in _allowed_keys((*loc[:-1], f))]
+        if home:
+            message += f" (`{key}:` belongs under `{home[0]}:`)"
         if allowed:
             message += f"; allowed here: {', '.join(sorted(allowed))}"
     elif kind == "missing":
@@ -200,8 +203,19 @@ def _finding_from_pydantic(err: Any, filename: str, raw: Any) -> Finding:
         message = f"expected text, got {_describe(value)}"
     elif kind == "too_short":
         message = "must not be empty"
+    elif kind in _BOUNDS:
+        limit = next(iter(err.get("ctx", {}).values()), "?")
+        message = f"must be {_BOUNDS[kind]} {limit}, got {_describe(value)}"
     where = locate(filename, raw, loc)
     return Finding(Level.ERROR, message, where, kind)
+
+
+_BOUNDS = {
+    "greater_than": "above",
+    "greater_than_equal": "at least",
+    "less_than": "below",
+    "less_than_equal": "at most",
+}
 
 
 def _missing_name(err: Any) -> str:

@@ -13,7 +13,15 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 
 class Grain(StrEnum):
@@ -98,6 +106,30 @@ FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_yes_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """YAML reads ``yes``, ``on`` and ``true`` as booleans, and pydantic would then
+        take ``weight: yes`` as 1: refuse booleans where a number is expected."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and _numbers_only(field.annotation):
+            raise ValueError(f"expected a number, got {str(value).lower()} (yes/no/on/off)")
+        return value
+
+
+def _numbers_only(annotation: Any) -> bool:
+    """True for int, float and their Optional/Annotated forms."""
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _numbers_only(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return bool(args) and all(_numbers_only(a) for a in args)
+    return annotation in (int, float)
 
 
 def _check_where(where: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -514,6 +546,29 @@ class TargetsSpec(_Model):
     overrides: str | None = None
 
 
+class BacktestSpec(_Model):
+    """`backtest:` how `salesperf backtest` judges a target rule (see salesperf.backtest).
+
+    A rule is *achievable but challenging* when, over the replayed closed periods, the share
+    of rep-periods at or above target lies within ``hit_share`` and the company target was
+    off by at most ``max_bias`` on average (signed, as a fraction of the actual). Fractions.
+    """
+
+    #: Closed periods replayed (`--periods` overrides).
+    periods: Annotated[int, Field(ge=1, le=60)] = 6
+    #: [low, high] share of rep-periods hitting target: below is out of reach, above too easy.
+    hit_share: tuple[Fraction, Fraction] = (0.5, 0.7)
+    #: Largest acceptable |mean (target - actual) / actual| of the company target.
+    max_bias: Annotated[float, Field(ge=0, le=1)] = 0.05
+
+    @model_validator(mode="after")
+    def _band(self) -> BacktestSpec:
+        low, high = self.hit_share
+        if low > high:
+            raise ValueError(f"hit_share: [{low:g}, {high:g}] must be [low, high]")
+        return self
+
+
 class ReportSpec(_Model):
     """`report:` options for `salesperf report`."""
 
@@ -545,6 +600,8 @@ class Spec(_Model):
     #: Tier name -> minimum total score (a fraction: 0.95 = 95 points), best first.
     tiers: dict[str, float] | None = None
     feedback_form: FeedbackFormSpec | None = None
+    #: How `salesperf backtest` judges target rules.
+    backtest: BacktestSpec = Field(default_factory=BacktestSpec)
 
     _tiers = field_validator("tiers")(classmethod(lambda cls, v: _check_tiers(v)))
     #: Thresholds of the alert rules (`salesperf alerts`).

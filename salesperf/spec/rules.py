@@ -295,12 +295,12 @@ def paths_exist(spec: Spec) -> Iterator[Finding]:
             what = "no file matches" if any(c in pattern for c in "*?[") else "file not found:"
             if paths.is_broken_link(base, pattern):
                 what = "symbolic link that loops or points at nothing:"
-            yield _error(
-                spec,
-                "path",
-                f"{what} '{pattern}' (paths are relative to the kpi.yaml's folder, {base})",
-                *loc,
-            )
+            elif paths.is_folder(base, pattern):
+                what = "a folder, not a file (use a glob such as 'data/*.csv'):"
+            where = f"paths are relative to the kpi.yaml's folder, {base}"
+            if paths.is_foreign_drive(pattern):
+                where = "a Windows drive path, which does not exist here: " + where
+            yield _error(spec, "path", f"{what} '{pattern}' ({where})", *loc)
 
 
 def unused_sources(spec: Spec) -> Iterator[Finding]:

@@ -91,9 +91,21 @@ class _Loader(yaml.SafeLoader):
             self.depth -= 1
 
     def construct_line_mapping(self, node: MappingNode) -> LineDict:
-        self.flatten_mapping(node)
         result = LineDict()
         result.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            merged = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            if key_node.tag == "tag:yaml.org,2002:merge" and any(m is node for m in merged):
+                self.findings.append(
+                    Finding(
+                        Level.ERROR,
+                        "'<<:' merges this mapping into itself; merge another anchor",
+                        Location(self.filename, key_node.start_mark.line + 1),
+                        "yaml-recursive-merge",
+                    )
+                )
+                return result
+        self.flatten_mapping(node)
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
             if not isinstance(key, str | int | float | bool) or key is None:
@@ -152,6 +164,13 @@ def load_yaml(text: str, filename: str) -> Any:
         hint = ""
         if "found character '\\t'" in str(problem):
             hint = "; indent with spaces, not tabs"
+        elif "recursive node" in str(problem):
+            hint = "; an anchor (&name) is used inside itself (*name)"
+        elif "unknown escape character" in str(problem):
+            hint = (
+                "; inside double quotes a backslash starts an escape: write Windows paths in "
+                "single quotes ('data\\orders.csv') or with forward slashes"
+            )
         raise SpecError(
             "The spec is not valid YAML:",
             [Finding(Level.ERROR, f"{problem}{hint}", Location(filename, line), "yaml-syntax")],
