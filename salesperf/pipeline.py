@@ -153,9 +153,10 @@ def evaluate(
     from salesperf.dataset import load_dataset
     from salesperf.metrics import compute_actuals, prepare_rows
     from salesperf.org import build_org
+    from salesperf.overrides import read_overrides
     from salesperf.pacing import elapsed_share
     from salesperf.spec import load_spec
-    from salesperf.targets import compute_targets, read_overrides
+    from salesperf.targets import compute_targets
 
     if not hasattr(spec, "kpis"):
         spec = load_spec(spec)  # type: ignore[arg-type]
