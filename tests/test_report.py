@@ -253,3 +253,16 @@ def test_browser_renders_the_report(spec: str, tmp_path: Path, monkeypatch) -> N
         check=True,
     )
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
+
+
+def test_markdown_escapes_markup_in_names(hostile: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.md"
+    reps = tmp_path / "reps"
+    args = ["report", str(hostile / "kpi.yaml"), "-o", str(out), "--per-rep", str(reps)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for text in [out.read_text(encoding="utf-8")] + [
+        p.read_text(encoding="utf-8") for p in reps.iterdir()
+    ]:
+        assert "<script>" not in text and "<img" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out.read_text(encoding="utf-8")

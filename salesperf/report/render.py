@@ -28,15 +28,35 @@ class TemplateError(SalesperfError):
     """A report template failed: names the template file and line."""
 
 
+#: Longest string or list a template may build with `*` (a report is a few hundred KB), and
+#: largest power: `{{ 'x' * 10**10 }}` would otherwise fill memory before anything is written.
+MAX_REPEAT = 1_000_000
+MAX_POWER = 100
+
+
 def _environment(template_dir: Path | None) -> Any:
     from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
+    from jinja2.exceptions import SecurityError
     from jinja2.sandbox import SandboxedEnvironment
+
+    class Sandbox(SandboxedEnvironment):  # type: ignore[misc]
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
+                raise SecurityError(f"a power above {MAX_POWER} is not allowed in a template")
+            if operator == "*":
+                sized = [v for v in (left, right) if isinstance(v, str | list | tuple)]
+                counts = [v for v in (left, right) if isinstance(v, int)]
+                if sized and counts and len(sized[0]) * counts[0] > MAX_REPEAT:
+                    raise SecurityError(f"a template may not repeat text beyond {MAX_REPEAT:,}")
+            return super().call_binop(context, operator, left, right)
 
     loaders: list[Any] = []
     if template_dir is not None:
         loaders.append(FileSystemLoader(str(template_dir)))
     loaders.append(PackageLoader("salesperf", "templates"))
-    env = SandboxedEnvironment(
+    env = Sandbox(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
@@ -49,8 +69,10 @@ def _environment(template_dir: Path | None) -> Any:
 
 
 def _md_cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell: pipes escaped, newlines flattened."""
+    """Text safe inside Markdown: pipes escaped, newlines flattened, and ``<``, ``>``, ``&``
+    as entities, since Markdown passes raw HTML through (a rep called ``<script>``)."""
     text = "" if value is None else str(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
@@ -68,10 +90,19 @@ def render_template(view: dict[str, Any], fmt: str, template_dir: Path | None = 
     except TemplateSyntaxError as exc:
         raise _template_error(exc.filename or exc.name or name, exc.lineno, exc.message) from None
     except TemplateNotFound as exc:
-        raise _template_error(name, None, f"template not found: {exc.name}") from None
+        line, where = _template_line(exc, name)  # the {% include %} that asked for it
+        message = f"template not found: {exc.name} (templates load only from the template folder)"
+        raise _template_error(where, line, message) from None
     except (UndefinedError, SecurityError, JinjaError) as exc:
         line, where = _template_line(exc, name)
         raise _template_error(where, line, str(exc)) from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, RecursionError) as exc:
+        # `{{ 1 / 0 }}`, `range(10**9)` (the sandbox's OverflowError), a macro calling
+        # itself: the template's fault, reported at its line.
+        line, where = _template_line(exc, name)
+        text = str(exc).splitlines()[0][:200] if str(exc) else ""
+        message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        raise _template_error(where, line, message) from None
 
 
 def _template_line(exc: BaseException, name: str) -> tuple[int | None, str]:
