@@ -12,6 +12,7 @@ from typing import Any
 
 from salesperf.dataset import Dataset, load_dataset
 from salesperf.errors import Finding, Level, Location, SpecError
+from salesperf.sources.models import clip
 from salesperf.spec import Spec, load_spec
 from salesperf.spec.models import NUMERIC_COLUMN_MEASURES, KpiSpec, MeasureKind
 
@@ -159,7 +160,7 @@ def summarise_source(dataset: Dataset, name: str, today: dt.date) -> SourceSumma
                 f"{Path(str(file)).name} rows {', '.join(map(str, rows['_row'].head(4)))}"
                 for file, rows in group.groupby("_file", observed=True, sort=False)
             )
-            duplicate_examples.append(f"{value} ({where})")
+            duplicate_examples.append(f"{clip(value)} ({where})")
     negative = int((frame["amount"] < 0).sum()) if "amount" in frame else 0
     future = int((dates > pd.Timestamp(today) + pd.Timedelta(days=1)).sum()) if has_dates else 0
     reps = int(frame["rep"].nunique()) if "rep" in frame else None
@@ -220,7 +221,7 @@ def _source_findings(spec: Spec, summary: SourceSummary) -> list[Finding]:
     if summary.future_dates:
         warn("future-dates", f"{summary.future_dates} row(s) dated in the future")
     if summary.unknown_reps:
-        shown = ", ".join(summary.unknown_reps[:SHOW_ROWS])
+        shown = ", ".join(clip(rep) for rep in summary.unknown_reps[:SHOW_ROWS])
         warn(
             "unknown-reps",
             f"{len(summary.unknown_reps)} rep(s) not in the roster: {shown}; "

@@ -125,13 +125,17 @@ def roster_conflicts(dataset: Dataset) -> list[Finding]:
         per_rep = frame.dropna(subset=["rep"]).groupby("rep", observed=True)[level].nunique()
         clashes = per_rep[per_rep > 1]
         for rep in clashes.index[:10]:
+            from salesperf.sources.models import clip
+
             values = sorted(frame.loc[frame["rep"] == rep, level].dropna().astype(str).unique())
             rows = frame.loc[frame["rep"] == rep, "_row"].tolist()
+            listed = ", ".join(map(str, rows[:10])) + (", …" if len(rows) > 10 else "")
             findings.append(
                 Finding(
                     Level.ERROR,
-                    f"rep '{rep}' is in more than one {level} ({', '.join(values)}) on rows "
-                    f"{', '.join(map(str, rows))}; keep one row per rep",
+                    f"rep '{clip(rep)}' is in more than one {level} "
+                    f"({', '.join(clip(v) for v in values[:10])}) on rows {listed}; keep one "
+                    "row per rep",
                     Location(shown, int(rows[0]), dataset.spec.org.columns[level]),
                     "roster-conflict",
                 )

@@ -57,7 +57,10 @@ def prepare_rows(dataset: Dataset, org: Org, calendar: Calendar, as_of: dt.date)
     out: dict[str, Rows] = {}
     for name, loaded in dataset.sources.items():
         frame = loaded.frame
-        frame = frame.loc[frame["date"].notna() & (frame["date"] < cutoff)].copy()
+        keep = frame["date"].notna() & (frame["date"] < cutoff)
+        # All rows kept (as-of on the last date, the usual run): a shallow copy is enough,
+        # as columns are only added or replaced (copy-on-write keeps the loaded frame intact).
+        frame = frame.copy(deep=False) if keep.all() else frame.loc[keep].copy()
         frame["p"] = calendar.ordinals(frame["date"]).astype("int64")
         if "rep" in frame.columns:
             frame["rep"] = frame["rep"].astype("string")

@@ -272,40 +272,65 @@ def _team_medians(
 
 
 class _History:
-    """The rep's own previous periods from the actuals cube."""
+    """The rep's own previous periods from the actuals cube.
+
+    One sort of the window and plain arrays sliced per (kpi, rep): a frame per pair, and
+    pandas filters on it per plan item, were most of what ``evaluate`` spent on plans.
+    """
 
     def __init__(self, results: Results) -> None:
+        import numpy as np
+
         cube = results.cube
         current = results.period.ordinal
         window = cube.loc[
             (cube["level"] == "rep")
             & (cube["p"] >= current - RECENT_PERIODS)
             & (cube["p"] < current)
-        ]
-        self.rows = {
-            (kpi, entity): group.sort_values("p")
-            for (kpi, entity), group in window.groupby(["kpi", "entity"], sort=False)
-        }
+        ].sort_values(["kpi", "entity", "p"], kind="stable")
+        kpis = window["kpi"].to_numpy(dtype=object)
+        entities = window["entity"].to_numpy(dtype=object)
+        self.p = window["p"].to_numpy(dtype=np.int64)
+        self.actual, self.numerator, self.denominator, self.responses = (
+            window[c].to_numpy(dtype=np.float64, na_value=np.nan)
+            for c in ("actual", "numerator", "denominator", "responses")
+        )
+        new = np.r_[True, (kpis[1:] != kpis[:-1]) | (entities[1:] != entities[:-1])]
+        starts = np.flatnonzero(new).tolist() if len(kpis) else []
+        ends = [*starts[1:], len(kpis)] if starts else []
+        self.rows = {(kpis[s], entities[s]): slice(s, e) for s, e in zip(starts, ends, strict=True)}
         self.calendar = results.calendar
+        self.labels: dict[int, str] = {}
 
     def recent(self, kpi: KpiSpec, rep: str) -> tuple[tuple[tuple[str, float], ...], float | None]:
-        group = self.rows.get((kpi.id, rep))
-        if group is None:
+        import numpy as np
+
+        rows = self.rows.get((kpi.id, rep))
+        if rows is None:
             return (), None
+        actual = self.actual[rows]
+        keep = ~np.isnan(actual)
         if kpi.min_responses:
-            group = group.loc[group["responses"] >= kpi.min_responses]
-        group = group.loc[group["actual"].notna()]
+            keep &= self.responses[rows] >= kpi.min_responses
         values = tuple(
-            (self.calendar.period(int(p)).label, float(v))
-            for p, v in zip(group["p"], group["actual"], strict=True)
+            (self._label(p), v)
+            for p, v in zip(self.p[rows][keep].tolist(), actual[keep].tolist(), strict=True)
         )
         if not values:
             return (), None
-        if not kpi.additive and group["denominator"].notna().all():
-            denominator = float(group["denominator"].sum())
-            pooled = float(group["numerator"].sum()) / denominator if denominator else None
-            return values, pooled
+        denominators = self.denominator[rows][keep]
+        if not kpi.additive and not np.isnan(denominators).any():
+            # As pandas' Series.sum: numpy's sum, missing numerators counted as 0.
+            denominator = float(denominators.sum())
+            numerators = self.numerator[rows][keep]
+            numerator = float(np.where(np.isnan(numerators), 0.0, numerators).sum())
+            return values, numerator / denominator if denominator else None
         return values, statistics.fmean(v for _, v in values)
+
+    def _label(self, p: int) -> str:
+        if p not in self.labels:
+            self.labels[p] = self.calendar.period(p).label
+        return self.labels[p]
 
 
 # -- words ---------------------------------------------------------------------------------

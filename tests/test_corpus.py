@@ -1,12 +1,16 @@
 """The broken-input corpus: every case under tests/corpus/ states what must happen.
 
 A case is a spec file ``tests/corpus/spec/<case>.yaml`` or a folder
-``tests/corpus/data/<case>/`` holding a ``kpi.yaml`` and its data files. The spec's first
-lines say what to run and expect:
+``tests/corpus/data/<case>/`` or ``tests/corpus/templates/<case>/`` holding a ``kpi.yaml``
+and its data files (and report templates). The spec's first lines say what to run and
+expect:
 
     # expect: EXIT | fragment        exit code, and text that must appear in the output
     # and: fragment                  (optional, repeatable) more text that must appear
+    # not: fragment                  (optional, repeatable) text that must not appear
     # run: progress --level rep      (optional) the command and options; default: check
+    # file: out.html                 (optional) fragments are looked for in this written
+                                     file too (reports are files, not output)
     # build: name                    (optional) a builder below adds large or file-system
                                      parts (a 10 MB line, symlink loops) at test time
 
@@ -45,6 +49,8 @@ class Case:
     fragments: list[str]
     command: list[str] = field(default_factory=lambda: ["check"])
     build: str | None = None
+    absent: list[str] = field(default_factory=list)
+    file: str | None = None
 
     @property
     def folder(self) -> Path:
@@ -54,16 +60,19 @@ class Case:
 def _cases() -> list[Path]:
     specs = sorted((CORPUS / "spec").glob("*.yaml"))
     folders = sorted((CORPUS / "data").glob("*/kpi.yaml"))
-    return specs + folders
+    templates = sorted((CORPUS / "templates").glob("*/kpi.yaml"))
+    return specs + folders + templates
 
 
 def _case_id(path: Path) -> str:
-    return f"data/{path.parent.name}" if path.name == "kpi.yaml" else f"spec/{path.stem}"
+    if path.name == "kpi.yaml":
+        return f"{path.parent.parent.name}/{path.parent.name}"
+    return f"spec/{path.stem}"
 
 
 def _parse(path: Path) -> Case:
     # Bytes: a case may be deliberately not UTF-8 (or hold NULs) after its header lines.
-    head = path.read_bytes().split(b"\n")[:6]
+    head = path.read_bytes().split(b"\n")[:10]
     lines = [raw.decode("utf-8", "replace") for raw in head]
     first = lines[0]
     assert first.startswith("# expect:"), f"{path} has no '# expect:' line"
@@ -76,6 +85,10 @@ def _parse(path: Path) -> Case:
             case.command = shlex.split(line.removeprefix("# run:"))
         elif line.startswith("# build:"):
             case.build = line.removeprefix("# build:").strip()
+        elif line.startswith("# not:"):
+            case.absent.append(line.removeprefix("# not:").strip())
+        elif line.startswith("# file:"):
+            case.file = line.removeprefix("# file:").strip()
     return case
 
 
@@ -98,6 +111,19 @@ def _ten_mb_field(folder: Path) -> None:
         + "x" * 5_000_000
         + "\n2017-06-03,R1,300\n",
         encoding="utf-8",
+    )
+
+
+def _huge_rep_name(folder: Path) -> None:
+    """A 1 MB rep id, on two roster lines and a duplicated order: messages clip it."""
+    rep = "R" + "x" * 1_000_000
+    (folder / "orders.csv").write_text(
+        "Order Date,Sales Rep,Amount,Order\n2017-06-01,R1,100,A1\n"
+        f"2017-06-02,{rep},200,A2\n2017-06-03,{rep},300,A2\n",
+        encoding="utf-8",
+    )
+    (folder / "roster.csv").write_text(
+        f"Rep,Team\nR1,East\n{rep},East\n{rep},West\n", encoding="utf-8"
     )
 
 
@@ -136,6 +162,7 @@ def _spec_over_a_megabyte(folder: Path) -> None:
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "ten_mb_single_line": _ten_mb_single_line,
     "ten_mb_field": _ten_mb_field,
+    "huge_rep_name": _huge_rep_name,
     "symlink_loop_file": _symlink_loop_file,
     "symlink_loop_glob": _symlink_loop_glob,
     "ten_thousand_kpis": _ten_thousand_kpis,
@@ -164,15 +191,20 @@ def test_corpus(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert "Traceback" not in output
     assert len(output) < MAX_OUTPUT, output[:2000]
     assert result.exit_code == case.code, output
+    if case.file:
+        output += (work / case.file).read_text(encoding="utf-8")
     for fragment in case.fragments:
         assert fragment in output, output
+    for fragment in case.absent:
+        assert fragment not in output, output
     assert elapsed < MAX_SECONDS
 
 
 def test_corpus_is_large_enough() -> None:
     cases = _cases()
     assert len(cases) >= 60
-    assert len([c for c in cases if c.name == "kpi.yaml"]) >= 30
+    assert len([c for c in cases if c.parent.parent.name == "data"]) >= 30
+    assert len([c for c in cases if c.parent.parent.name == "templates"]) >= 5
 
 
 def test_builders_are_all_used() -> None:

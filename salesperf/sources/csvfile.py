@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import re
 import sys
 from collections.abc import Iterator
@@ -25,8 +26,12 @@ import pandas as pd
 from salesperf.sources.detect import Decoded, decode, fail, sniff_delimiter
 from salesperf.sources.recover import PROFILE_ROWS, Recovery, profile_columns
 
-#: Bytes per step of the structure pass: bounds temporary memory on big files.
-CHUNK = 1 << 24
+#: Bytes per step of the structure pass: bounds temporary memory on big files (4 MB was
+#: fastest on a 90 MB export: each step's arrays stay in the CPU cache).
+CHUNK = 1 << 22
+#: Records per call of the C parser: bounds the Python strings alive at once.
+PIECE_ROWS = 200_000
+_BOM = b"\xef\xbb\xbf"
 _SEP_LINE = re.compile(rb"^sep=(.)\r?\n")
 
 
@@ -167,7 +172,7 @@ class CsvTable:
         rows = lines[good_idx]
         # Records of quoted empty fields ("","") are blank too: check the few candidates.
         if positions and len(frame):
-            empty = np.logical_and.reduce([frame[p].to_numpy() == "" for p in set(positions)])
+            empty = np.logical_and.reduce([_is_empty_text(frame[p]) for p in set(positions)])
             for i in np.flatnonzero(empty).tolist():
                 text = self._record_text(int(good_idx[i]) + 1)
                 empty[i] = _is_blank(_split(text, self.delimiter))
@@ -207,25 +212,44 @@ class CsvTable:
             )
         if good.all():
             buffer: bytes | memoryview = memoryview(self.region)[int(starts[0]) :]
+            offsets = starts - starts[0]
         else:
-            buffer = _join_runs(self.region, starts, good)
-        frame = pd.read_csv(
-            io.BytesIO(buffer),
-            sep=self.delimiter,
-            header=None,
-            usecols=sorted(set(positions)),
-            dtype=object,
-            na_filter=False,
-            skip_blank_lines=False,
-            quotechar='"',
-            doublequote=True,
-            engine="c",
-            encoding="utf-8",
-            encoding_errors="replace",
-        )
-        if len(frame) != count:
-            return None  # the C parser split records differently: use the csv module instead
-        return frame.reset_index(drop=True)
+            buffer = memoryview(_join_runs(self.region, starts, good))
+            offsets = _joined_offsets(self.region, starts, good)
+        # Read a piece at a time and keep each column as codes into its distinct values: the
+        # C parser makes one Python string per cell, and holding all of them at once was
+        # most of the loader's peak memory (benchmarks/README.md).
+        used = sorted(set(positions))
+        pieces: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {p: [] for p in used}
+        bounds = _piece_bounds(buffer, offsets, count)
+        for first, last in itertools.pairwise(bounds):
+            stop = int(offsets[last]) if last < count else len(buffer)
+            try:
+                frame = pd.read_csv(
+                    io.BytesIO(buffer[int(offsets[first]) : stop]),
+                    sep=self.delimiter,
+                    header=None,
+                    usecols=used,
+                    dtype=object,
+                    # One pass per piece: equal cells share one str object, which makes the
+                    # factorize below faster (pieces already bound the memory).
+                    low_memory=False,
+                    na_filter=False,
+                    skip_blank_lines=False,
+                    quotechar='"',
+                    doublequote=True,
+                    engine="c",
+                    encoding="utf-8",
+                    encoding_errors="replace",
+                )
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+                return None  # e.g. a piece the C parser sees as empty: the csv module decides
+            if len(frame) != last - first:
+                return None  # the C parser split records differently: use the csv module
+            for p in used:
+                codes, uniques = pd.factorize(frame[p], use_na_sentinel=True)
+                pieces[p].append((codes, np.asarray(uniques, dtype=object)))
+        return pd.DataFrame({p: _categorical(pieces[p]) for p in used})
 
     def _record_text(self, index: int) -> str:
         s = self.structure
@@ -334,9 +358,10 @@ def _named_width(headers: list[str]) -> int:
 
 
 def _is_blank(values: list[str]) -> bool:
-    """A blank record: every field empty (",,,"), or a line of nothing but whitespace."""
+    """A blank record: every field empty (",,,"), or a line of nothing but whitespace (a
+    byte-order mark left between joined files counts as whitespace)."""
     if len(values) == 1:
-        return not values[0].strip()
+        return not values[0].replace("\ufeff", "").strip()
     return not any(values)
 
 
@@ -396,6 +421,55 @@ def _join_runs(region: bytes, starts: np.ndarray, keep: np.ndarray) -> bytes:
     return b"".join(pieces)
 
 
+def _is_empty_text(column: pd.Series) -> np.ndarray:
+    """Cells that are exactly "" (on a categorical's codes: no string per row is made)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        blank = np.flatnonzero(column.cat.categories.to_numpy(dtype=object) == "")
+        return np.isin(column.cat.codes.to_numpy(), blank)
+    return column.to_numpy() == ""
+
+
+def _piece_bounds(buffer: memoryview, offsets: np.ndarray, count: int) -> list[int]:
+    """Record indexes where the pieces read by the C parser start, plus ``count``.
+
+    A piece never starts with a record that begins with a byte-order mark: the parser drops
+    a BOM at the start of its input, and inside a file (exports joined together) it is part
+    of the value, as it is when the file is read in one go.
+    """
+    bounds = [0]
+    first = PIECE_ROWS
+    while first < count:
+        while first < count and bytes(buffer[offsets[first] : offsets[first] + 3]) == _BOM:
+            first += 1
+        if first < count:
+            bounds.append(first)
+        first += PIECE_ROWS
+    return [*bounds, count]
+
+
+def _joined_offsets(region: bytes, starts: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Where each kept record starts in :func:`_join_runs`'s buffer."""
+    lengths = np.diff(np.r_[starts, len(region)])[keep]
+    return np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
+
+
+def _categorical(pieces: list[tuple[np.ndarray, np.ndarray]]) -> pd.Series:
+    """One column from the (codes, distinct values) of each piece, as a categorical whose
+    categories are in order of first appearance, like ``pd.factorize`` of the whole column."""
+    if len(pieces) == 1:
+        codes, uniques = pieces[0]
+    else:
+        together, uniques = pd.factorize(np.concatenate([u for _, u in pieces]))
+        parts = []
+        offset = 0
+        for piece_codes, piece_uniques in pieces:
+            to_global = np.r_[together[offset : offset + len(piece_uniques)], -1]
+            parts.append(to_global[piece_codes])  # -1 (missing) stays -1
+            offset += len(piece_uniques)
+        codes = np.concatenate(parts)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object)))
+
+
 def analyse(region: bytes, delimiter: str) -> Structure | None:
     """Find records and their field counts with numpy; None when the quoting is irregular.
 
@@ -417,29 +491,36 @@ def analyse(region: bytes, delimiter: str) -> Structure | None:
     newline_parts: list[np.ndarray] = []
     for start in range(0, size, CHUNK):
         chunk = arr[start : start + CHUNK]
-        newlines = np.flatnonzero(chunk == 10)
-        delims = np.flatnonzero(chunk == d)
+        # Only delimiters, newlines and quotes matter: find them in one pass, then work on
+        # those positions (about one byte in eight), not on every byte.
+        special = (chunk == d) | (chunk == 10)
         if quoted:
-            newline_parts.append(newlines + start)
-            is_quote = chunk == 34
+            special |= chunk == 34
+        events = np.flatnonzero(special)
+        kinds = chunk[events]
+        if quoted:
+            newline_parts.append(events[kinds == 10] + start)
+            is_quote = kinds == 34
             running = np.cumsum(is_quote, dtype=np.uint8)  # wraps at 256: only parity matters
             quotes = np.flatnonzero(is_quote)
             if len(quotes):
                 opening = ((running[quotes] - 1 + parity) & 1) == 0
-                where = quotes + start
+                where = events[quotes] + start
                 before = arr[np.maximum(where - 1, 0)]
                 after = arr[np.minimum(where + 1, size - 1)]
                 open_ok = (where == 0) | np.isin(before, allowed)
                 close_ok = (where == size - 1) | np.isin(after, allowed)
                 if (opening & ~open_ok).any() or (~opening & ~close_ok).any():
                     return None
-            newlines = newlines[((running[newlines] + parity) & 1) == 0]
-            delims = delims[((running[delims] + parity) & 1) == 0]
-            if len(chunk):
+            outside = (((running + parity) & 1) == 0) & ~is_quote
+            if len(kinds):
                 parity = (parity + int(running[-1])) & 1
-        struct_parts.append(newlines + start)
-        cumulative_parts.append(delimiters_before + np.searchsorted(delims, newlines))
-        delimiters_before += len(delims)
+            events, kinds = events[outside], kinds[outside]
+        at_newline = np.flatnonzero(kinds == 10)
+        struct_parts.append(events[at_newline] + start)
+        # The structural delimiters before each newline: the events before it, less newlines.
+        cumulative_parts.append(delimiters_before + at_newline - np.arange(len(at_newline)))
+        delimiters_before += len(kinds) - len(at_newline)
     if quoted and parity:
         return None  # a quote is never closed
     ends = np.concatenate(struct_parts) if struct_parts else np.array([], np.int64)
@@ -453,8 +534,9 @@ def analyse(region: bytes, delimiter: str) -> Structure | None:
     content_end = ends.copy()
     cr = (content_end > starts) & (arr[np.maximum(np.minimum(content_end - 1, size - 1), 0)] == 13)
     content_end[cr] -= 1
-    if quoted:
-        all_newlines = np.concatenate(newline_parts) if newline_parts else np.array([], np.int64)
+    all_newlines = np.concatenate(newline_parts) if newline_parts else np.array([], np.int64)
+    if quoted and len(all_newlines) != sum(len(part) for part in struct_parts):
+        # A newline inside quotes: from there on, records and physical lines differ.
         lines = np.searchsorted(all_newlines, starts) + 1
         last_lines = np.searchsorted(all_newlines, np.maximum(ends - 1, starts)) + 1
     else:

@@ -414,11 +414,12 @@ def _finish(
         Rejection(shown, row, why, None, clip(value) if value else None)
         for row, why, _, value in body.rejected
     ]
+    marked = np.flatnonzero(~keep)  # compare the few rejected rows, not a million
     for field, header in options.columns.items():
-        hit = np.flatnonzero(column == header)
+        hit = marked[column[marked] == header]
         if not len(hit) or _field_of(options.columns, header) != field:
             continue
-        raw_values = body.columns[read.positions[field]].to_numpy(dtype=object)[hit]
+        raw_values = body.columns[read.positions[field]].iloc[hit].to_numpy(dtype=object)
         for i, value in zip(hit.tolist(), raw_values.tolist(), strict=True):
             why = reason[i]
             text = None if why == "missing-date" else clip(str(value).strip())

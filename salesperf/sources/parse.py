@@ -73,7 +73,20 @@ class Distinct:
 
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, distinct values as an object array of str); missing gets code -1."""
+    """(codes, distinct values as an object array of str); missing gets code -1.
+
+    Distinct values are in order of first appearance (date inference relies on it), also
+    for a categorical column (what the CSV reader returns), whose integer codes are
+    renumbered instead of hashing a string per row.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cat_codes = values.cat.codes.to_numpy()
+        categories = values.cat.categories.to_numpy(dtype=object)
+        _, firsts = pd.factorize(cat_codes)  # category codes in order of first appearance
+        firsts = firsts[firsts >= 0]
+        renumber = np.full(len(categories) + 1, -1, dtype=np.intp)  # the last slot: missing
+        renumber[firsts] = np.arange(len(firsts))
+        return renumber[cat_codes], categories[firsts]
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
 
@@ -214,10 +227,18 @@ def currency_marks(text: Distinct, bad: np.ndarray) -> dict[str, np.ndarray]:
     """
     if not len(text.values):
         return {}
-    values = pd.Series(text.values, dtype=object).str.normalize("NFKC")
-    marks = values.str.extract(_CURRENCY_MARK, expand=False)
-    family = marks.map(lambda m: CURRENCY_FAMILY.get(m, m) if isinstance(m, str) else "")
-    per_value = family.to_numpy(dtype=object)
+    # A mark needs a capital letter, "$" or a non-ASCII sign (NFKC leaves ASCII as it is):
+    # plain amounts such as "1,234.50" are most values and are not examined further.
+    values = pd.Series(text.values, dtype=object)
+    candidates = np.flatnonzero(values.str.contains(r"[A-Z$]|[^\x00-\x7f]").to_numpy(bool))
+    per_value = np.full(len(values), "", dtype=object)
+    if len(candidates):
+        normal = values.iloc[candidates].str.normalize("NFKC")
+        marks = normal.str.extract(_CURRENCY_MARK, expand=False)
+        family = marks.map(lambda m: CURRENCY_FAMILY.get(m, m) if isinstance(m, str) else "")
+        per_value[candidates] = family.to_numpy(dtype=object)
+    if not (per_value != "").any():
+        return {}
     used = (text.codes >= 0) & ~bad
     per_row = np.full(len(text.codes), "", dtype=object)
     per_row[used] = per_value[text.codes[used]]

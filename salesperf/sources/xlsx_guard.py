@@ -20,6 +20,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -33,6 +34,16 @@ MAX_UNZIPPED_BYTES = 2_000_000_000
 #: The smallest shared string, ``<si/>``, takes 5 bytes of XML.
 MIN_SHARED_STRING_BYTES = 5
 CHUNK = 1 << 24
+#: What a damaged zip raises while it is read (zlib.error: a corrupt deflate stream).
+_UNZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+)
 
 _LETTER = np.zeros(256, dtype=bool)
 _LETTER[ord("A") : ord("Z") + 1] = True
@@ -80,7 +91,7 @@ def check_workbook(data: bytes, shown: str) -> None:
                         "it in Excel and save a copy",
                         "corrupt-workbook",
                     )
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+    except _UNZIP_ERRORS:
         return  # not readable as a zip here: calamine reports it as a damaged workbook
 
 
@@ -94,7 +105,7 @@ def check_sheet(data: bytes, sheet: str, shown: str) -> None:
                 with archive.open(name) as stream:
                     r, c = _furthest_cell(stream)
                 rows, columns = max(rows, r), max(columns, c)
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+    except _UNZIP_ERRORS as exc:
         raise fail(
             shown,
             f"sheet '{sheet}' cannot be unpacked ({str(exc)[:120] or type(exc).__name__}); "

@@ -205,7 +205,8 @@ def _finding_from_pydantic(err: Any, filename: str, raw: Any) -> Finding:
         message = "must not be empty"
     elif kind in _BOUNDS:
         limit = next(iter(err.get("ctx", {}).values()), "?")
-        message = f"must be {_BOUNDS[kind]} {limit}, got {_describe(value)}"
+        shown = f"{limit:g}" if isinstance(limit, int | float) else limit
+        message = f"must be {_BOUNDS[kind]} {shown}, got {_describe(value)}"
     where = locate(filename, raw, loc)
     return Finding(Level.ERROR, message, where, kind)
 

@@ -236,6 +236,12 @@ def build() -> dict[str, bytes]:
                    'http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
                    '<row r="1"><c r="A1" t="inlineStr"><is><t>Order Da'})
     files[data("corrupt_xlsx_xml", "orders.xlsx")] = broken
+    # A bit flipped inside the sheet's deflate stream (a bad disk, a bad download): the zip
+    # directory is intact, the data is not (found by tests/test_fuzz.py).
+    damaged = bytearray(xlsx(_sheet(good)))
+    sheet_at = damaged.find(b"xl/worksheets/sheet1.xml") + len("xl/worksheets/sheet1.xml")
+    damaged[sheet_at + 20] ^= 0xFF
+    files[data("deflate_damaged_xlsx", "orders.xlsx")] = bytes(damaged)
     # The used range declared as the whole sheet (what some ERPs write): harmless.
     files[data("huge_dimension_xlsx", "orders.xlsx")] = xlsx(
         _sheet(good, dimension="A1:XFD1048576")
