@@ -38,18 +38,30 @@ class SourceGroups:
     Built once per source and run, shared by every KPI and level; every code is computed on
     first use and kept. ``roster`` maps each roster level to a Series rep -> entity: the
     mapping :func:`salesperf.metrics.prepare_rows` placed the rows with, so a level's codes
-    come from the rep codes instead of hashing its text column again.
+    come from the rep codes instead of hashing its text column again. ``codes`` are columns
+    already coded as ``pd.factorize`` would code them (the loader's, see
+    :attr:`salesperf.metrics.Rows.codes`).
     """
 
-    def __init__(self, frame: pd.DataFrame, roster: dict[str, pd.Series] | None = None) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        roster: dict[str, pd.Series] | None = None,
+        codes: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> None:
         self.frame = frame
         self.roster = roster or {}
         p = frame["p"].to_numpy(dtype=np.int64)
         self.first = int(p.min()) if len(p) else 0
         #: Periods from the first to the last one with rows.
         self.span = int(p.max()) - self.first + 1 if len(p) else 1
-        self.offset = p - self.first
-        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # Per-row arrays are int32 (a level's codes and groups fit it): cached for every
+        # level, they are a run's largest arrays after the rows themselves.
+        self.offset = (p - self.first).astype(np.int32)
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            column: (np.asarray(c, dtype=np.int32), np.asarray(v, dtype=object))
+            for column, (c, v) in (codes or {}).items()
+        }
         self._groups: dict[str, np.ndarray] = {}
         self._masks: dict[str, np.ndarray] = {}
         self._firsts: dict[str, np.ndarray] = {}
@@ -61,21 +73,23 @@ class SourceGroups:
         """(code per row, -1 where missing; the distinct values) of a column."""
         if column not in self._codes and column == COMPANY:
             # Every prepared row belongs to the company: no need to hash the column.
-            self._codes[column] = (np.zeros(len(self.frame), np.int64), np.array([COMPANY], object))
+            self._codes[column] = (np.zeros(len(self.frame), np.int32), np.array([COMPANY], object))
         if column not in self._codes and column in self.roster and "rep" in self.frame:
             reps, names = self.codes("rep")
             of_rep, uniques = pd.factorize(self.roster[column].reindex(names), use_na_sentinel=True)
-            codes = np.where(reps >= 0, np.r_[of_rep, -1][reps], -1)
-            self._codes[column] = (codes.astype(np.int64, copy=False), np.asarray(uniques))
+            codes = np.r_[of_rep, -1].astype(np.int32)[reps]  # -1 (no rep) stays -1
+            self._codes[column] = (codes, np.asarray(uniques))
         if column not in self._codes:
             codes, uniques = pd.factorize(self.frame[column], use_na_sentinel=True)
-            self._codes[column] = (codes.astype(np.int64, copy=False), np.asarray(uniques))
+            self._codes[column] = (codes.astype(np.int32), np.asarray(uniques))
         return self._codes[column]
 
     def groups(self, level: str) -> tuple[np.ndarray, np.ndarray]:
         """(group code per row, -1 where the row has no entity at ``level``; entity labels)."""
         codes, labels = self.codes(level)
         if level not in self._groups:
+            wide = len(labels) * self.span >= 2**31
+            codes = codes.astype(np.int64) if wide else codes
             self._groups[level] = np.where(codes >= 0, codes * self.span + self.offset, -1)
         return self._groups[level], labels
 
@@ -99,15 +113,10 @@ class SourceGroups:
         """(rows matching ``where`` that have an entity at ``level``, their group codes)."""
         key = (level, repr(where))
         if key not in self._selected:
-            groups, labels = self.groups(level)
+            groups, _ = self.groups(level)
             rows = self.mask(where) & (groups >= 0)
-            if rows.all():
-                self._selected[key] = (rows, groups)  # no copy: every row counts
-            else:
-                # Kept for every KPI of this filter and level: int32 halves the memory
-                # (bincount takes it as it is).
-                small = len(labels) * self.span < 2**31
-                self._selected[key] = (rows, groups[rows].astype(np.int32 if small else np.int64))
+            # Kept for every KPI of this filter and level; no copy when every row counts.
+            self._selected[key] = (rows, groups if rows.all() else groups[rows])
         return self._selected[key]
 
     def first_rows(self, where: dict[str, Any] | None) -> np.ndarray:
@@ -115,12 +124,10 @@ class SourceGroups:
         file order on the same date): what ``new_customers`` counts."""
         key = repr(where)
         if key not in self._firsts:
-            customers, _ = self.codes("customer")
+            customers, names = self.codes("customer")
             candidates = np.flatnonzero(self.mask(where) & (customers >= 0))
-            dates = self.frame["date"].to_numpy()[candidates]
-            ordered = candidates[np.argsort(dates, kind="stable")]
-            seen = pd.Series(customers[ordered]).duplicated().to_numpy()
-            self._firsts[key] = ordered[~seen]
+            dates = self.frame["date"].to_numpy()
+            self._firsts[key] = first_rows(dates, customers, names, candidates)
         return self._firsts[key]
 
     def pairs(self, level: str, column: str, where: dict[str, Any] | None) -> np.ndarray:
@@ -136,7 +143,13 @@ class SourceGroups:
             values, uniques = self.codes(column)
             keep = self.mask(where) & (entities >= 0) & (values >= 0)
             width = max(len(uniques), 1)
-            code = (entities[keep] * width + values[keep]) * (self.span + 1) + self.offset[keep]
+            # (entity * width + value) * (span + 1) + offset, in place: one row-sized
+            # temporary at a time instead of five.
+            code = entities[keep].astype(np.int64)
+            code *= width
+            code += values[keep]
+            code *= self.span + 1
+            code += self.offset[keep]
             bound = max(len(self.codes(level)[1]), 1) * width * (self.span + 1)
             self._pairs[key] = _sorted_unique(code, bound)
         return self._pairs[key]
@@ -151,8 +164,35 @@ class SourceGroups:
         """:meth:`values` with missing as 0: what a sum adds."""
         key = f"{column}\0filled"
         if key not in self._values:
-            self._values[key] = np.nan_to_num(self.values(column), nan=0.0)
+            values = self.values(column)
+            complete = np.isfinite(values).all()  # the usual case: no second copy
+            self._values[key] = values if complete else np.nan_to_num(values, nan=0.0)
         return self._values[key]
+
+
+def first_rows(
+    dates: np.ndarray,
+    customers: np.ndarray,
+    names: np.ndarray,
+    candidates: np.ndarray | None = None,
+) -> np.ndarray:
+    """Positions of each customer's first row (by date, then position), in date order: what
+    ``frame.dropna(subset=["customer"]).sort_values("date", kind="stable")
+    .drop_duplicates("customer")`` keeps, without sorting a copy of every row.
+
+    ``customers`` are codes into ``names`` (-1: no customer); ``candidates``, the positions
+    to consider (default: every row with a customer).
+    """
+    ordered = np.flatnonzero(customers >= 0) if candidates is None else candidates
+    when = dates[ordered]
+    if not (when[1:] >= when[:-1]).all():  # exports are usually in date order already
+        ordered = ordered[np.argsort(when, kind="stable")]
+    # The first position of each customer in that order (no hash table of the rows).
+    first = np.full(len(names), len(ordered), dtype=np.int64)
+    np.minimum.at(first, customers[ordered], np.arange(len(ordered)))
+    is_first = np.zeros(len(ordered), dtype=bool)
+    is_first[first[first < len(ordered)]] = True
+    return ordered[is_first]
 
 
 def kpi_values(kpi: KpiSpec, source: SourceGroups, level: str) -> pd.DataFrame:
@@ -175,8 +215,9 @@ def kpi_values(kpi: KpiSpec, source: SourceGroups, level: str) -> pd.DataFrame:
     if measure is MeasureKind.MEAN:
         values = source.values(str(kpi.column))[selected]
         known = ~np.isnan(values)
-        count = np.bincount(g[known], minlength=n)
-        total = np.bincount(g[known], weights=values[known], minlength=n)
+        g_known = g[known]
+        count = np.bincount(g_known, minlength=n)
+        total = np.bincount(g_known, weights=values[known], minlength=n)
         total = np.where(count > 0, total, np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             actual = np.where(count > 0, total / count, np.nan)

@@ -39,6 +39,7 @@ from salesperf.metrics import COMPANY
 from salesperf.spec.models import MeasureKind
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from salesperf.metrics import Rows
@@ -89,6 +90,7 @@ class Explainer:
         self.basis = basis or basis_for(results.period, results.as_of)
         self._kpi_rows: dict[str, pd.DataFrame] = {}
         self._first_p: dict[str, pd.Series] = {}
+        self._entity_codes: dict[tuple[str, str], tuple[np.ndarray, dict[Any, int]]] = {}
         self._dimensions = {k.id: drilldown_fields(results.spec, k) for k in results.spec.kpis}
 
     # -- rows ---------------------------------------------------------------------------------
@@ -117,6 +119,20 @@ class Explainer:
             self._first_p[kpi.id] = frame.groupby("customer", observed=True)["p"].min()
         return self._first_p[kpi.id]
 
+    def _is_entity(self, kpi: KpiSpec, column: str, entity: str) -> np.ndarray:
+        """``kpi_rows(kpi)[column] == entity``, through codes made once per KPI and column:
+        comparing every row's text again for each alert was most of the analysis time."""
+        import numpy as np
+        import pandas as pd
+
+        key = (kpi.id, column)
+        if key not in self._entity_codes:
+            codes, uniques = pd.factorize(self.kpi_rows(kpi)[column], use_na_sentinel=True)
+            self._entity_codes[key] = (codes, {value: i for i, value in enumerate(uniques)})
+        codes, index = self._entity_codes[key]
+        code = index.get(entity)
+        return codes == code if code is not None else np.zeros(len(codes), dtype=bool)
+
     # -- the analysis ---------------------------------------------------------------------------
     def explain(
         self,
@@ -141,7 +157,7 @@ class Explainer:
         data = self.kpi_rows(kpi)
         if column not in data.columns:
             return None
-        mine = same_point(data.loc[data[column] == entity], calendar, self.basis)
+        mine = same_point(data.loc[self._is_entity(kpi, column, entity)], calendar, self.basis)
         current = mine.loc[mine["p"] == p0]
         last_year = calendar.last_year(results.period).ordinal
         if against == "last_year":

@@ -88,9 +88,10 @@ def replay_periods(
 
     columns = ["kpi", "level", "entity", "period", "actual", "target", "target_method"]
     frames = []
+    lookups: dict[Any, Any] = {}  # one spec, cube and org: their look-ups serve every period
     for ordinal in ordinals:
         period = calendar.period(ordinal)
-        targets = compute_targets(spec, cube, org, calendar, period).frame
+        targets = compute_targets(spec, cube, org, calendar, period, lookups=lookups).frame
         actual = cube.loc[cube["p"] == ordinal, ["kpi", "level", "entity", "actual", "responses"]]
         merged = actual.merge(
             targets[["kpi", "level", "entity", "target", "target_method"]], how="inner"

@@ -80,6 +80,20 @@ def same_point(frame: pd.DataFrame, calendar: Calendar, basis: Basis) -> pd.Data
     return frame.loc[day_in_period(frame, calendar) < (basis.days or 0)]
 
 
+def _same_point_rows(rows: Rows, calendar: Calendar, basis: Basis) -> Rows:
+    """:func:`same_point` of one source's rows, with their codes cut alike (see
+    :attr:`salesperf.metrics.Rows.codes`): the cube below groups by them."""
+    from salesperf.metrics import Rows
+    from salesperf.sources.parse import by_first_appearance
+
+    frame = rows.frame
+    if not basis.open or frame.empty:
+        return Rows(frame, rows.first_p, rows.codes)
+    keep = (day_in_period(frame, calendar) < (basis.days or 0)).to_numpy(dtype=bool)
+    codes = {column: by_first_appearance(c[keep], v) for column, (c, v) in rows.codes.items()}
+    return Rows(frame.loc[keep], rows.first_p, codes)
+
+
 def same_point_cube(results: Results, rows: dict[str, Rows], basis: Basis) -> pd.DataFrame:
     """The actuals cube with every period cut at the basis' day.
 
@@ -87,22 +101,24 @@ def same_point_cube(results: Results, rows: dict[str, Rows], basis: Basis) -> pd
     (first-ever row in the *whole* history): first rows are found before the cut, else a
     customer first seen on 25 May would look new on 3 June.
     """
+    from salesperf.aggregate import first_rows
     from salesperf.filters import where_mask
     from salesperf.metrics import Rows, compute_actuals
 
     if not basis.open:
         return results.cube
-    cut = {
-        name: Rows(same_point(r.frame, results.calendar, basis), r.first_p)
-        for name, r in rows.items()
-    }
+    cut = {name: _same_point_rows(r, results.calendar, basis) for name, r in rows.items()}
     kpis = []
     for kpi in results.spec.kpis:
         if kpi.measure is MeasureKind.NEW_CUSTOMERS:
             frame = rows[kpi.source].frame
-            frame = frame.loc[where_mask(frame, kpi.where)] if kpi.where else frame
-            firsts = frame.dropna(subset=["customer"]).sort_values("date", kind="stable")
-            firsts = firsts.drop_duplicates("customer", keep="first")
+            customers = rows[kpi.source].codes.get("customer")
+            if kpi.where or customers is None:
+                frame = frame.loc[where_mask(frame, kpi.where)] if kpi.where else frame
+                firsts = frame.dropna(subset=["customer"]).sort_values("date", kind="stable")
+                firsts = firsts.drop_duplicates("customer", keep="first")
+            else:
+                firsts = frame.iloc[first_rows(frame["date"].to_numpy(), *customers)]
             name = f"{kpi.source}#first-rows#{kpi.id}"
             cut[name] = Rows(same_point(firsts, results.calendar, basis), rows[kpi.source].first_p)
             kpi = kpi.model_copy(update={"source": name})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -14,23 +15,39 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+@functools.cache
+def _locale(locale: str) -> Any:
+    """The babel Locale, parsed once: a report formats thousands of numbers."""
+    from babel import Locale
+
+    return Locale.parse(BABEL_LOCALES.get(locale, "en_US"))
+
+
+@functools.cache
+def _pattern(pattern: str) -> Any:
+    """A parsed babel number pattern (babel's formatters take one as ``format``)."""
+    from babel.numbers import parse_pattern
+
+    return parse_pattern(pattern)
+
+
 def fmt_value(value: Any, unit: Unit | str, currency: str = "USD", locale: str = "en") -> str:
     """A KPI value in its unit: $12,346 · 1,234 · 61.5% · 4.21."""
     from babel.numbers import format_currency, format_decimal, format_percent
 
     if _missing(value):
         return "–"
-    where = BABEL_LOCALES.get(str(locale), "en_US")
+    where = _locale(str(locale))
     unit = Unit(unit)
     value = float(value)
     if unit is Unit.CURRENCY:
-        pattern = "¤#,##0" if abs(value) >= 100 or value == 0 else "¤#,##0.00"
+        pattern = _pattern("¤#,##0" if abs(value) >= 100 or value == 0 else "¤#,##0.00")
         return format_currency(value, currency, format=pattern, locale=where, currency_digits=False)
     if unit is Unit.PERCENT:
-        return format_percent(value, "#,##0.0%", locale=where)
+        return format_percent(value, _pattern("#,##0.0%"), locale=where)
     if unit is Unit.COUNT:
-        return format_decimal(value, "#,##0.#", locale=where)
-    return format_decimal(value, "#,##0.##", locale=where)
+        return format_decimal(value, _pattern("#,##0.#"), locale=where)
+    return format_decimal(value, _pattern("#,##0.##"), locale=where)
 
 
 def fmt_fraction(value: Any, locale: str = "en") -> str:
@@ -41,7 +58,7 @@ def fmt_fraction(value: Any, locale: str = "en") -> str:
     if _missing(value):
         return "–"
     floored = math.floor(float(value) * 100 + 1e-9) / 100
-    return format_percent(floored, "#,##0%", locale=BABEL_LOCALES.get(str(locale), "en_US"))
+    return format_percent(floored, _pattern("#,##0%"), locale=_locale(str(locale)))
 
 
 def fmt_points(value: Any) -> str:

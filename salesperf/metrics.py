@@ -23,7 +23,7 @@ the others are "no data" (NaN).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from salesperf.spec.models import ADDITIVE_MEASURES, KpiSpec, MeasureKind
@@ -31,6 +31,7 @@ from salesperf.spec.models import ADDITIVE_MEASURES, KpiSpec, MeasureKind
 if TYPE_CHECKING:
     import datetime as dt
 
+    import numpy as np
     import pandas as pd
 
     from salesperf.dataset import Dataset
@@ -47,34 +48,59 @@ class Rows:
 
     frame: pd.DataFrame
     first_p: int | None
+    #: Column -> (code per row of ``frame``, distinct values), as ``pd.factorize`` gives
+    #: them, where the loader's codes could be reused (rep and customer).
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def prepare_rows(dataset: Dataset, org: Org, calendar: Calendar, as_of: dt.date) -> dict[str, Rows]:
     """Drop rows after as-of and attach the period ordinal and roster levels to each row."""
+    import numpy as np
     import pandas as pd
+
+    from salesperf.sources.parse import by_first_appearance
 
     cutoff = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     out: dict[str, Rows] = {}
     for name, loaded in dataset.sources.items():
         frame = loaded.frame
-        keep = frame["date"].notna() & (frame["date"] < cutoff)
+        keep = (frame["date"].notna() & (frame["date"] < cutoff)).to_numpy(dtype=bool)
+        everything = bool(keep.all())
         # All rows kept (as-of on the last date, the usual run): a shallow copy is enough,
         # as columns are only added or replaced (copy-on-write keeps the loaded frame intact).
-        frame = frame.copy(deep=False) if keep.all() else frame.loc[keep].copy()
+        frame = frame.copy(deep=False) if everything else frame.loc[keep].copy()
+        # The loader's codes of the columns rows are grouped by, for the rows kept: neither
+        # the roster levels below nor aggregate.SourceGroups hash a string per row again.
+        codes = {}
+        loader_codes = getattr(loaded, "codes", None)  # tests pass stand-ins with a frame
+        for column in ("rep", "customer"):
+            found = loader_codes(column) if loader_codes is not None else None
+            if found is not None and not everything:
+                kept, values = by_first_appearance(found[0][keep], found[1])
+                found = (kept.astype(np.int32), values)
+            if found is not None:
+                codes[column] = found
         frame["p"] = calendar.ordinals(frame["date"]).astype("int64")
         if "rep" in frame.columns:
             frame["rep"] = frame["rep"].astype("string")
         for level in org.levels:
             if org.origin == "roster" and "rep" in frame.columns:
                 mapping = org.members[level]
-                frame[level] = frame["rep"].map(mapping).astype("string")
+                if "rep" in codes and mapping.index.is_unique:
+                    # What frame["rep"].map(mapping) gives, looked up once per rep.
+                    rep_codes, reps = codes["rep"]
+                    per_rep = pd.array(mapping.reindex(reps).to_numpy(dtype=object), "string")
+                    taken = per_rep.take(np.asarray(rep_codes), allow_fill=True)
+                    frame[level] = pd.Series(taken, index=frame.index)
+                else:
+                    frame[level] = frame["rep"].map(mapping).astype("string")
             elif level not in frame.columns:
                 frame[level] = pd.Series(pd.NA, index=frame.index, dtype="string")
             else:
                 frame[level] = frame[level].astype("string")
         frame[COMPANY] = COMPANY
         first = int(frame["p"].min()) if len(frame) else None
-        out[name] = Rows(frame, first)
+        out[name] = Rows(frame, first, codes)
     return out
 
 
@@ -96,7 +122,7 @@ def compute_actuals(
         first_p = min(first_p, last_p)
         if kpi.source not in grouped:
             roster = {lv: org.members[lv] for lv in org.levels} if org.origin == "roster" else {}
-            grouped[kpi.source] = SourceGroups(source_rows.frame, roster)
+            grouped[kpi.source] = SourceGroups(source_rows.frame, roster, source_rows.codes)
         source = grouped[kpi.source]
         for level in ["rep", *org.levels, COMPANY]:
             if level == "rep" and "rep" not in source_rows.frame.columns:

@@ -95,13 +95,24 @@ def build_org(dataset: Dataset) -> Org:
 
 def _first_seen(dataset: Dataset) -> pd.Series:
     """Earliest date on which each rep appears in any source."""
+    import numpy as np
     import pandas as pd
 
-    parts = [
-        s.frame[["rep", "date"]].dropna()
-        for s in dataset.sources.values()
-        if "rep" in s.frame.columns and len(s.frame)
-    ]
+    parts = []
+    for s in dataset.sources.values():
+        if "rep" not in s.frame.columns or not len(s.frame):
+            continue
+        found = s.codes("rep") if hasattr(s, "codes") else None
+        if found is None:
+            parts.append(s.frame[["rep", "date"]].dropna())
+            continue
+        # Each rep's earliest date through the loader's rep codes, not a million strings.
+        codes, reps = found
+        dates = s.frame["date"].to_numpy(dtype="datetime64[ns]")
+        known = (codes >= 0) & ~np.isnat(dates)
+        earliest = pd.Series(dates[known]).groupby(codes[known]).min()
+        rows = {"rep": reps[earliest.index.to_numpy()], "date": earliest.to_numpy()}
+        parts.append(pd.DataFrame(rows))
     if not parts:
         return pd.Series(dtype="datetime64[ns]", index=pd.Index([], name="rep", dtype=object))
     both = pd.concat(parts, ignore_index=True)

@@ -156,9 +156,13 @@ def build_plans(
     wanted = list(totals.index) if reps is None else [r for r in reps if r in totals.index]
     medians = _team_medians(kpi_rows)
     history = _History(results)
+    # Every rep's KPI rows as records in one pass (not a filter and a frame per rep).
+    by_rep: dict[Any, list[dict[str, Any]]] = {}
+    for row in kpi_rows.to_dict(orient="records"):
+        by_rep.setdefault(row["entity"], []).append(row)
     plans: dict[str, Plan] = {}
     for rep in wanted:
-        rows = kpi_rows.loc[kpi_rows["entity"] == rep]
+        rows = by_rep.get(rep, [])
         plans[rep] = _plan(spec, scorecard, rep, totals.loc[rep], rows, medians, history)
     return plans
 
@@ -168,7 +172,7 @@ def _plan(
     scorecard: Scorecard,
     rep: str,
     total: pd.Series,
-    rows: pd.DataFrame,
+    rows: list[dict[str, Any]],
     medians: dict[tuple[Any, str], tuple[float | None, float | None]],
     history: _History,
 ) -> Plan:
@@ -178,7 +182,7 @@ def _plan(
     strengths: list[PlanItem] = []
     weaknesses: list[PlanItem] = []
     unscored: list[tuple[str, str]] = []
-    for row in rows.to_dict(orient="records"):
+    for row in rows:
         kpi = spec.kpi(row["kpi"])
         if not row["scored"]:
             unscored.append((kpi.id, str(row["note"])))

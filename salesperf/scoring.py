@@ -373,9 +373,14 @@ def _totals(kpis: pd.DataFrame, tiers: list[Tier], levels: list[str]) -> pd.Data
     totals = grouped[["name", "parent"]].first()
     totals["total"] = grouped["points"].sum(min_count=1)
     totals["scored_weight"] = kpis["weight"].where(kpis["scored"], 0.0).groupby(keys).sum()
-    totals["missing"] = grouped.apply(
-        lambda g: tuple(g.loc[~g["scored"], "kpi"]), include_groups=False
-    )
+    # The unscored KPIs of each entity, in row order (one pass, not a function per group).
+    unscored: dict[tuple[Any, Any], list[Any]] = {}
+    for level, entity, scored, kpi in zip(
+        kpis["level"], kpis["entity"], kpis["scored"], kpis["kpi"], strict=True
+    ):
+        if not scored:
+            unscored.setdefault((level, entity), []).append(kpi)
+    totals["missing"] = [tuple(unscored.get(key, ())) for key in totals.index]
     totals = totals.reset_index()
     has_total = totals["total"].notna()
     coverage = totals["scored_weight"].round(PRECISION)

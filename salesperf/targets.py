@@ -28,6 +28,7 @@ Rules, in the words a sales-ops analyst would use in a review:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -224,6 +225,12 @@ def seasonal_index(company: History, calendar: Calendar, period: Period) -> dict
     return {s: v / norm for s, v in index.items()}
 
 
+@functools.lru_cache(maxsize=4096)
+def _label(calendar: Calendar, ordinal: int) -> str:
+    """A period's label: asked for every entity's window, each one the same few periods."""
+    return calendar.period(ordinal).label
+
+
 def history_basis(
     history: History,
     entity: str,
@@ -236,10 +243,10 @@ def history_basis(
     target = kpi.target
     assert target is not None
     window = basis_window(kpi, calendar, period)
-    labels = [calendar.period(p).label for p in window]
+    labels = [_label(calendar, p) for p in window]
     values = history.window_values(entity, window)
     shown = [round(v, 6) for _, v in values]
-    shown_periods = [calendar.period(p).label for p, _ in values]
+    shown_periods = [_label(calendar, p) for p, _ in values]
     if not values:
         return Basis(labels, [], None)
     pooled = kpi.measure in POOLED_MEASURES
@@ -275,19 +282,26 @@ def compute_targets(
     calendar: Calendar,
     period: Period,
     overrides: pd.DataFrame | None = None,
+    *,
+    lookups: dict[Any, Any] | None = None,
 ) -> TargetSet:
-    """Targets for ``period`` for every KPI with a ``target:``, at every level."""
+    """Targets for ``period`` for every KPI with a ``target:``, at every level.
+
+    ``lookups``, filled on first use, lets calls with the *same* spec, cube and org for
+    several periods (a replay) build their look-ups (history, roster, tenure) once.
+    """
     import pandas as pd
 
     rows: list[dict[str, Any]] = []
     findings: list[Finding] = []
+    lookups = {} if lookups is None else lookups  # shared by the KPIs' planners too
     # Each planner looks at one KPI: split the cube once rather than filter it per level.
     by_kpi = {str(k): part for k, part in cube.groupby("kpi", sort=False, observed=True)}
     for kpi in spec.kpis:
         if kpi.target is None:
             continue
         part = by_kpi.get(kpi.id, cube.iloc[:0])
-        planner = _Planner(spec, kpi, part, org, calendar, period, findings)
+        planner = _Planner(spec, kpi, part, org, calendar, period, findings, lookups)
         rows.extend(planner.run())
     frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     if overrides is not None and len(overrides):
@@ -310,6 +324,7 @@ class _Planner:
         calendar: Calendar,
         period: Period,
         findings: list[Finding],
+        lookups: dict[Any, Any] | None = None,
     ) -> None:
         self.spec = spec
         self.kpi = kpi
@@ -320,8 +335,11 @@ class _Planner:
         self.period = period
         self.findings = findings
         self.levels = ["rep", *org.levels, COMPANY]
-        self.history = {lv: History(cube, kpi, lv) for lv in self.levels}
-        self._fractions: dict[str, float] | None = None  # active_fraction, filled on first use
+        self.lookups = {} if lookups is None else lookups
+        for lv in self.levels:
+            if ("history", kpi.id, lv) not in self.lookups:
+                self.lookups[("history", kpi.id, lv)] = History(cube, kpi, lv)
+        self.history = {lv: self.lookups[("history", kpi.id, lv)] for lv in self.levels}
         self.rows: dict[tuple[str, str], dict[str, Any]] = {}
         self.season: dict[int, float] | None = None
         if self.target.method is TargetMethod.SEASONAL:
@@ -370,9 +388,19 @@ class _Planner:
     # -- entities and tenure
     def active_fraction(self, rep: str) -> float:
         """Share of the target period's days that the rep is employed (1 when unknown)."""
-        if self._fractions is None:  # asked for every rep at every level of a split
-            self._fractions = employed_fractions(self.org.members, self.period)
-        return self._fractions.get(rep, 1.0)
+        key = ("fractions", self.period.ordinal)
+        if key not in self.lookups:  # asked for every rep at every level of a split
+            self.lookups[key] = employed_fractions(self.org.members, self.period)
+        return self.lookups[key].get(rep, 1.0)
+
+    def member(self, column: str) -> dict[Any, Any]:
+        """Rep -> their value of a roster column (team, start...): a dict, as the planner
+        asks it for every rep and ``members.at`` costs tens of microseconds a time."""
+        key = ("members", column)
+        if key not in self.lookups:
+            members = self.org.members
+            self.lookups[key] = dict(zip(members.index, members[column], strict=True))
+        return self.lookups[key]
 
     def has_history(self, rep: str) -> bool:
         """Employed during the first period of the look-back (so its values, zeros included,
@@ -380,9 +408,10 @@ class _Planner:
         the first row rarely falls on the 1st of a month."""
         import pandas as pd
 
-        if rep not in self.org.members.index:
+        starts = self.member("start")
+        if rep not in starts:
             return True  # not on the roster: only their rows tell
-        start = self.org.members.at[rep, "start"]
+        start = starts[rep]
         window = basis_window(self.kpi, self.calendar, self.period)
         if pd.isna(start):
             return False
@@ -390,6 +419,12 @@ class _Planner:
 
     def children(self, level: str, parent_level: str, parent: str) -> list[str]:
         """Entities of ``level`` under ``parent`` that can carry a target this period."""
+        key = ("children", self.period.ordinal, level, parent_level, parent)
+        if key not in self.lookups:  # the same for every KPI's planner
+            self.lookups[key] = self._children(level, parent_level, parent)
+        return list(self.lookups[key])
+
+    def _children(self, level: str, parent_level: str, parent: str) -> list[str]:
         members = self.org.members
         if level == "rep":
             if parent_level == COMPANY:
@@ -548,7 +583,6 @@ class _Planner:
         """Entities without usable history get the median of their peers (same parent level
         where there is one), prorated by days employed for additive KPIs."""
         parent_level = self.levels[self.levels.index(level) + 1] if level != COMPANY else None
-        members = self.org.members
         for entity in entities:
             value = values[entity]
             basis = bases[entity].as_dict(self._growth())
@@ -559,15 +593,14 @@ class _Planner:
                 if (
                     level == "rep"
                     and parent_level not in (None, COMPANY)
-                    and entity in members.index
+                    and entity in self.member(parent_level)
                 ):
-                    team = members.at[entity, parent_level]
+                    team_of = self.member(parent_level)
+                    team = team_of[entity]
                     same = [
                         v
                         for e, v in values.items()
-                        if v is not None
-                        and e in members.index
-                        and members.at[e, parent_level] == team
+                        if v is not None and e in team_of and team_of[e] == team
                     ]
                     peers = same or peers
                 if not peers:
@@ -597,9 +630,10 @@ class _Planner:
                 if parent_level == COMPANY:
                     parent = COMPANY
                 elif child_level == "rep":
-                    if entity not in members.index or is_missing(members.at[entity, parent_level]):
+                    parent_of = self.member(parent_level)
+                    if entity not in parent_of or is_missing(parent_of[entity]):
                         continue
-                    parent = str(members.at[entity, parent_level])
+                    parent = str(parent_of[entity])
                 else:
                     column = members.loc[
                         members[child_level].astype("string") == entity, parent_level

@@ -27,6 +27,7 @@ from salesperf.sources.excel import WorkbookTable
 from salesperf.sources.models import FileInfo, LoadedSource, Rejection, clip
 from salesperf.sources.parse import (
     Distinct,
+    by_first_appearance,
     clean_text,
     currency_marks,
     missing_markers,
@@ -61,7 +62,8 @@ class _Options:
     currency_mapped: bool = False
 
 
-_Part = tuple[pd.DataFrame, FileInfo, list[Rejection], list[str]]
+#: One file's frame, info, rejections, warnings, and its text fields' codes (kept rows).
+_Part = tuple[pd.DataFrame, FileInfo, list[Rejection], list[str], dict[str, Distinct]]
 
 
 @dataclass
@@ -373,6 +375,7 @@ def _finish(
     reason = np.full(count, None, dtype=object)
     column = np.full(count, None, dtype=object)
     columns: dict[str, object] = {}
+    texts: dict[str, Distinct] = {}
     warnings = list(read.warnings)
     date_format = None
     order = None
@@ -407,8 +410,10 @@ def _finish(
                 )
         else:
             columns[field] = text.to_series().array
+            texts[field] = text
     keep = pd.isna(reason)
     frame = pd.DataFrame({f: _take(v, keep) for f, v in columns.items()})
+    texts = {f: Distinct(t.codes[keep], t.values) for f, t in texts.items()}
     frame["_row"] = body.rows[keep].astype(np.int64)
     rejected = [
         Rejection(shown, row, why, None, clip(value) if value else None)
@@ -426,7 +431,7 @@ def _finish(
             rejected.append(Rejection(shown, int(body.rows[i]), why, header, text))
     rejected.sort(key=lambda r: r.row)
     info = FileInfo(**read.info, date_format=date_format)  # type: ignore[arg-type]
-    return (frame, info, rejected, warnings), order
+    return (frame, info, rejected, warnings, texts), order
 
 
 def _refuse_mixed_currencies(
@@ -477,7 +482,8 @@ def _repeated_header(
 
 
 def _mark(reason: np.ndarray, column: np.ndarray, mask: np.ndarray, why: str, header: str) -> None:
-    new = mask & pd.isna(reason)
+    new = mask.copy()
+    new[mask] = pd.isna(reason[mask])  # only the rows this check flags, usually few
     reason[new] = why
     column[new] = header
 
@@ -521,7 +527,27 @@ def _combine(
     frame = frame[[*options.columns, "_file", "_row"]]
     rejected = [r for p in parts for r in p[2]]
     warnings = [w for p in parts for w in p[3]]
-    return LoadedSource(name, frame.reset_index(drop=True), files, rejected, warnings)
+    loaded = LoadedSource(name, frame.reset_index(drop=True), files, rejected, warnings)
+    for field, dtype in dtypes.items():
+        if dtype == "string" and parts:
+            codes, values = _text_codes([p[4][field] for p in parts])
+            # int32: they live as long as the data (fewer distinct values than 2**31 rows).
+            loaded.text_codes[field] = (loaded.frame[field].array, codes.astype(np.int32), values)
+    return loaded
+
+
+def _text_codes(parts: list[Distinct]) -> tuple[np.ndarray, np.ndarray]:
+    """A text field's codes over all its files, numbered as ``pd.factorize`` of the loaded
+    column numbers them: by first appearance, equal texts (" R1" and "R1" once stripped)
+    sharing one code. Later stages group by these instead of hashing every string again."""
+    merged, values = pd.factorize(np.concatenate([p.values for p in parts]))
+    pieces = []
+    offset = 0
+    for part in parts:
+        to_merged = np.r_[merged[offset : offset + len(part.values)], -1]
+        pieces.append(to_merged[part.codes])  # -1 (missing) stays -1
+        offset += len(part.values)
+    return by_first_appearance(np.concatenate(pieces), values)
 
 
 def _date_finding(

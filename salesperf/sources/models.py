@@ -6,9 +6,10 @@ Plain data only, so the CLI, ``salesperf check`` and the JSON output can all ren
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 #: Longest raw value kept in a :class:`Rejection` (sales data is confidential and noisy).
@@ -77,6 +78,24 @@ class LoadedSource:
     files: list[FileInfo] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Text field -> (the frame's column array, code per row, distinct values), filled by the
+    #: loader, which has them anyway: see :meth:`codes`.
+    text_codes: dict[str, tuple[Any, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def codes(self, field_name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(code per row of ``frame`` as int32, -1 where missing; distinct values in order of
+        first appearance) of a text field: what ``pd.factorize(frame[field_name])`` returns,
+        without hashing a million strings again. None when the loader did not record them or
+        ``frame`` no longer holds the column it loaded (a new frame, a replaced column)."""
+        entry = self.text_codes.get(field_name)
+        if entry is None or field_name not in self.frame.columns:
+            return None
+        array, codes, values = entry
+        if self.frame[field_name].array is not array or len(codes) != len(self.frame):
+            return None
+        return codes, values
 
     @property
     def rows_read(self) -> int:
