@@ -48,6 +48,8 @@ class Command:
     label: str
     argv: list[str]
     kind: str  # "a" read, "b" baseline, "c" salesperf
+    #: Where the cache of loaded sources lives for this command; None: off (a cold run).
+    cache: Path | None = None
     walls: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
 
@@ -60,11 +62,13 @@ class Command:
         return statistics.median(self.rss_kb) / 1024 if self.rss_kb else float("nan")
 
 
-def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
+def measure(
+    argv: list[str], cwd: Path | None = None, cache: Path | None = None
+) -> tuple[float, int, int]:
     """(wall seconds, peak RSS in KiB, exit code) of one subprocess."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env()
+        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(cache)
     )
     assert process.stderr is not None
     error = process.stderr.read()
@@ -78,10 +82,12 @@ def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
     return wall, usage.ru_maxrss, process.returncode
 
 
-def _env() -> dict[str, str]:
+def _env(cache: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("SALESPERF_DEBUG", None)
     env["COLUMNS"] = "100"
+    # Cold runs parse every file, as the first run over new exports does.
+    env["SALESPERF_CACHE"] = str(cache) if cache else "off"
     return env
 
 
@@ -147,15 +153,25 @@ def build_commands(folder: Path, only: list[str] | None) -> list[Command]:
     if "report" in available:
         argv = [SALESPERF, "report", str(spec), "--format", "html", "-o", str(folder / "r.html")]
         commands.append(Command("salesperf report --format html", argv, "c"))
+    # The same commands once the exports have been loaded before (the cache of loaded
+    # sources, salesperf/sources/cache.py): a second look the same day, or another config.
+    warm = folder / ".cache"
+    for command in [c for c in commands if c.kind == "c"]:
+        label = f"{command.label} (cache warm)"
+        commands.append(Command(label, command.argv, "c", cache=warm))
     if only:
         commands = [c for c in commands if c.kind != "c" or any(o in c.label for o in only)]
     return commands
 
 
 def run_rounds(commands: list[Command], repeat: int) -> None:
+    for cache in {c.cache for c in commands if c.cache is not None}:
+        shutil.rmtree(cache, ignore_errors=True)
+        primer = next(c for c in commands if c.cache == cache)
+        measure(primer.argv, cache=cache)  # fills the cache; not timed
     for round_ in range(repeat):
         for command in commands:
-            wall, rss, code = measure(command.argv)
+            wall, rss, code = measure(command.argv, cache=command.cache)
             if code not in (0, 1):
                 continue
             command.walls.append(wall)

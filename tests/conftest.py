@@ -9,6 +9,13 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _no_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read or fill the user's cache of loaded sources (tests/test_cache.py
+    points it at a private folder)."""
+    monkeypatch.setenv("SALESPERF_CACHE", "off")
+
+
 @pytest.fixture
 def write(tmp_path: Path) -> Callable[..., Path]:
     """write("kpi.yaml", "...") -> path; text is dedented; bytes are written as is."""

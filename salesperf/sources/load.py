@@ -20,6 +20,7 @@ import pandas as pd
 
 from salesperf.errors import DataError, Finding, Level, Location, did_you_mean
 from salesperf.paths import expand
+from salesperf.sources import cache
 from salesperf.sources.csvfile import Body, CsvTable
 from salesperf.sources.dates import DateProblem, parse_dates
 from salesperf.sources.detect import fail, sniff_format
@@ -159,10 +160,30 @@ def _load(
     paths = expand(base_dir, options.path)
     if not paths:
         raise _not_found(options.path, Path(base_dir))
+    shown_paths = [_shown(path, shown_base) for path in paths]
+    cached = cache.source_key(paths, shown_paths, (options, numeric, date_field))
+    if cached is not None:
+        hit = cache.fetch(cached[0], name)
+        if hit is not None:
+            return hit
+    loaded = _parse(name, options, paths, shown_paths, numeric, date_field)
+    # Stored only if the files did not change while they were read (the digests agree).
+    if cached is not None and [f.sha256 for f in loaded.files] == cached[1]:
+        cache.store(cached[0], loaded)
+    return loaded
+
+
+def _parse(
+    name: str,
+    options: _Options,
+    paths: list[Path],
+    shown_paths: list[str],
+    numeric: list[str],
+    date_field: str | None,
+) -> LoadedSource:
     findings: list[Finding] = []
     reads: list[_Read] = []
-    for path in paths:
-        shown = _shown(path, shown_base)
+    for path, shown in zip(paths, shown_paths, strict=True):
         try:
             reads.append(_read_file(path, shown, options))
         except DataError as exc:
