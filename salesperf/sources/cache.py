@@ -214,7 +214,8 @@ def _decode(arrays: dict[str, np.ndarray], name: str) -> LoadedSource:
             texts[column["name"]] = (values, distinct)
         else:
             data[column["name"]] = values
-    frame = pd.DataFrame(data, index=pd.RangeIndex(header["rows"]))
+    # copy=False: the arrays are this frame's alone (a copy was ~0.1 s per million rows).
+    frame = pd.DataFrame(data, index=pd.RangeIndex(header["rows"]), copy=False)
     loaded = LoadedSource(
         name,
         frame,
