@@ -1,0 +1,155 @@
+"""The comparing commands of `salesperf`: backtest (target methods and alert rules against
+what happened) and diff (two report JSONs).
+
+Registered on :data:`salesperf.cli.app` when :mod:`salesperf.cli` is imported.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from salesperf.cli import (
+    AsOfOpt,
+    KpiOpt,
+    SpecPath,
+    _guard,
+    _json,
+    app,
+)
+
+
+class BacktestFormat(StrEnum):
+    table = "table"
+    json = "json"
+    md = "md"
+
+
+@app.command()
+def backtest(
+    spec_path: SpecPath,
+    periods: Annotated[
+        int | None,
+        typer.Option(
+            "--periods",
+            "-n",
+            min=1,
+            max=60,
+            help="Closed periods to replay (default: `backtest.periods` in kpi.yaml, 6).",
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    kpi: KpiOpt = None,
+    methods: Annotated[
+        str | None,
+        typer.Option(
+            "--methods",
+            help="Comma-separated methods to compare with the configured one (default: "
+            "last_year, trailing_mean, trailing_median, seasonal, where they fit the KPI).",
+        ),
+    ] = None,
+    alerts: Annotated[
+        bool, typer.Option("--alerts/--no-alerts", help="Also replay the alert rules.")
+    ] = True,
+    output_format: Annotated[
+        BacktestFormat, typer.Option("--format", "-f", help="table, json or md.")
+    ] = BacktestFormat.table,
+) -> None:
+    """Would these targets and alerts have worked? Replay them over closed periods.
+
+    For each of the last N closed periods, targets are set as the spec would have set them
+    then (only from earlier data) and compared with what happened: median attainment, share
+    of reps on target, p10-p90 spread, company forecast error (MAPE, bias) and, for
+    allocated KPIs, how often a rep's target was above 150% or below 50% of what they did.
+    The configured method is compared with alternatives, and the one closest to the
+    `backtest:` criterion of kpi.yaml is named. The alert rules are replayed too: alerts
+    per rule and period, and how many were followed by a period behind target. The spec
+    is never changed.
+
+    Examples:
+
+      salesperf backtest examples/kpi.yaml
+
+      salesperf backtest examples/kpi.yaml --kpi revenue --methods last_year,seasonal
+
+      salesperf backtest examples/kpi.yaml --periods 12 --no-alerts --format md > backtest.md
+
+      salesperf backtest kpi.yaml --as-of 2017-03-31 --format json | jq '.kpis[].best'
+    """
+    with _guard():
+        from salesperf.backtest import parse_methods, run_backtest
+
+        result = run_backtest(
+            spec_path,
+            as_of=as_of.date() if as_of else None,
+            periods=periods,
+            kpi=kpi,
+            methods=parse_methods(methods),
+            alerts=alerts,
+        )
+        if output_format is BacktestFormat.json:
+            typer.echo(_json(result.to_dict()), nl=False)
+        else:
+            from salesperf import cli_render_backtest
+
+            if output_format is BacktestFormat.md:
+                typer.echo(cli_render_backtest.backtest_markdown(result), nl=False)
+            else:
+                cli_render_backtest.render_backtest(result)
+
+
+def _report_argument(metavar: str, which: str) -> typer.models.ArgumentInfo:
+    return typer.Argument(
+        metavar=metavar,
+        help=f"The {which} JSON report (written by `salesperf report -f json`).",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    )
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, _report_argument("OLD.json", "earlier")],
+    new: Annotated[Path, _report_argument("NEW.json", "later")],
+    output_format: Annotated[
+        BacktestFormat, typer.Option("--format", "-f", help="table, md or json.")
+    ] = BacktestFormat.table,
+) -> None:
+    """What changed between two runs: compare two JSON reports.
+
+    Lists KPI values, targets and statuses that changed (company and every entity), scores,
+    tiers and ranks, alerts that appeared or cleared, and whether the kpi.yaml or an input
+    file changed (SHA-256 in the reports' provenance). Numbers within a relative 1e-9 are
+    equal.
+
+    Exit codes: 0 identical, 1 different, 2 a file that is not a salesperf JSON report.
+
+    Examples:
+
+      salesperf diff review-2017-06-14.json review-2017-06-21.json
+
+      salesperf diff last-run.json this-run.json --format md > changes.md
+
+      salesperf diff old.json new.json -f json | jq .inputs
+
+      salesperf diff yesterday.json today.json > /dev/null || echo "restated"
+    """
+    with _guard():
+        from salesperf.diff import diff_reports, load_report
+
+        changes = diff_reports(load_report(old), load_report(new), str(old), str(new))
+        if output_format is BacktestFormat.json:
+            typer.echo(_json(changes.to_dict()), nl=False)
+        else:
+            from salesperf import cli_render_backtest
+
+            if output_format is BacktestFormat.md:
+                typer.echo(cli_render_backtest.diff_markdown(changes), nl=False)
+            else:
+                cli_render_backtest.render_diff(changes)
+    if not changes.identical:
+        raise typer.Exit(1)

@@ -1,0 +1,309 @@
+"""The review commands of `salesperf`: evaluate, feedback-form, alerts and report.
+
+Registered on :data:`salesperf.cli.app` when :mod:`salesperf.cli` is imported; the same
+rules hold as there: parse options, call the library, render, exit codes via ``_guard``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from salesperf.cli import (
+    AsOfOpt,
+    PeriodOpt,
+    SpecPath,
+    TableFormat,
+    _busy,
+    _evaluate,
+    _guard,
+    _json,
+    app,
+)
+
+
+@app.command()
+def evaluate(
+    spec_path: SpecPath,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    team: Annotated[str | None, typer.Option("--team", help="One team and its reps.")] = None,
+    rep: Annotated[
+        str | None,
+        typer.Option("--rep", help="One rep's full scorecard and plan, by id or name."),
+    ] = None,
+    level: Annotated[
+        str | None, typer.Option("--level", help="Rank another level: team, region...")
+    ] = None,
+    output_format: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = TableFormat.table,
+) -> None:
+    """Period review: scorecards, tiers, ranks, trends and improvement plans.
+
+    Each weighted KPI scores its attainment to date (counted 0-120% by default; `scoring:`
+    in kpi.yaml changes it), the weighted total gives a tier (`tiers:`), and reps are
+    ranked within their team and the company, with the change since the previous period.
+    Teams and the company are scored from their own KPI values, not averages of reps.
+    --rep adds the rep's improvement plan and this period's feedback comments. JSON and
+    CSV carry every number as a fraction (a score of 1.0 = 100 points).
+
+    Examples:
+
+      salesperf evaluate examples/kpi.yaml --period 2017-06 --as-of 2017-06-21
+
+      salesperf evaluate examples/kpi.yaml --rep "Sarah Mitchell"
+
+      salesperf evaluate examples/kpi.yaml --team Rockies --period 2017-03
+
+      salesperf evaluate examples/kpi.yaml --format csv > scorecard-2017-06.csv
+    """
+    with _guard():
+        from salesperf.evaluation import csv_frame, evaluate_performance, select, to_dict
+
+        with _busy("Reading the exports and scoring…"):
+            evaluation = evaluate_performance(
+                spec_path, period=period, as_of=as_of.date() if as_of else None
+            )
+        selection = select(evaluation, rep=rep, team=team, level=level)
+        if output_format is TableFormat.json:
+            typer.echo(_json(to_dict(evaluation, selection)), nl=False)
+        elif output_format is TableFormat.csv:
+            from salesperf.outputs import csv_text
+
+            typer.echo(csv_text(csv_frame(evaluation, selection)), nl=False)
+        else:
+            from salesperf import cli_render_evaluate
+
+            cli_render_evaluate.render_evaluation(evaluation, selection)
+
+
+@app.command("feedback-form")
+def feedback_form(
+    spec_path: SpecPath,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The .xlsx form to write.", dir_okay=False)
+    ],
+    period: PeriodOpt = None,
+    kinds: Annotated[
+        str | None,
+        typer.Option(
+            "--kinds", help="Comma-separated kinds, one row per rep and kind (manager,peer)."
+        ),
+    ] = None,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team's reps.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write an Excel form for manager or peer ratings (1-5 dropdown and a comment).
+
+    One row per rep (x kind, x `feedback_form.criteria`), with the date (the period's last
+    day), rep and kind filled in; headers in the report language, or the ones your
+    feedback source already maps. The filled-in workbook is read back unchanged as a
+    feedback source: the command prints the `sources:` entry to add. Never overwrites an
+    input, nor an existing file without --force.
+
+    Examples:
+
+      salesperf feedback-form examples/kpi.yaml --period 2017-06 -o reviews-2017-06.xlsx
+
+      salesperf feedback-form kpi.yaml --kinds manager,peer --team Rockies -o rockies.xlsx
+    """
+    with _guard():
+        from salesperf.feedback_form import build_feedback_form, write_feedback_form
+        from salesperf.spec import load_spec
+
+        spec = load_spec(spec_path)
+        chosen = kinds.split(",") if kinds is not None else None
+        form = build_feedback_form(
+            spec, period=period, kinds=chosen, team=team, file_name=output.name
+        )
+        write_feedback_form(output, form, force=force)
+        from salesperf import cli_render_evaluate
+
+        cli_render_evaluate.render_feedback_form(output, form)
+
+
+class AlertSeverity(StrEnum):
+    info = "info"
+    warning = "warning"
+    critical = "critical"
+
+
+class FailOn(StrEnum):
+    warning = "warning"
+    critical = "critical"
+
+
+class AlertFormat(StrEnum):
+    table = "table"
+    json = "json"
+    md = "md"
+
+
+_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+
+@app.command()
+def alerts(
+    spec_path: SpecPath,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    rep: Annotated[
+        str | None, typer.Option("--rep", help="One rep's alerts, by id or name.")
+    ] = None,
+    team: Annotated[
+        str | None, typer.Option("--team", help="One team's alerts and its reps'.")
+    ] = None,
+    min_severity: Annotated[
+        AlertSeverity, typer.Option("--min-severity", help="Show alerts at or above this.")
+    ] = AlertSeverity.info,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when an alert at or above this severity exists (whatever "
+            "--min-severity shows).",
+        ),
+    ] = None,
+    output_format: Annotated[
+        AlertFormat,
+        typer.Option("--format", "-f", help="table, json, or md (a digest for chat or e-mail)."),
+    ] = AlertFormat.table,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing when there are no alerts.")
+    ] = False,
+) -> None:
+    """What needs attention, and why: anomaly alerts with their problem analysis.
+
+    Rules: behind pace, off its own history (robust z), sharp change (vs last
+    period or last year), consecutive declines, peer outlier, gone quiet, and
+    data quality (duplicate keys, negative amounts that are not returns, future
+    dates, unusually large rows, rows rejected at load, reps not on the roster).
+    Thresholds live under `alerts:` in kpi.yaml. An alert on an additive KPI is
+    split by the `drilldown:` fields, into volume and value, and into new, lost
+    and existing customers.
+
+    Exit codes: 0 ok, 1 with --fail-on when an alert at or above it exists,
+    2 errors.
+
+    Examples:
+
+      salesperf alerts examples/kpi.yaml
+
+      salesperf alerts examples/kpi.yaml --period 2017-05 --min-severity warning
+
+      salesperf alerts examples/kpi.yaml --rep R05 --format json
+
+      salesperf alerts kpi.yaml --fail-on critical --format md --quiet
+    """
+    with _guard():
+        from salesperf.anomalies import detect, select, to_document
+
+        results = _evaluate(spec_path, period, as_of)
+        found = select(results, detect(results), rep=rep, team=team)
+        shown = [a for a in found if a.severity.rank >= _RANK[min_severity.value]]
+        if shown or not quiet:
+            if output_format is AlertFormat.json:
+                typer.echo(_json(to_document(results, shown)), nl=False)
+            elif output_format is AlertFormat.md:
+                from salesperf.anomalies.digest import markdown
+
+                typer.echo(markdown(results, shown), nl=False)
+            else:
+                from salesperf import cli_render_alerts
+
+                cli_render_alerts.render_alerts(results, shown)
+    if fail_on is not None and any(a.severity.rank >= _RANK[fail_on.value] for a in found):
+        raise typer.Exit(1)
+
+
+class ReportFormat(StrEnum):
+    html = "html"
+    md = "md"
+    xlsx = "xlsx"
+    json = "json"
+
+
+class LocaleOpt(StrEnum):
+    en = "en"
+    zh_CN = "zh-CN"
+
+
+@app.command()
+def report(
+    spec_path: SpecPath,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    output_format: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format", "-f", help="html, md, xlsx or json (default: from -o, else html)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="File to write (default: salesperf-report-PERIOD.FORMAT)."
+        ),
+    ] = None,
+    per_rep: Annotated[
+        Path | None,
+        typer.Option("--per-rep", help="Also write one feedback report per rep into this folder."),
+    ] = None,
+    template_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--template-dir",
+            help="Folder of templates that override the built-in ones by file name.",
+            file_okay=False,
+        ),
+    ] = None,
+    locale: Annotated[
+        LocaleOpt | None, typer.Option("--locale", help="Report language (default: the spec's).")
+    ] = None,
+) -> None:
+    """The evaluation and feedback report: headline, scorecard, roll-ups, KPI trends,
+    alerts with their analysis, improvement plans, data quality and provenance.
+
+    The same inputs and --as-of give byte-identical files (set SOURCE_DATE_EPOCH to stamp a
+    generation time). Files are written atomically and never over an input.
+
+    Examples:
+
+      salesperf report examples/kpi.yaml
+
+      salesperf report examples/kpi.yaml --period 2017-05 -o review-2017-05.md
+
+      salesperf report examples/kpi.yaml -f xlsx -o review.xlsx --per-rep reps/
+
+      salesperf report examples/zh/kpi.yaml --locale zh-CN
+    """
+    with _guard():
+        from salesperf.report import (
+            build_report,
+            default_name,
+            resolve_format,
+            write_rep_reports,
+            write_report,
+        )
+
+        fmt = resolve_format(output_format.value if output_format else None, output)
+        bundle = build_report(
+            spec_path,
+            period=period,
+            as_of=as_of.date() if as_of else None,
+            locale=locale.value if locale else None,
+            template_dir=template_dir,
+        )
+        target = output or default_name(bundle.results.period.label, fmt)
+        write_report(bundle, fmt, target)
+        reps: list[Path] = []
+        if per_rep is not None:
+            # Rep reports go to people: an Excel report comes with HTML rep reports.
+            reps = write_rep_reports(bundle, "html" if fmt == "xlsx" else fmt, per_rep)
+        from salesperf import cli_render
+
+        cli_render.render_written(target, reps)
