@@ -15,6 +15,7 @@ fared against each and how far off the company target was, picks the one closest
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -55,20 +56,31 @@ class Achievability:
     note: str
 
 
-def replay(results: Results, periods: int = 6) -> pd.DataFrame:
+def replay(
+    results: Results, periods: int = 6, levels: Collection[str] | None = None
+) -> pd.DataFrame:
     """Targets and actuals for the last ``periods`` closed periods before the current one.
 
     Columns: kpi, level, entity, period, actual, target, target_method, attainment.
+    ``levels``: only these levels' rows (all by default), with the same numbers.
     """
     cube = results.cube
     first = int(cube["p"].min()) if len(cube) else results.period.ordinal
     ordinals = [results.period.ordinal - back for back in range(periods, 0, -1)]
     ordinals = [o for o in ordinals if o > first]  # the first period has no history
-    return replay_periods(results.spec, cube, results.org, results.calendar, ordinals)
+    return replay_periods(
+        results.spec, cube, results.org, results.calendar, ordinals, levels=levels
+    )
 
 
 def replay_periods(
-    spec: Spec, cube: pd.DataFrame, org: Org, calendar: Calendar, ordinals: list[int]
+    spec: Spec,
+    cube: pd.DataFrame,
+    org: Org,
+    calendar: Calendar,
+    ordinals: list[int],
+    *,
+    levels: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Targets as ``spec`` sets them for each period ordinal, joined with its actuals.
 
@@ -79,7 +91,8 @@ def replay_periods(
     period, exactly what was known when it closed (``tests/test_backtest.py`` deletes the
     later rows to prove it). Actuals made of fewer than ``min_responses`` answers count as
     no data, as in :mod:`salesperf.attainment`. Target overrides are not applied: the
-    replay judges the rule.
+    replay judges the rule. ``levels`` keeps only these levels' rows (see
+    :func:`~salesperf.targets.compute_targets`).
     """
     import numpy as np
     import pandas as pd
@@ -89,10 +102,15 @@ def replay_periods(
     columns = ["kpi", "level", "entity", "period", "actual", "target", "target_method"]
     frames = []
     lookups: dict[Any, Any] = {}  # one spec, cube and org: their look-ups serve every period
+    actuals = cube if levels is None else cube[cube["level"].isin(list(levels))]
     for ordinal in ordinals:
         period = calendar.period(ordinal)
-        targets = compute_targets(spec, cube, org, calendar, period, lookups=lookups).frame
-        actual = cube.loc[cube["p"] == ordinal, ["kpi", "level", "entity", "actual", "responses"]]
+        targets = compute_targets(
+            spec, cube, org, calendar, period, lookups=lookups, levels=levels
+        ).frame
+        actual = actuals.loc[
+            actuals["p"] == ordinal, ["kpi", "level", "entity", "actual", "responses"]
+        ]
         merged = actual.merge(
             targets[["kpi", "level", "entity", "target", "target_method"]], how="inner"
         )

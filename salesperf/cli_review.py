@@ -297,6 +297,7 @@ def report(
             as_of=as_of.date() if as_of else None,
             locale=locale.value if locale else None,
             template_dir=template_dir,
+            charts=fmt in ("html", "md"),  # JSON and Excel carry the trend as numbers
         )
         target = output or default_name(bundle.results.period.label, fmt)
         write_report(bundle, fmt, target)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,8 @@ from salesperf.metrics import COMPANY
 from salesperf.spec.models import Allocation, KpiSpec, MeasureKind, TargetMethod, Unit
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import pandas as pd
 
     from salesperf.org import Org
@@ -137,11 +140,23 @@ class History:
         part = cube.loc[(cube["kpi"] == kpi.id) & (cube["level"] == level)]
         self.kpi = kpi
         # Plain lists zipped into dicts: several times faster than set_index().to_dict().
-        keys = list(zip(part["entity"].tolist(), part["p"].tolist(), strict=True))
-        self.actual = dict(zip(keys, part["actual"].tolist(), strict=True))
-        self.numerator = dict(zip(keys, part["numerator"].tolist(), strict=True))
-        self.denominator = dict(zip(keys, part["denominator"].tolist(), strict=True))
-        self.entities = sorted(set(part["entity"].tolist()))
+        self._part = part
+        self._keys = list(zip(part["entity"].tolist(), part["p"].tolist(), strict=True))
+        self.actual = dict(zip(self._keys, part["actual"].tolist(), strict=True))
+
+    # Built on first use: only pooled measures read them, and a planner builds a History
+    # for every KPI and level (tens of thousands of rep rows each).
+    @functools.cached_property
+    def numerator(self) -> dict[tuple[str, int], float]:
+        return dict(zip(self._keys, self._part["numerator"].tolist(), strict=True))
+
+    @functools.cached_property
+    def denominator(self) -> dict[tuple[str, int], float]:
+        return dict(zip(self._keys, self._part["denominator"].tolist(), strict=True))
+
+    @functools.cached_property
+    def entities(self) -> list[str]:
+        return sorted({entity for entity, _ in self._keys})
 
     def window_values(self, entity: str, ordinals: list[int]) -> list[tuple[int, float]]:
         out = []
@@ -225,10 +240,12 @@ def seasonal_index(company: History, calendar: Calendar, period: Period) -> dict
     return {s: v / norm for s, v in index.items()}
 
 
-@functools.lru_cache(maxsize=4096)
-def _label(calendar: Calendar, ordinal: int) -> str:
-    """A period's label: asked for every entity's window, each one the same few periods."""
-    return calendar.period(ordinal).label
+@functools.lru_cache(maxsize=1024)
+def _window_periods(calendar: Calendar, window: tuple[int, ...]) -> dict[int, tuple[str, int]]:
+    """Ordinal -> (label, season position) over a look-back window: asked for every entity,
+    each one's window the same few periods."""
+    periods = {p: calendar.period(p) for p in window}
+    return {p: (period.label, calendar.season(period)) for p, period in periods.items()}
 
 
 def history_basis(
@@ -243,22 +260,19 @@ def history_basis(
     target = kpi.target
     assert target is not None
     window = basis_window(kpi, calendar, period)
-    labels = [_label(calendar, p) for p in window]
+    known = _window_periods(calendar, tuple(window))
     values = history.window_values(entity, window)
-    shown = [round(v, 6) for _, v in values]
-    shown_periods = [_label(calendar, p) for p, _ in values]
     if not values:
-        return Basis(labels, [], None)
+        return Basis([known[p][0] for p in window], [], None)
+    shown = [round(v, 6) for _, v in values]
+    shown_periods = [known[p][0] for p, _ in values]
     pooled = kpi.measure in POOLED_MEASURES
     method = target.method
     if method is TargetMethod.SEASONAL and season is not None:
         # A season with no sales at all has index 0: it says nothing about the level, so it
         # is left out of the de-seasonalised mean (and a target in such a season is 0).
-        adjusted = [
-            v / season[calendar.season(calendar.period(p))]
-            for p, v in values
-            if season[calendar.season(calendar.period(p))] > 0
-        ]
+        indices = [season[known[p][1]] for p, _ in values]
+        adjusted = [v / i for (_, v), i in zip(values, indices, strict=True) if i > 0]
         factor = season[calendar.season(period)]
         if adjusted:
             return Basis(shown_periods, shown, sum(adjusted) / len(adjusted) * factor, factor)
@@ -284,11 +298,15 @@ def compute_targets(
     overrides: pd.DataFrame | None = None,
     *,
     lookups: dict[Any, Any] | None = None,
+    levels: Collection[str] | None = None,
 ) -> TargetSet:
     """Targets for ``period`` for every KPI with a ``target:``, at every level.
 
     ``lookups``, filled on first use, lets calls with the *same* spec, cube and org for
     several periods (a replay) build their look-ups (history, roster, tenure) once.
+    ``levels`` keeps only the rows of these levels (a trend needs only the company's) and
+    skips the work no kept row depends on; every target kept is the one a full run gives (a
+    bottom-up company target is still the sum of all its reps').
     """
     import pandas as pd
 
@@ -296,12 +314,16 @@ def compute_targets(
     findings: list[Finding] = []
     lookups = {} if lookups is None else lookups  # shared by the KPIs' planners too
     # Each planner looks at one KPI: split the cube once rather than filter it per level.
-    by_kpi = {str(k): part for k, part in cube.groupby("kpi", sort=False, observed=True)}
+    if "cube_by_kpi" not in lookups:
+        lookups["cube_by_kpi"] = {
+            str(k): part for k, part in cube.groupby("kpi", sort=False, observed=True)
+        }
+    by_kpi = lookups["cube_by_kpi"]
     for kpi in spec.kpis:
         if kpi.target is None:
             continue
         part = by_kpi.get(kpi.id, cube.iloc[:0])
-        planner = _Planner(spec, kpi, part, org, calendar, period, findings, lookups)
+        planner = _Planner(spec, kpi, part, org, calendar, period, findings, lookups, levels)
         rows.extend(planner.run())
     frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     if overrides is not None and len(overrides):
@@ -325,6 +347,7 @@ class _Planner:
         period: Period,
         findings: list[Finding],
         lookups: dict[Any, Any] | None = None,
+        levels: Collection[str] | None = None,
     ) -> None:
         self.spec = spec
         self.kpi = kpi
@@ -335,15 +358,13 @@ class _Planner:
         self.period = period
         self.findings = findings
         self.levels = ["rep", *org.levels, COMPANY]
+        self.wanted = set(self.levels).intersection(self.levels if levels is None else levels)
         self.lookups = {} if lookups is None else lookups
-        for lv in self.levels:
-            if ("history", kpi.id, lv) not in self.lookups:
-                self.lookups[("history", kpi.id, lv)] = History(cube, kpi, lv)
-        self.history = {lv: self.lookups[("history", kpi.id, lv)] for lv in self.levels}
+        self.cube = cube
         self.rows: dict[tuple[str, str], dict[str, Any]] = {}
         self.season: dict[int, float] | None = None
         if self.target.method is TargetMethod.SEASONAL:
-            self.season = seasonal_index(self.history[COMPANY], calendar, period)
+            self.season = seasonal_index(self.history(COMPANY), calendar, period)
             if self.season is None:
                 self._warn(
                     "seasonal needs two whole years of company history before "
@@ -380,10 +401,23 @@ class _Planner:
             self._top_down(COMPANY)
         else:
             self._bottom_up()
-        return [self.rows[k] for k in sorted(self.rows, key=self._order)]
+        kept = [k for k in self.rows if k[0] in self.wanted]
+        return [self.rows[k] for k in sorted(kept, key=self._order)]
 
     def _order(self, key: tuple[str, str]) -> tuple[int, str]:
         return (self.levels.index(key[0]), key[1])
+
+    def history(self, level: str) -> History:
+        """The KPI's history at ``level``, built on first use: a company-only replay of a
+        top-down target never reads the reps'."""
+        key = ("history", self.kpi.id, level)
+        if key not in self.lookups:
+            self.lookups[key] = History(self.cube, self.kpi, level)
+        return self.lookups[key]
+
+    def below_wanted(self, level: str) -> bool:
+        """Whether a kept level lies at or below ``level`` (splits only ever go down)."""
+        return any(self.levels.index(lv) <= self.levels.index(level) for lv in self.wanted)
 
     # -- entities and tenure
     def active_fraction(self, rep: str) -> float:
@@ -412,10 +446,33 @@ class _Planner:
         if rep not in starts:
             return True  # not on the roster: only their rows tell
         start = starts[rep]
-        window = basis_window(self.kpi, self.calendar, self.period)
         if pd.isna(start):
             return False
-        return bool(start.date() < self.calendar.period(min(window)).end)
+        return bool(start.date() < self._look_back_first_end)
+
+    @functools.cached_property
+    def _look_back_first_end(self) -> dt.date:
+        """End (exclusive) of the look-back's first period: the same for every rep."""
+        window = basis_window(self.kpi, self.calendar, self.period)
+        return self.calendar.period(min(window)).end
+
+    def parent_of(self, level: str, parent_level: str) -> dict[str, str]:
+        """Entity of ``level`` (not rep) -> its ``parent_level``, from the first roster row
+        naming both. Built once: a roll-up asks it for every entity of every KPI and period,
+        and filtering the roster each time dominated replays."""
+        key = ("parent_of", level, parent_level)
+        if key not in self.lookups:
+            import pandas as pd
+
+            members = self.org.members
+            pairs = pd.DataFrame(
+                {"child": members[level].astype("string"), "parent": members[parent_level]}
+            )
+            pairs = pairs[pairs["child"].notna() & pairs["parent"].notna()]
+            pairs = pairs.drop_duplicates("child", keep="first")
+            parents = [str(p) for p in pairs["parent"].tolist()]
+            self.lookups[key] = dict(zip(pairs["child"].tolist(), parents, strict=True))
+        return self.lookups[key]
 
     def children(self, level: str, parent_level: str, parent: str) -> list[str]:
         """Entities of ``level`` under ``parent`` that can carry a target this period."""
@@ -445,7 +502,7 @@ class _Planner:
 
     # -- methods
     def _history_value(self, level: str, entity: str) -> tuple[float | None, Basis]:
-        basis = history_basis(self.history[level], entity, self.calendar, self.period, self.season)
+        basis = history_basis(self.history(level), entity, self.calendar, self.period, self.season)
         if basis.value is None:
             return None, basis
         target = self.target
@@ -458,7 +515,7 @@ class _Planner:
         value = float(target.value)
         basis = {"value": value}
         if not self.kpi.additive:
-            for level in self.levels:
+            for level in [lv for lv in self.levels if lv in self.wanted]:
                 for entity in self._entities(level):
                     self._emit(level, entity, value, basis)
             return
@@ -493,7 +550,7 @@ class _Planner:
     def _split(self, level: str, entity: str) -> None:
         """Allocate the target of (level, entity) to its children, recursively."""
         child_level = self.child_level(level)
-        if child_level is None:
+        if child_level is None or not self.below_wanted(child_level):
             return
         parent = self.rows[(level, entity)]
         total = parent["target"]
@@ -525,7 +582,7 @@ class _Planner:
                 weights.append(None)
                 notes.append("")
                 continue
-            values = self.history[level].window_values(kid, window)
+            values = self.history(level).window_values(kid, window)
             weights.append(sum(v for _, v in values) if values else None)
             notes.append("")
         known = sorted(w for w in weights if w is not None)
@@ -564,6 +621,8 @@ class _Planner:
             self._roll_up(from_level="rep")
             return
         for level in self.levels:
+            if level not in self.wanted:
+                continue  # each level from its own history: no kept row needs it
             entities = self._entities(level)
             values = {}
             bases = {}
@@ -619,7 +678,6 @@ class _Planner:
 
     def _roll_up(self, from_level: str) -> None:
         """Parents above ``from_level`` are the sums of their children (additive KPIs)."""
-        members = self.org.members
         start = self.levels.index(from_level)
         for parent_level in self.levels[start + 1 :]:
             child_level = self.levels[self.levels.index(parent_level) - 1]
@@ -635,13 +693,10 @@ class _Planner:
                         continue
                     parent = str(parent_of[entity])
                 else:
-                    column = members.loc[
-                        members[child_level].astype("string") == entity, parent_level
-                    ]
-                    column = column.dropna()
-                    if column.empty:
+                    parents = self.parent_of(child_level, parent_level)
+                    if entity not in parents:
                         continue
-                    parent = str(column.iloc[0])
+                    parent = parents[entity]
                 sums[parent] = sums.get(parent, 0.0) + row["target"]
             if parent_level == COMPANY and child_level != "rep" and from_level == "rep":
                 # Reps outside every team still count for the company.

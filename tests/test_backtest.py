@@ -62,6 +62,23 @@ def test_replay_uses_only_earlier_periods() -> None:
     assert (reps.attainment == 1).all()
 
 
+@pytest.mark.parametrize(
+    "target",
+    ["{method: trailing_mean, periods: 2, allocate: history_share}", "{method: trailing_mean}"],
+)
+def test_company_only_replay_has_the_full_replays_numbers(target: str) -> None:
+    # The report's trend replays the company rows only; split down or summed up from the
+    # reps, their targets and attainments are those of the full replay.
+    results = results_for(target, {"A": 120.0, "B": 35.5, "C": 80.0})
+    full = replay(results, 6)
+    company = replay(results, 6, levels=["company"])
+    expected = full[full.level == "company"].reset_index(drop=True)
+    assert len(expected) >= 3  # closed periods with a target
+    # Same values; a period without any company target adds no rows, and pandas types the
+    # columns of such an empty frame as object where the full replay's have rep rows.
+    pd.testing.assert_frame_equal(company, expected, check_dtype=False)
+
+
 def test_half_the_reps_hit_a_fixed_target() -> None:
     # A sells 150 a month, B 50, against a fixed rep target of 100: A hits, B misses.
     verdict = achievability(

@@ -63,6 +63,31 @@ def test_golden_json(example, golden) -> None:
     golden("report-2017-06.json", text)
 
 
+def test_json_and_excel_skip_the_chart_pictures_but_keep_the_trend(example) -> None:
+    from salesperf.report.model import build_view
+
+    view = build_view(
+        example.results,
+        alerts=example.alerts,
+        scorecard=example.view["scorecard"],
+        charts=False,
+    )
+    assert all(k["chart_svg"] is None for k in view["kpis"])
+    assert all(k["chart_svg"] for k in example.view["kpis"] if len(k["trend"]) >= 2)
+    # The JSON leaves pictures out anyway: it is the same, trend numbers included.
+    assert render_bytes(view, "json") == render_bytes(example.view, "json")
+
+
+def test_cached_formatting_keeps_the_sign_of_zero(example) -> None:
+    # The formatter caches by value, and -0.0 == 0.0 in a dict key: babel writes them apart.
+    from salesperf.report.model import _Fmt
+
+    fmt = _Fmt(example.results, "en")
+    assert [fmt.value("revenue", v) for v in (0.0, -0.0, 0.0)] == ["$0", "-$0", "$0"]
+    assert [fmt.value("revenue", v) for v in (None, float("nan"), 1234.5)] == ["–", "–", "$1,234"]
+    assert [fmt.fraction(v) for v in (0.997, 0.997, None)] == ["99%", "99%", "–"]
+
+
 def test_sections_present(example) -> None:
     view = example.view
     assert [k["kpi"] for k in view["headline"]][:2] == ["revenue", "orders"]

@@ -256,3 +256,88 @@ def test_seasonal_with_an_empty_season_does_not_divide_by_zero() -> None:
     # Dec and Jan have index 12/11 (100 / mean 91.67); Feb is skipped; March's index is the
     # same 12/11, so the target is back to 100.
     assert pick(table, "rep", "A").target == pytest.approx(100)
+
+
+LEVELS_SPEC = """
+version: 1
+sources:
+  orders:
+    path: o.csv
+    columns: {date: d, rep: r, amount: a}
+org:
+  path: r.csv
+  columns: {rep: rep, team: team, region: region}
+  levels: [team, region]
+kpis:
+  - id: split
+    name: Split down
+    source: orders
+    measure: sum
+    column: amount
+    weight: 50
+    target: {method: trailing_mean, periods: 2, allocate: history_share}
+  - id: summed
+    name: Summed up
+    source: orders
+    measure: sum
+    column: amount
+    weight: 50
+    target: {method: last_year, growth: 0.1}
+  - id: mean_amount
+    name: Mean amount
+    source: orders
+    measure: mean
+    column: amount
+    target: {method: trailing_median, periods: 3}
+  - id: fixed_team
+    name: Fixed per team
+    source: orders
+    measure: count
+    target: {method: fixed, value: 7, level: team, allocate: equal}
+"""
+
+
+def levels_results():
+    # T1's first roster row has no region: its region is the first one named (East).
+    roster = frame(
+        [("A", "T1", None), ("B", "T1", "East"), ("C", "T2", "East"), ("D", "T3", "West")],
+        ["rep", "team", "region"],
+    )
+    spec = spec_from(LEVELS_SPEC)
+    sales = {"A": 100.0, "B": 250.0, "C": 40.0, "D": 75.5}
+    rows = [
+        (f"{month}-{day:02d}", rep, amount * (1 + day / 100))
+        for month in pd.period_range("2016-01", "2017-06", freq="M").astype(str)
+        for day in (3, 17)
+        for rep, amount in sales.items()
+    ]
+    orders = frame(rows, ["date", "rep", "amount"])
+    data = dataset(spec, {"orders": orders}, roster)
+    return evaluate(spec, as_of=dt.date(2017, 6, 30), dataset=data)
+
+
+def test_region_of_a_team_is_the_first_named_in_the_roster() -> None:
+    table = levels_results().table
+    summed = table[table.kpi == "summed"]
+    # Bottom-up: each region is the sum of its teams, T1 (reps A and B) counting for East.
+    east = pick(summed, "team", "T1").target + pick(summed, "team", "T2").target
+    assert pick(summed, "region", "East").target == east
+    assert pick(summed, "region", "West").target == pick(summed, "team", "T3").target
+
+
+@pytest.mark.parametrize("levels", [["company"], ["company", "region"], ["team"], ["rep"]])
+def test_targets_for_some_levels_are_those_of_a_full_run(levels: list[str]) -> None:
+    # A trend asks for the company's targets only. Whether a company target is split down,
+    # summed up from every rep, set per level or rolled up from teams, asking for fewer
+    # levels must not change a number or a basis.
+    from salesperf.targets import compute_targets
+
+    results = levels_results()
+    args = (results.spec, results.cube, results.org, results.calendar)
+    for back in range(4):
+        period = results.calendar.period(results.period.ordinal - back)
+        full = compute_targets(*args, period).frame
+        some = compute_targets(*args, period, levels=levels).frame
+        expected = full[full.level.isin(levels)].reset_index(drop=True)
+        assert set(some.level) == set(levels)
+        pd.testing.assert_frame_equal(some, expected)

@@ -33,10 +33,13 @@ def trend_svg(
     title: str = "",
 ) -> str:
     """Actual (solid) vs target (dashed) over periods, as an SVG document string."""
+    # The object API, not pyplot: importing pyplot costs half a second, and pyplot's figure
+    # manager is of no use for a picture that is only saved. The Agg canvas measures the
+    # text for the layout, as it did under pyplot, so the SVG is unchanged.
     import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import TightLayoutEngine
     from matplotlib.ticker import FuncFormatter
 
     def clean(values: Sequence[float | None]) -> list[float]:
@@ -59,40 +62,42 @@ def trend_svg(
         ),
     ):
         warnings.simplefilter("ignore")
-        fig, ax = plt.subplots(figsize=(6.4, 2.4), dpi=100)
-        try:
-            x = list(range(len(periods)))
-            ax.plot(
-                x,
-                clean(actual),
-                color=ACTUAL_COLOUR,
-                marker="o",
-                markersize=3,
-                linewidth=2,
-                label=labels[0],
-            )
-            ax.plot(
-                x,
-                clean(target),
-                color=TARGET_COLOUR,
-                linestyle="--",
-                linewidth=1.5,
-                label=labels[1],
-            )
-            step = max(1, len(periods) // 6)
-            ax.set_xticks(x[::step], [str(p) for p in periods][::step])
-            ax.yaxis.set_major_formatter(
-                FuncFormatter(lambda v, _: f"{v:.0%}" if percent else _compact(v))
-            )
-            ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
-            ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncol=2)
-            if title:
-                ax.set_title(title, loc="left", fontsize=10)
-            fig.tight_layout()
-            buffer = io.StringIO()
-            fig.savefig(buffer, format="svg", metadata={"Date": None})
-        finally:
-            plt.close(fig)
+        fig = Figure(figsize=(6.4, 2.4), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
+        x = list(range(len(periods)))
+        ax.plot(
+            x,
+            clean(actual),
+            color=ACTUAL_COLOUR,
+            marker="o",
+            markersize=3,
+            linewidth=2,
+            label=labels[0],
+        )
+        ax.plot(
+            x,
+            clean(target),
+            color=TARGET_COLOUR,
+            linestyle="--",
+            linewidth=1.5,
+            label=labels[1],
+        )
+        step = max(1, len(periods) // 6)
+        ax.set_xticks(x[::step], [str(p) for p in periods][::step])
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: f"{v:.0%}" if percent else _compact(v))
+        )
+        ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncol=2)
+        if title:
+            ax.set_title(title, loc="left", fontsize=10)
+        # The tight layout computed once, as fig.tight_layout() does, but without leaving a
+        # placeholder layout engine on the figure: with one, savefig draws everything
+        # twice.
+        TightLayoutEngine().execute(fig)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     # Drop the XML prolog and DOCTYPE: the SVG is inlined into HTML.
     start = svg.find("<svg")

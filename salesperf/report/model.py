@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,12 +69,26 @@ class _Fmt:
         self.spec = results.spec
         self.locale = locale
         self.units = {k.id: k.unit for k in results.spec.kpis}
+        # A report formats thousands of numbers, many of them repeated (zeros, fixed targets,
+        # the hundred-odd whole percentages attainment and pace are shown as), and babel
+        # takes tens of microseconds a number. The key keeps the sign of a zero: -0.0 == 0.0
+        # but "-$0" is not "$0".
+        self._values: dict[tuple[str, float | None, float], str] = {}
+        self._fractions: dict[tuple[float | None, float], str] = {}
 
     def value(self, kpi: str, value: Any) -> str:
-        return fmt_value(_num(value), self.units[kpi], self.spec.currency, self.locale)
+        number = _num(value)
+        key = (kpi, number, 1.0 if number is None else math.copysign(1.0, number))
+        if key not in self._values:
+            self._values[key] = fmt_value(number, self.units[kpi], self.spec.currency, self.locale)
+        return self._values[key]
 
     def fraction(self, value: Any) -> str:
-        return fmt_fraction(_num(value), self.locale)
+        number = _num(value)
+        key = (number, 1.0 if number is None else math.copysign(1.0, number))
+        if key not in self._fractions:
+            self._fractions[key] = fmt_fraction(number, self.locale)
+        return self._fractions[key]
 
     def change(self, value: float | None) -> str:
         if value is None:
@@ -109,7 +124,8 @@ def build_view(
     scorecard: dict[str, Any] | None = None,
     charts: bool = True,
 ) -> dict[str, Any]:
-    """The company/team report's view model."""
+    """The company/team report's view model. ``charts=False`` leaves out the trend charts'
+    SVG (the trend numbers stay): JSON and Excel do not show pictures."""
     spec = results.spec
     locale = locale or spec.locale.value
     words = labels(locale)
@@ -152,15 +168,14 @@ def _meta(results: Results, locale: str, elapsed: float | None) -> dict[str, Any
     }
 
 
-def _cube_value(results: Results, kpi: str, level: str, entity: str, ordinal: int) -> float | None:
+def _company_actuals(results: Results) -> dict[tuple[str, int], float]:
+    """(kpi, period ordinal) -> the company's actual, the first cube row of each: one pass
+    over the cube instead of filtering all of it twice per KPI."""
     cube = results.cube
-    hit = cube[
-        (cube["kpi"] == kpi)
-        & (cube["level"] == level)
-        & (cube["entity"] == entity)
-        & (cube["p"] == ordinal)
-    ]
-    return _num(hit["actual"].iloc[0]) if len(hit) else None
+    company = cube[(cube["level"] == COMPANY) & (cube["entity"] == COMPANY)]
+    company = company.drop_duplicates(["kpi", "p"], keep="first")
+    keys = zip(company["kpi"].tolist(), company["p"].tolist(), strict=True)
+    return dict(zip(keys, company["actual"].tolist(), strict=True))
 
 
 def _headline(results: Results, fmt: _Fmt, words: dict[str, str]) -> list[dict[str, Any]]:
@@ -173,12 +188,13 @@ def _headline(results: Results, fmt: _Fmt, words: dict[str, str]) -> list[dict[s
     previous = results.period.ordinal - 1
     last_year = results.calendar.last_year(results.period).ordinal
     kpis = {k.id: k for k in results.spec.kpis}
+    actuals = _company_actuals(results)
     out = []
     for row in rows.itertuples(index=False):
         kpi = kpis[row.kpi]
         compare = _num(row.projected) if kpi.measure in CUMULATIVE_MEASURES else _num(row.actual)
-        before = _cube_value(results, row.kpi, COMPANY, COMPANY, previous)
-        year_ago = _cube_value(results, row.kpi, COMPANY, COMPANY, last_year)
+        before = _num(actuals.get((row.kpi, previous)))
+        year_ago = _num(actuals.get((row.kpi, last_year)))
         cell = _kpi_cell(fmt, words, row)
         cell.update(
             {
@@ -210,15 +226,22 @@ def _levels(
         rows = table[table["level"] == level]
         if rows.empty:
             continue
+        # One pass over the level's rows, each cell filed under its entity's group number:
+        # itertuples once per entity cost more than building the cells.
+        codes = rows.groupby(["entity", "name", "parent"], dropna=False, sort=True).ngroup()
+        by_group: dict[int, dict[str, dict[str, Any]]] = {}
+        firsts: dict[int, Any] = {}
+        for code, r in zip(codes.tolist(), rows.itertuples(index=False), strict=True):
+            by_group.setdefault(code, {})[r.kpi] = _kpi_cell(fmt, words, r)
+            firsts.setdefault(code, r)
         entities = []
-        for (entity, name, parent), group in rows.groupby(
-            ["entity", "name", "parent"], dropna=False, sort=True
-        ):
-            by_kpi = {r.kpi: _kpi_cell(fmt, words, r) for r in group.itertuples(index=False)}
+        for code in sorted(by_group):
+            first, by_kpi = firsts[code], by_group[code]
+            parent = first.parent
             entities.append(
                 {
-                    "entity": str(entity),
-                    "name": str(name),
+                    "entity": str(first.entity),
+                    "name": str(first.name),
                     "parent": None if parent is None or parent != parent else str(parent),
                     "kpis": [by_kpi[k] for k in kpi_order if k in by_kpi],
                 }
@@ -242,7 +265,8 @@ def trend(results: Results, periods: int = TREND_PERIODS) -> pd.DataFrame:
 
     from salesperf.backtest import replay
 
-    history = replay(results, periods - 1)
+    # Company rows only: the replay then skips splitting targets down to every rep.
+    history = replay(results, periods - 1, levels=[COMPANY])
     history = history[history["level"] == COMPANY][["kpi", "period", "actual", "target"]]
     current = results.table[results.table["level"] == COMPANY]
     additive = {k.id for k in results.spec.kpis if k.additive}
@@ -268,7 +292,8 @@ def _kpi_sections(
     from salesperf.report.charts import trend_svg
 
     table = results.table
-    series = trend(results) if charts else None
+    # The trend is data (JSON, Excel, templates); only its picture is optional.
+    series = trend(results)
     first_level = results.org.levels[0] if results.org.levels else "rep"
     out = []
     for kpi in results.spec.kpis:
@@ -292,26 +317,23 @@ def _kpi_sections(
             "chart_file": None,
             "trend": [],
         }
-        if series is not None:
-            points = series[series["kpi"] == kpi.id]
-            section["trend"] = [
-                {"period": p, "actual": _num(a), "target": _num(t)}
-                for p, a, t in zip(
-                    points["period"], points["actual"], points["target"], strict=True
+        points = series[series["kpi"] == kpi.id]
+        section["trend"] = [
+            {"period": p, "actual": _num(a), "target": _num(t)}
+            for p, a, t in zip(points["period"], points["actual"], points["target"], strict=True)
+        ]
+        if charts and len(points) >= 2:
+            # Markup: the SVG is made here from numbers and fixed labels, never from
+            # user text, so it is inlined as is while everything else is escaped.
+            section["chart_svg"] = Markup(
+                trend_svg(
+                    list(points["period"]),
+                    list(points["actual"]),
+                    list(points["target"]),
+                    labels=(words["actual"], words["target"]),
+                    percent=kpi.unit is Unit.PERCENT,
                 )
-            ]
-            if len(points) >= 2:
-                # Markup: the SVG is made here from numbers and fixed labels, never from
-                # user text, so it is inlined as is while everything else is escaped.
-                section["chart_svg"] = Markup(
-                    trend_svg(
-                        list(points["period"]),
-                        list(points["actual"]),
-                        list(points["target"]),
-                        labels=(words["actual"], words["target"]),
-                        percent=kpi.unit is Unit.PERCENT,
-                    )
-                )
+            )
         out.append(section)
     return out
 
