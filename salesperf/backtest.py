@@ -354,7 +354,7 @@ def parse_methods(text: str | None) -> list[TargetMethod] | None:
 def method_misfit(kpi: KpiSpec, method: TargetMethod, calendar: Calendar) -> str | None:
     """Why ``method`` makes no sense for the KPI (None: it does)."""
     from salesperf.spec.models import Grain
-    from salesperf.targets import POOLED_MEASURES
+    from salesperf.target_history import POOLED_MEASURES
 
     target = kpi.target
     assert target is not None
