@@ -32,9 +32,10 @@ average is the total on both sides and the three parts always add up.
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
-from salesperf.comparisons import Basis, basis_for, prepared_rows, same_point
+from salesperf.comparisons import Basis, basis_for, prepared_rows, same_point_mask
 from salesperf.metrics import COMPANY
 from salesperf.spec.models import MeasureKind
 
@@ -77,6 +78,121 @@ def explain(
     )
 
 
+class _Scope:
+    """Rows an analysis reads (see :meth:`Explainer._scope`), with their period ordinals.
+
+    Every alert selects its rows with a boolean mask and asks for sums by a dimension,
+    totals and distinct counts, through codes made once per column: copying each alert's
+    rows out and grouping their texts again was most of the analysis time.
+    """
+
+    def __init__(self, frame: pd.DataFrame, p: np.ndarray, positions: np.ndarray) -> None:
+        self.frame = frame
+        self.p = p
+        self.positions = positions  # where these rows are in the KPI's rows
+        self.value = frame["_value"].to_numpy(dtype="float64")
+        self._codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
+        self._positions: dict[str, dict[Any, int]] = {}
+        self._ranks: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+
+    def with_values(self, value: np.ndarray) -> _Scope:
+        """The same rows with another KPI's ``_value``, sharing the codes made so far and
+        to come."""
+        twin = copy.copy(self)
+        twin.value = value
+        twin.frame = self.frame.assign(_value=value)
+        return twin
+
+    def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
+        """``pd.factorize(frame[column])`` (-1 for missing), made once."""
+        import pandas as pd
+
+        if column not in self._codes:
+            self._codes[column] = pd.factorize(self.frame[column], use_na_sentinel=True)
+        return self._codes[column]
+
+    def is_entity(self, column: str, entity: str) -> np.ndarray:
+        """``frame[column] == entity`` as a boolean array (missing values never match)."""
+        import numpy as np
+
+        codes, uniques = self.codes(column)
+        if column not in self._positions:
+            self._positions[column] = {value: i for i, value in enumerate(uniques)}
+        code = self._positions[column].get(entity)
+        return codes == code if code is not None else np.zeros(len(codes), dtype=bool)
+
+    def distinct(self, column: str, rows: np.ndarray) -> int:
+        """``frame.loc[rows, column].nunique(dropna=False)``."""
+        import numpy as np
+
+        codes, _ = self.codes(column)
+        return len(np.unique(codes[rows]))
+
+    def total(self, rows: np.ndarray) -> float:
+        """``frame.loc[rows, "_value"].sum()``."""
+        import pandas as pd
+
+        return float(pd.Series(self.value[rows]).sum())
+
+    def sums(self, column: str, rows: np.ndarray) -> pd.Series:
+        """:func:`_sums` of ``frame.loc[rows]``: the same numbers, summed in the same order.
+
+        The rows are grouped by the rank of their label among the column's labels, so the
+        groups, their order and the order of the rows in each are those of grouping by the
+        labels themselves (pandas' sums depend on all three), without hashing the texts.
+        """
+        import pandas as pd
+
+        ranked = self._label_ranks(column)
+        if ranked is None or not rows.any():
+            return _sums(self.frame.loc[rows], column)
+        per_row, labels = ranked
+        summed = pd.Series(self.value[rows]).groupby(per_row[rows]).sum()
+        index = pd.Index(labels[summed.index.to_numpy()], dtype="string", name=column)
+        return pd.Series(summed.to_numpy(), index=index, name="_value")
+
+    def _label_ranks(self, column: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per row, the rank of its :func:`_labels` label in label order, and the labels in
+        that order; None when two values share a label (a value written "(blank)")."""
+        import numpy as np
+
+        if column not in self._ranks:
+            codes, uniques = self.codes(column)
+            names = uniques.astype("string").tolist()
+            if (codes < 0).any():
+                names.append(BLANK)  # the label of missing values: code -1, the last slot
+            ordered = sorted(set(names))
+            if len(ordered) < len(names):
+                self._ranks[column] = None
+            else:
+                rank = {name: i for i, name in enumerate(ordered)}
+                per_code = np.array([rank[name] for name in names] or [0], dtype=np.intp)
+                labels = np.array(ordered, dtype=object)
+                self._ranks[column] = (per_code[codes], labels)
+        return self._ranks[column]
+
+
+class _Selection:
+    """The rows of a scope an analysis compares (an entity's rows of one period, or of its
+    mix window), as a boolean mask over the scope."""
+
+    def __init__(self, scope: _Scope, rows: np.ndarray) -> None:
+        self.scope = scope
+        self.rows = rows
+
+    def sums(self, column: str) -> pd.Series:
+        return self.scope.sums(column, self.rows)
+
+    def total(self) -> float:
+        return self.scope.total(self.rows)
+
+    def volume(self, volume: str, key: str | None) -> int:
+        """:func:`_volume` of these rows."""
+        if volume == "customers":
+            return self.scope.distinct("customer", self.rows)
+        return self.scope.distinct(key, self.rows) if key else int(self.rows.sum())
+
+
 class Explainer:
     """Explains many entities of one run, preparing each KPI's rows once."""
 
@@ -90,7 +206,9 @@ class Explainer:
         self.basis = basis or basis_for(results.period, results.as_of)
         self._kpi_rows: dict[str, pd.DataFrame] = {}
         self._first_p: dict[str, pd.Series] = {}
-        self._entity_codes: dict[tuple[str, str], tuple[np.ndarray, dict[Any, int]]] = {}
+        self._scopes: dict[tuple[str, int, int], _Scope] = {}
+        self._bases: dict[tuple[str, int, int], _Scope] = {}
+        self._expected_to_date: dict[tuple[str, str, str], float] | None = None
         self._dimensions = {k.id: drilldown_fields(results.spec, k) for k in results.spec.kpis}
 
     # -- rows ---------------------------------------------------------------------------------
@@ -114,24 +232,68 @@ class Explainer:
 
     def first_period(self, kpi: KpiSpec) -> pd.Series:
         """Customer -> period ordinal of their first-ever row in the source (after `where`)."""
-        if kpi.id not in self._first_p:
-            frame = self.kpi_rows(kpi).dropna(subset=["customer"])
-            self._first_p[kpi.id] = frame.groupby("customer", observed=True)["p"].min()
-        return self._first_p[kpi.id]
+        key = self._rows_key(kpi)  # the same for KPIs over the same rows
+        if key not in self._first_p:
+            import numpy as np
+            import pandas as pd
 
-    def _is_entity(self, kpi: KpiSpec, column: str, entity: str) -> np.ndarray:
-        """``kpi_rows(kpi)[column] == entity``, through codes made once per KPI and column:
-        comparing every row's text again for each alert was most of the analysis time."""
-        import numpy as np
+            frame = self.kpi_rows(kpi)
+            codes, customers = self._customer_codes(kpi, frame)
+            # The minimum per customer code: grouping a million customer texts again took
+            # longer than the rest of an alert's analysis.
+            known = codes >= 0
+            never = np.iinfo(np.int64).max
+            first = np.full(len(customers), never, dtype=np.int64)
+            np.minimum.at(first, codes[known], frame["p"].to_numpy(dtype=np.int64)[known])
+            seen = first != never
+            names = np.asarray(customers, dtype=object)[seen]
+            index = pd.Index(names, dtype=frame["customer"].dtype, name="customer")
+            self._first_p[key] = pd.Series(first[seen], index=index, name="p")
+        return self._first_p[key]
+
+    def _customer_codes(self, kpi: KpiSpec, frame: pd.DataFrame) -> tuple[np.ndarray, Any]:
+        """``pd.factorize(frame["customer"])``, from the loader's codes when the KPI's rows
+        are all of its source's rows (no `where`, not first rows only)."""
         import pandas as pd
 
-        key = (kpi.id, column)
-        if key not in self._entity_codes:
-            codes, uniques = pd.factorize(self.kpi_rows(kpi)[column], use_na_sentinel=True)
-            self._entity_codes[key] = (codes, {value: i for i, value in enumerate(uniques)})
-        codes, index = self._entity_codes[key]
-        code = index.get(entity)
-        return codes == code if code is not None else np.zeros(len(codes), dtype=bool)
+        rows = self.rows[kpi.source]
+        codes = rows.codes.get("customer")
+        whole = not kpi.where and kpi.measure is not MeasureKind.NEW_CUSTOMERS
+        if codes is not None and whole and len(codes[0]) == len(frame):
+            return codes
+        return pd.factorize(frame["customer"], use_na_sentinel=True)
+
+    def _scope(self, kpi: KpiSpec, first: int, last: int) -> _Scope:
+        """The KPI's rows of periods ``first`` to ``last``, cut at the same point, made once
+        per KPI: an analysis reads only the reviewed period and its comparisons, and
+        selecting an entity's rows of every period for every alert was most of its time.
+        KPIs over the same rows (all of a source's) share them and their codes."""
+        key = (kpi.id, first, last)
+        if key not in self._scopes:
+            import numpy as np
+
+            data = self.kpi_rows(kpi)
+            shared = (self._rows_key(kpi), first, last)
+            base = self._bases.get(shared)
+            if base is None:
+                p = data["p"].to_numpy()
+                inside = np.flatnonzero((p >= first) & (p <= last))
+                window = data.iloc[inside]
+                keep = same_point_mask(window, self.results.calendar, self.basis)
+                frame = window.loc[keep]
+                base = self._bases[shared] = _Scope(frame, frame["p"].to_numpy(), inside[keep])
+                self._scopes[key] = base
+            else:
+                value = data["_value"].to_numpy(dtype="float64")[base.positions]
+                self._scopes[key] = base.with_values(value)
+        return self._scopes[key]
+
+    def _rows_key(self, kpi: KpiSpec) -> str:
+        """KPIs whose rows are all of their source's (no `where`, not first rows only) have
+        the same rows: what is made of them once serves them all."""
+        if not kpi.where and kpi.measure is not MeasureKind.NEW_CUSTOMERS:
+            return f"source {kpi.source}"
+        return f"kpi {kpi.id}"
 
     # -- the analysis ---------------------------------------------------------------------------
     def explain(
@@ -157,9 +319,16 @@ class Explainer:
         data = self.kpi_rows(kpi)
         if column not in data.columns:
             return None
-        mine = same_point(data.loc[self._is_entity(kpi, column, entity)], calendar, self.basis)
-        current = mine.loc[mine["p"] == p0]
         last_year = calendar.last_year(results.period).ordinal
+        # Every period this analysis may read: the reviewed one, last year, the previous
+        # one, the mix window and an explicit comparison.
+        periods = [p0, last_year, p0 - 1, p0 - MIX_PERIODS]
+        if compare_period is not None:
+            periods.append(compare_period)
+        scope = self._scope(kpi, min(periods), max(periods))
+        p = scope.p
+        mine = scope.is_entity(column, entity)
+        current = _Selection(scope, mine & (p == p0))
         if against == "last_year":
             reference = last_year
         elif against == "last_period":
@@ -169,18 +338,18 @@ class Explainer:
                 raise ValueError("against='period' needs compare_period")
             reference = compare_period
         else:
-            reference = last_year if (mine["p"] == last_year).any() else p0 - 1
-        before = mine.loc[mine["p"] == reference]
+            reference = last_year if (mine & (p == last_year)).any() else p0 - 1
+        before = _Selection(scope, mine & (p == reference))
         mix = None
         if against in ("target", "usual"):
             if against == "target":
                 baseline = self._expected(kpi.id, level, entity)
             if baseline is None:
                 return None
-            mix = mine.loc[(mine["p"] >= p0 - MIX_PERIODS) & (mine["p"] < p0)]
+            mix = _Selection(scope, mine & (p >= p0 - MIX_PERIODS) & (p < p0))
         else:
-            baseline = float(before["_value"].sum())
-        current_total = float(current["_value"].sum())
+            baseline = before.total()
+        current_total = current.total()
         out: dict[str, Any] = {
             "kpi": kpi.id,
             "level": level,
@@ -198,28 +367,43 @@ class Explainer:
             "reference_period": calendar.period(reference).label,
         }
         for dimension in self._dimensions_for(kpi, level, data):
+            now = current.sums(dimension)
             if mix is not None:
-                split = _split_by_mix(current, mix, dimension, baseline, top)
+                split = _split_by_mix_sums(now, mix.sums(dimension), baseline, top)
             else:
-                split = _split(current, before, dimension, top)
+                split = _split_sums(now, before.sums(dimension), top)
             if split is not None:
                 out["drivers"].append({"dimension": dimension, "rows": split})
         if kpi.measure is MeasureKind.SUM:
             key = results.spec.sources[kpi.source].key
             key = key if key in data.columns else None
-            out["volume_value"] = [volume_value(current, before, "orders", key)]
+            totals = (current_total, before.total())
+            orders = (current.volume("orders", key), before.volume("orders", key))
+            out["volume_value"] = [_volume_split("orders", orders, totals)]
             if "customer" in data.columns:
-                out["volume_value"].append(volume_value(current, before, "customers", None))
-                out["customers"] = customer_bridge(current, before, self.first_period(kpi), p0, top)
+                customers = (current.volume("customers", None), before.volume("customers", None))
+                out["volume_value"].append(_volume_split("customers", customers, totals))
+                out["customers"] = _bridge(
+                    current.sums("customer"),
+                    before.sums("customer"),
+                    self.first_period(kpi),
+                    p0,
+                    top,
+                )
         return out
 
     def _expected(self, kpi_id: str, level: str, entity: str) -> float | None:
-        table = self.results.table
-        match = table.loc[
-            (table["kpi"] == kpi_id) & (table["level"] == level) & (table["entity"] == entity),
-            "expected_to_date",
-        ].dropna()
-        return float(match.iloc[0]) if len(match) else None
+        """The first expected-to-date value of (kpi, level, entity) in the results table."""
+        if self._expected_to_date is None:
+            table = self.results.table
+            known = table.loc[table["expected_to_date"].notna()]
+            keys = zip(known["kpi"], known["level"], known["entity"], strict=True)
+            values = known["expected_to_date"].tolist()
+            lookup: dict[tuple[str, str, str], float] = {}
+            for key, value in zip(keys, values, strict=True):
+                lookup.setdefault(key, float(value))
+            self._expected_to_date = lookup
+        return self._expected_to_date.get((kpi_id, level, entity))
 
     def _dimensions_for(self, kpi: KpiSpec, level: str, data: pd.DataFrame) -> list[str]:
         """The level below the entity first (a team's change by rep), then the configured
@@ -236,14 +420,22 @@ def _labels(frame: pd.DataFrame, dimension: str) -> pd.Series:
     return frame[dimension].astype("string").fillna(BLANK)
 
 
+def _sums(frame: pd.DataFrame, dimension: str) -> pd.Series:
+    """``_value`` summed per label of ``dimension``, in label order."""
+    return frame.groupby(_labels(frame, dimension), observed=True)["_value"].sum()
+
+
 def _split(
     current: pd.DataFrame, before: pd.DataFrame, dimension: str, top: int
 ) -> list[dict[str, Any]] | None:
     """Contribution of each value of ``dimension``: current minus comparison, top first."""
+    return _split_sums(_sums(current, dimension), _sums(before, dimension), top)
+
+
+def _split_sums(now: pd.Series, then: pd.Series, top: int) -> list[dict[str, Any]] | None:
+    """:func:`_split` of the sums per label."""
     import pandas as pd
 
-    now = current.groupby(_labels(current, dimension), observed=True)["_value"].sum()
-    then = before.groupby(_labels(before, dimension), observed=True)["_value"].sum()
     table = pd.concat({"current": now, "baseline": then}, axis=1).fillna(0.0)
     return _top(table, top)
 
@@ -252,23 +444,56 @@ def _split_by_mix(
     current: pd.DataFrame, mix: pd.DataFrame, dimension: str, baseline: float, top: int
 ) -> list[dict[str, Any]] | None:
     """Against a value with no rows (a target): spread it by the entity's usual mix."""
+    return _split_by_mix_sums(_sums(current, dimension), _sums(mix, dimension), baseline, top)
+
+
+def _split_by_mix_sums(
+    now: pd.Series, usual: pd.Series, baseline: float, top: int
+) -> list[dict[str, Any]] | None:
+    """:func:`_split_by_mix` of the sums per label."""
     import pandas as pd
 
-    usual = mix.groupby(_labels(mix, dimension), observed=True)["_value"].sum()
     total = float(usual.sum())
     if usual.empty or total == 0:
         return None
-    now = current.groupby(_labels(current, dimension), observed=True)["_value"].sum()
     table = pd.concat({"current": now, "baseline": usual / total * baseline}, axis=1)
     return _top(table.fillna(0.0), top)
 
 
 def _top(table: pd.DataFrame, top: int) -> list[dict[str, Any]] | None:
+    import numpy as np
+    import pandas as pd
+
     if table.empty:
         return None
-    table = table.assign(change=table["current"] - table["baseline"])
-    total = float(table["change"].sum())
+    change = table["current"] - table["baseline"]
+    total = float(change.sum())
     descending = total > 0
+    if change.dtype != np.float64:
+        return _top_frame(table.assign(change=change), total, descending, top)
+    # Largest contribution first, ties (and missing values, last) in label order: what
+    # sorting the table by label and then by contribution gives, without a sorted copy of
+    # the table for every dimension of every alert.
+    labels = table.index.to_numpy(dtype=object)
+    rank = np.empty(len(labels), dtype=np.intp)
+    rank[np.argsort(labels, kind="stable")] = np.arange(len(labels))
+    key = (change if descending else -change).to_numpy()
+    missing = np.isnan(key)
+    order = np.lexsort((rank, np.where(missing, 0.0, -key), missing)).tolist()
+    head, rest = order[:top], order[top:]
+    columns = [table["current"].to_numpy(), table["baseline"].to_numpy(), change.to_numpy()]
+    now, then, delta = columns
+    rows = [_contribution(str(labels[i]), now[i], then[i], delta[i], total) for i in head]
+    if rest:
+        sums = [pd.Series(column[rest]).sum() for column in columns]
+        rows.append(_contribution(f"{OTHER} {len(rest)}", *sums, total))
+    return rows
+
+
+def _top_frame(
+    table: pd.DataFrame, total: float, descending: bool, top: int
+) -> list[dict[str, Any]]:
+    """:func:`_top` by sorting the table itself (contributions that are not floats)."""
     table = table.assign(_key=table["change"] if descending else -table["change"])
     # Ties in label order, so the same data always lists the same contributors.
     table = table.sort_index(kind="stable").sort_values("_key", ascending=False, kind="stable")
@@ -304,8 +529,16 @@ def volume_value(
     current: pd.DataFrame, before: pd.DataFrame, volume: str, key: str | None
 ) -> dict[str, Any]:
     """The change in a sum as volume effect + value effect + interaction (exact)."""
-    n1, n0 = _volume(current, volume, key), _volume(before, volume, key)
-    r1, r0 = float(current["_value"].sum()), float(before["_value"].sum())
+    counts = (_volume(current, volume, key), _volume(before, volume, key))
+    totals = (float(current["_value"].sum()), float(before["_value"].sum()))
+    return _volume_split(volume, counts, totals)
+
+
+def _volume_split(
+    volume: str, counts: tuple[int, int], totals: tuple[float, float]
+) -> dict[str, Any]:
+    """:func:`volume_value` of the volumes and totals (after, before)."""
+    (n1, n0), (r1, r0) = counts, totals
     a1 = r1 / n1 if n1 else None
     a0 = r0 / n0 if n0 else None
     # No orders on one side (so no revenue): its average is undefined, and taking the other
@@ -339,46 +572,79 @@ def customer_bridge(
     top: int,
 ) -> dict[str, Any]:
     """The change split into new, returning, lost and existing customers (see module doc)."""
+    return _bridge(_sums(current, "customer"), _sums(before, "customer"), first_period, p0, top)
+
+
+def _bridge(
+    now: pd.Series, then: pd.Series, first_period: pd.Series, p0: int, top: int
+) -> dict[str, Any]:
+    """:func:`customer_bridge` of the sums per customer label."""
+    import numpy as np
     import pandas as pd
 
-    now = current.groupby(current["customer"].astype("string").fillna(BLANK))["_value"].sum()
-    then = before.groupby(before["customer"].astype("string").fillna(BLANK))["_value"].sum()
     table = pd.concat({"current": now, "baseline": then}, axis=1)
-    in_now, in_then = table["current"].notna(), table["baseline"].notna()
+    in_now = table["current"].notna().to_numpy(dtype=bool)
+    in_then = table["baseline"].notna().to_numpy(dtype=bool)
     table = table.fillna(0.0)
-    table["change"] = table["current"] - table["baseline"]
-    first = first_period.reindex(table.index.astype(object))
-    first.index = table.index
-    is_new = in_now & ~in_then & (first == p0).fillna(False).astype(bool)
+    change = (table["current"] - table["baseline"]).to_numpy()
+    # Customers first seen in p0 are few: matching the table against them is much cheaper
+    # than looking every customer of the table up in first_period (tens of thousands).
+    firsts = first_period.index[(first_period == p0).to_numpy(dtype=bool, na_value=False)]
+    is_new = in_now & ~in_then & table.index.isin(firsts)
     buckets = {
         "new": is_new,
         "returning": in_now & ~in_then & ~is_new,
         "lost": ~in_now & in_then,
         "existing": in_now & in_then,
     }
+    named = np.asarray(table.index != BLANK, dtype=bool)
+    columns = (table.index, table["current"].to_numpy(), table["baseline"].to_numpy(), change)
     out: dict[str, Any] = {}
     for name, mask in buckets.items():
-        part = table.loc[mask & (table.index != BLANK)]
+        rows = np.flatnonzero(mask & named)
         out[name] = {
-            "customers": len(part),
-            "change": float(part["change"].sum()),
-            "top": _top_customers(part, top),
+            "customers": len(rows),
+            "change": float(pd.Series(change[rows]).sum()),
+            "top": _top_customers(*(column[rows] for column in columns), top),
         }
-    blank = table.loc[table.index == BLANK]
-    if len(blank):
-        out["no_customer"] = {"customers": 0, "change": float(blank["change"].sum()), "top": []}
+    if not named.all():
+        blank = pd.Series(change[~named]).sum()
+        out["no_customer"] = {"customers": 0, "change": float(blank), "top": []}
     return out
 
 
-def _top_customers(part: pd.DataFrame, top: int) -> list[dict[str, Any]]:
-    ordered = part.assign(_size=part["change"].abs()).sort_index(kind="stable")
-    ordered = ordered.sort_values("_size", ascending=False, kind="stable").head(top)
+def _top_customers(
+    names: pd.Index, current: np.ndarray, baseline: np.ndarray, change: np.ndarray, top: int
+) -> list[dict[str, Any]]:
+    """The ``top`` customers by size of change, ties in customer order."""
+    import numpy as np
+    import pandas as pd
+
+    size = np.abs(change)
+    if top > 0 and size.dtype == np.float64 and not np.isnan(size).any():
+        # Only customers at least as big as the top-th can be listed: sorting those alone
+        # gives the same head as sorting thousands of customers by name and size.
+        rows = np.arange(len(size))
+        if len(size) > top:
+            kth = np.partition(size, len(size) - top)[len(size) - top]
+            rows = np.flatnonzero(size >= kth)
+        labels = names[rows].tolist()
+        chosen = sorted(range(len(rows)), key=lambda i: (-size[rows[i]], labels[i]))[:top]
+        picked = [int(rows[i]) for i in chosen]
+    else:
+        part = pd.DataFrame(
+            {"current": current, "baseline": baseline, "change": change, "_size": size},
+            index=names,
+        )
+        ordered = part.assign(_position=np.arange(len(part))).sort_index(kind="stable")
+        ordered = ordered.sort_values("_size", ascending=False, kind="stable").head(top)
+        picked = ordered["_position"].tolist()
     return [
         {
-            "customer": str(name),
-            "current": float(r["current"]),
-            "baseline": float(r["baseline"]),
-            "change": float(r["change"]),
+            "customer": str(names[i]),
+            "current": float(current[i]),
+            "baseline": float(baseline[i]),
+            "change": float(change[i]),
         }
-        for name, r in ordered.iterrows()
+        for i in picked
     ]

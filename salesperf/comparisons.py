@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from salesperf.spec.models import MeasureKind
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from salesperf.metrics import Rows
@@ -77,29 +78,64 @@ def same_point(frame: pd.DataFrame, calendar: Calendar, basis: Basis) -> pd.Data
     """The rows of every period up to the basis' day (all rows for ``full_period``)."""
     if not basis.open or frame.empty:
         return frame
-    return frame.loc[day_in_period(frame, calendar) < (basis.days or 0)]
+    return frame.loc[same_point_mask(frame, calendar, basis)]
 
 
-def _same_point_rows(rows: Rows, calendar: Calendar, basis: Basis) -> Rows:
-    """:func:`same_point` of one source's rows, with their codes cut alike (see
-    :attr:`salesperf.metrics.Rows.codes`): the cube below groups by them."""
+def same_point_mask(frame: pd.DataFrame, calendar: Calendar, basis: Basis) -> np.ndarray:
+    """Which rows :func:`same_point` keeps, as a boolean array (for callers that count or
+    combine conditions rather than copy the rows)."""
+    import numpy as np
+
+    if not basis.open or frame.empty:
+        return np.ones(len(frame), dtype=bool)
+    dates = frame["date"]
+    if dates.dtype.kind != "M" or getattr(dates.dtype, "tz", None) is not None:
+        return (day_in_period(frame, calendar) < (basis.days or 0)).to_numpy(dtype=bool)
+    p = frame["p"].to_numpy()
+    first, last = int(p.min()), int(p.max())
+    # day_in_period(...) < days, in numpy: each row's period start looked up by ordinal
+    # rather than mapped row by row (a million rows, several times a run).
+    starts = np.array(
+        [calendar.period(ordinal).start for ordinal in range(first, last + 1)],
+        dtype="datetime64[D]",
+    )
+    elapsed = dates.to_numpy() - starts[p - first]
+    return ~np.isnat(elapsed) & (elapsed < np.timedelta64(basis.days or 0, "D"))
+
+
+def _same_point_rows(
+    rows: Rows, calendar: Calendar, basis: Basis, keep: np.ndarray | None = None
+) -> Rows:
+    """:func:`same_point` of one source's rows (``keep``: its :func:`same_point_mask`, when
+    made already), with their codes cut alike (see :attr:`salesperf.metrics.Rows.codes`):
+    the cube below groups by them."""
     from salesperf.metrics import Rows
     from salesperf.sources.parse import by_first_appearance
 
     frame = rows.frame
     if not basis.open or frame.empty:
         return Rows(frame, rows.first_p, rows.codes)
-    keep = (day_in_period(frame, calendar) < (basis.days or 0)).to_numpy(dtype=bool)
+    if keep is None:
+        keep = same_point_mask(frame, calendar, basis)
     codes = {column: by_first_appearance(c[keep], v) for column, (c, v) in rows.codes.items()}
     return Rows(frame.loc[keep], rows.first_p, codes)
 
 
-def same_point_cube(results: Results, rows: dict[str, Rows], basis: Basis) -> pd.DataFrame:
+def same_point_cube(
+    results: Results,
+    rows: dict[str, Rows],
+    basis: Basis,
+    masks: dict[str, np.ndarray] | None = None,
+    since: int | None = None,
+) -> pd.DataFrame:
     """The actuals cube with every period cut at the basis' day.
 
     For ``full_period`` this is ``results.cube``. ``new_customers`` keeps its meaning
     (first-ever row in the *whole* history): first rows are found before the cut, else a
-    customer first seen on 25 May would look new on 3 June.
+    customer first seen on 25 May would look new on 3 June. ``masks``: each source's
+    :func:`same_point_mask`, when the caller has them. ``since``: the first period whose
+    values the caller reads; rows of earlier periods are left out but for the one before
+    (retention looks back a period), so values before ``since`` are not to be read.
     """
     from salesperf.aggregate import first_rows
     from salesperf.filters import where_mask
@@ -107,7 +143,18 @@ def same_point_cube(results: Results, rows: dict[str, Rows], basis: Basis) -> pd
 
     if not basis.open:
         return results.cube
-    cut = {name: _same_point_rows(r, results.calendar, basis) for name, r in rows.items()}
+    masks = dict(masks or {})
+    if since is not None:
+        for name, r in rows.items():
+            recent = r.frame["p"].to_numpy() >= since - 1
+            known = masks.get(name)
+            masks[name] = recent & (
+                known if known is not None else same_point_mask(r.frame, results.calendar, basis)
+            )
+    cut = {
+        name: _same_point_rows(r, results.calendar, basis, masks.get(name))
+        for name, r in rows.items()
+    }
     kpis = []
     for kpi in results.spec.kpis:
         if kpi.measure is MeasureKind.NEW_CUSTOMERS:
@@ -120,7 +167,10 @@ def same_point_cube(results: Results, rows: dict[str, Rows], basis: Basis) -> pd
             else:
                 firsts = frame.iloc[first_rows(frame["date"].to_numpy(), *customers)]
             name = f"{kpi.source}#first-rows#{kpi.id}"
-            cut[name] = Rows(same_point(firsts, results.calendar, basis), rows[kpi.source].first_p)
+            firsts = same_point(firsts, results.calendar, basis)
+            if since is not None:
+                firsts = firsts.loc[firsts["p"] >= since - 1]
+            cut[name] = Rows(firsts, rows[kpi.source].first_p)
             kpi = kpi.model_copy(update={"source": name})
         kpis.append(kpi)
     last_p = int(results.cube["p"].max()) if len(results.cube) else results.period.ordinal

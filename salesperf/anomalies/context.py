@@ -9,11 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from salesperf.anomalies.messages import Text, render
 from salesperf.anomalies.model import Alert, Severity
-from salesperf.comparisons import Basis, basis_for, prepared_rows, same_point_cube
+from salesperf.comparisons import (
+    Basis,
+    basis_for,
+    prepared_rows,
+    same_point_cube,
+    same_point_mask,
+)
 from salesperf.metrics import COMPANY
 from salesperf.spec.models import AlertsSpec, KpiSpec, MeasureKind
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from salesperf.metrics import Rows
@@ -54,7 +61,8 @@ class Context:
     rows: dict[str, Rows]
     basis: Basis
     #: Actual per (kpi, level, entity) x period ordinal, every period cut at the same point
-    #: as the reviewed one; NaN below the KPI's min_responses.
+    #: as the reviewed one; NaN below the KPI's min_responses. Periods from
+    #: :func:`first_period_read` on: a rule reading further back must move that first.
     values: pd.DataFrame
     #: Sample size behind each value: rows (or ratio denominators), or the count itself.
     sizes: pd.DataFrame
@@ -104,10 +112,22 @@ class Context:
         members = self.results.org.members
         if level != "rep" or entity not in members.index:
             return False
-        start, end = members.at[entity, "start"], members.at[entity, "end"]
-        joined = pd.notna(start) and start > pd.Timestamp(self.period.start)
-        left = pd.notna(end) and end < pd.Timestamp(self.results.as_of)
-        return bool(joined or left)
+        key = ("partial", entity)  # asked for every rep by several rules and the detector
+        if key not in self.cache:
+            start, end = members.at[entity, "start"], members.at[entity, "end"]
+            joined = pd.notna(start) and start > pd.Timestamp(self.period.start)
+            left = pd.notna(end) and end < pd.Timestamp(self.results.as_of)
+            self.cache[key] = bool(joined or left)
+        return self.cache[key]
+
+    def same_point_mask(self, source: str) -> np.ndarray:
+        """Which rows of ``source`` count at the same point of their period (see
+        :mod:`salesperf.comparisons`), made once per run."""
+        key = ("same_point", source)
+        if key not in self.cache:
+            frame = self.rows[source].frame
+            self.cache[key] = same_point_mask(frame, self.results.calendar, self.basis)
+        return self.cache[key]
 
     def settings(self, kpi: KpiSpec) -> AlertsSpec:
         return self.config.for_kpi(kpi)
@@ -209,11 +229,18 @@ def build_context(results: Results, config: AlertsSpec, today: dt.date) -> Conte
 
     rows = prepared_rows(results)
     basis = basis_for(results.period, results.as_of)
-    cube = same_point_cube(results, rows, basis).copy()
-    kpis = {k.id: k for k in results.spec.kpis}
-    minimum = cube["kpi"].map(lambda k: kpis[k].min_responses or 0)
+    # Made once: the cube below and the rules (Context.same_point_mask) both cut by them.
+    masks = {name: same_point_mask(r.frame, results.calendar, basis) for name, r in rows.items()}
+    since = first_period_read(results, config)
+    cube = same_point_cube(results, rows, basis, masks, since).copy()
+    # Earlier periods are left out of the cube (their values would be wrong): no rule
+    # may read them, so they are not columns.
+    cube = cube.loc[cube["p"] >= since]
+    kpis = results.spec.kpis
+    # Mapped through dicts, not functions: a function is called once per row of the cube.
+    minimum = cube["kpi"].map({k.id: k.min_responses or 0 for k in kpis})
     cube["actual"] = cube["actual"].where(cube["responses"] >= minimum)
-    counted = cube["kpi"].map(lambda k: kpis[k].measure in COUNT_VALUED).astype(bool)
+    counted = cube["kpi"].map({k.id: k.measure in COUNT_VALUED for k in kpis}).astype(bool)
     cube["size"] = np.where(counted, cube["actual"], cube["responses"])
     keyed = cube.set_index(["kpi", "level", "entity", "p"])
     values = keyed["actual"].unstack("p").sort_index()
@@ -244,7 +271,7 @@ def build_context(results: Results, config: AlertsSpec, today: dt.date) -> Conte
     ):
         names[(str(level), str(entity))] = str(entity) if _missing(name) else str(name)
         parents[(str(level), str(entity))] = None if _missing(parent) else str(parent)
-    return Context(
+    context = Context(
         results,
         config,
         today,
@@ -258,6 +285,19 @@ def build_context(results: Results, config: AlertsSpec, today: dt.date) -> Conte
         names,
         parents,
     )
+    context.cache.update({("same_point", name): mask for name, mask in masks.items()})
+    return context
+
+
+def first_period_read(results: Results, config: AlertsSpec) -> int:
+    """The earliest period ordinal a KPI rule reads: the history window, last year, the
+    previous period and the chain of declines, whichever reaches furthest back."""
+    p0 = results.period.ordinal
+    earliest = min(results.calendar.last_year(results.period).ordinal, p0 - 1)
+    for kpi in results.spec.kpis:
+        settings = config.for_kpi(kpi)
+        earliest = min(earliest, p0 - settings.history_window, p0 - settings.declines)
+    return earliest
 
 
 def _missing(value: Any) -> bool:

@@ -24,9 +24,11 @@ from salesperf.metrics import COMPANY
 from salesperf.spec.models import Unit
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from salesperf.anomalies.context import Context
+    from salesperf.metrics import Rows
 
 #: Rows listed in an alert's evidence (the count says how many there are).
 SHOW_ROWS = 10
@@ -39,24 +41,69 @@ def _window(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[(frame["p"] >= first) & (frame["p"] <= ctx.p)]
 
 
-def _by_rep(frame: pd.DataFrame) -> Iterator[tuple[str, str, pd.DataFrame]]:
-    """(level, entity, rows) per rep; rows without a rep go to the company."""
+def _recent(ctx: Context, name: str) -> np.ndarray:
+    """Which rows of source ``name`` are in :func:`_window`, as a boolean array made once:
+    rules combine it with their own condition and copy out only the rows they report."""
+    key = ("recent", name)
+    if key not in ctx.cache:
+        p = ctx.rows[name].frame["p"].to_numpy()
+        ctx.cache[key] = (p >= ctx.p - ctx.config.lookback + 1) & (p <= ctx.p)
+    return ctx.cache[key]
+
+
+def _by_rep(frame: pd.DataFrame) -> Iterator[tuple[str, str, np.ndarray]]:
+    """(level, entity, positions of its rows in ``frame``) per rep, in rep order; rows
+    without a rep go to the company. Positions, not frames: most rules read a column or
+    two of each group, and the first few rows."""
+    import numpy as np
+    import pandas as pd
+
     if frame.empty:
         return
     if "rep" not in frame.columns:
-        yield COMPANY, COMPANY, frame
+        yield COMPANY, COMPANY, np.arange(len(frame))
         return
-    reps = frame["rep"].astype("string")
-    for rep in sorted(reps.dropna().unique()):
-        yield "rep", str(rep), frame.loc[reps == rep]
-    missing = frame.loc[reps.isna()]
-    if len(missing):
-        yield COMPANY, COMPANY, missing
+    codes, reps = pd.factorize(frame["rep"].astype("string"), use_na_sentinel=True)
+    # One stable sort groups every rep's rows, each in frame order.
+    order = np.argsort(codes, kind="stable")
+    ends = np.cumsum(np.bincount(codes + 1, minlength=len(reps) + 1))
+    groups = {str(rep): order[ends[i] : ends[i + 1]] for i, rep in enumerate(reps)}
+    for rep in sorted(groups):
+        yield "rep", rep, groups[rep]
+    if ends[0]:
+        yield COMPANY, COMPANY, order[: ends[0]]
 
 
 def _row_refs(frame: pd.DataFrame, key: str | None = None) -> list[dict[str, Any]]:
+    return _refs(_records(frame.head(SHOW_ROWS), key), key)
+
+
+def _group_refs(
+    frame: pd.DataFrame, groups: list[np.ndarray], key: str | None = None
+) -> list[list[dict[str, Any]]]:
+    """:func:`_row_refs` of each group of rows (positions in ``frame``), converting the first
+    rows of every group at once: one small conversion per rep cost more than the rule."""
+    import numpy as np
+
+    heads = [positions[:SHOW_ROWS] for positions in groups]
+    taken = np.concatenate(heads) if heads else np.zeros(0, dtype=np.intp)
+    records = _records(frame.iloc[taken], key)
+    out, start = [], 0
+    for head in heads:
+        out.append(_refs(records[start : start + len(head)], key))
+        start += len(head)
+    return out
+
+
+def _records(frame: pd.DataFrame, key: str | None) -> list[dict[str, Any]]:
+    """The rows as dicts of the columns a reference shows (file, row, date, key, amount)."""
+    shown = [c for c in dict.fromkeys(("_file", "_row", "date", key, "amount")) if c]
+    return frame[[c for c in shown if c in frame.columns]].to_dict(orient="records")
+
+
+def _refs(records: list[dict[str, Any]], key: str | None) -> list[dict[str, Any]]:
     out = []
-    for record in frame.head(SHOW_ROWS).to_dict(orient="records"):
+    for record in records:
         item: dict[str, Any] = {
             "file": str(record.get("_file")) if record.get("_file") is not None else None,
             "row": int(record["_row"]) if record.get("_row") is not None else None,
@@ -83,8 +130,9 @@ def _where(refs: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-def _latest_period(ctx: Context, frame: pd.DataFrame) -> str:
-    return ctx.results.calendar.period(int(frame["p"].max())).label
+def _latest_period(ctx: Context, periods: pd.Series) -> str:
+    """The label of the latest of ``periods`` (period ordinals)."""
+    return ctx.results.calendar.period(int(periods.max())).label
 
 
 def _same(text: str) -> Text:
@@ -96,6 +144,8 @@ def _same(text: str) -> Text:
 
 def duplicate_key(ctx: Context) -> list[Alert]:
     """Rows sharing a source's ``key`` (an order id twice): every copy is counted."""
+    import numpy as np
+
     out: list[Alert] = []
     if not ctx.enabled("duplicate_key"):
         return out
@@ -112,23 +162,35 @@ def duplicate_key(ctx: Context) -> list[Alert]:
         dupes = dupes.loc[dupes[key].isin(touched)].sort_values(
             [key, "date", "_row"], kind="stable"
         )
-        firsts = dupes.drop_duplicates(key, keep="first")
-        for level, entity, group in _by_rep(firsts):
-            group_keys = set(group[key])
-            copies = dupes.loc[dupes[key].isin(group_keys)]
-            extra = copies.loc[copies.duplicated(key, keep="first")]
-            extra_amount = float(extra["amount"].sum()) if "amount" in extra else None
-            examples = []
-            for value, rows_of_key in copies.groupby(key, sort=True, observed=True):
-                examples.append(
-                    {
-                        "key": str(value),
-                        "date": rows_of_key["date"].min().date().isoformat(),
-                        "rows": _row_refs(rows_of_key),
-                    }
-                )
+        # Sorted by key, each key's copies are one block of rows, starting at its first copy:
+        # a rep's copies are the blocks of the keys whose first copy is theirs.
+        first = ~dupes[key].duplicated(keep="first").to_numpy(dtype=bool)
+        starts = np.flatnonzero(first)
+        ends = np.append(starts[1:], len(dupes))
+        reps = list(_by_rep(dupes.loc[first]))
+        # Only the first examples are shown: their rows are converted at once.
+        shown_blocks = [blocks[: max(SHOW_ROWS, 3)] for _, _, blocks in reps]
+        refs = iter(
+            _group_refs(
+                dupes, [np.arange(starts[b], ends[b]) for blocks in shown_blocks for b in blocks]
+            )
+        )
+        for (level, entity, blocks), shown_here in zip(reps, shown_blocks, strict=True):
+            copies = np.concatenate([np.arange(starts[b], ends[b]) for b in blocks])
+            extra = np.concatenate([np.arange(starts[b] + 1, ends[b]) for b in blocks])
+            extra_amount = (
+                float(dupes["amount"].iloc[extra].sum()) if "amount" in dupes.columns else None
+            )
+            examples = [
+                {
+                    "key": str(dupes[key].iloc[starts[b]]),
+                    "date": dupes["date"].iloc[starts[b] : ends[b]].min().date().isoformat(),
+                    "rows": next(refs),
+                }
+                for b in shown_here
+            ]
             shown = "; ".join(f"{e['key']} {e['date']}, {_where(e['rows'])}" for e in examples[:3])
-            if len(examples) > 3:
+            if len(blocks) > 3:
                 shown += ", …"
             extra_fact: Any = (
                 Value(extra_amount, Unit.CURRENCY)
@@ -138,13 +200,13 @@ def duplicate_key(ctx: Context) -> list[Alert]:
             evidence = {
                 "source": name,
                 "key_field": key,
-                "duplicated_keys": len(group_keys),
+                "duplicated_keys": len(blocks),
                 "extra_rows": len(extra),
                 "extra_amount": extra_amount,
                 "examples": examples[:SHOW_ROWS],
             }
             facts = {
-                "count": len(group_keys),
+                "count": len(blocks),
                 "key": _same(key),
                 "source": _same(name),
                 "examples": _same(shown),
@@ -163,7 +225,7 @@ def duplicate_key(ctx: Context) -> list[Alert]:
                     expected=0.0,
                     evidence=evidence,
                     source=name,
-                    period=_latest_period(ctx, copies),
+                    period=_latest_period(ctx, dupes["p"].iloc[copies]),
                 )
             )
     return out
@@ -179,10 +241,10 @@ def negative_amount(ctx: Context) -> list[Alert]:
     settings = ctx.config
     suffixes = tuple(s.casefold() for s in settings.return_suffixes)
     for name, rows in ctx.rows.items():
-        frame = _window(ctx, rows.frame)
+        frame = rows.frame
         if "amount" not in frame.columns:
             continue
-        negative = frame.loc[frame["amount"] < 0]
+        negative = frame.loc[_recent(ctx, name) & (frame["amount"] < 0).to_numpy(dtype=bool)]
         if negative.empty:
             continue
         key = ctx.results.spec.sources[name].key
@@ -194,21 +256,23 @@ def negative_amount(ctx: Context) -> list[Alert]:
         if where and all(field in negative.columns for field in where):
             is_return |= where_mask(negative, where)
         odd = negative.loc[~is_return]
-        for level, entity, group in _by_rep(odd):
-            refs = _row_refs(group, key)
-            total = float(group["amount"].sum())
+        groups = list(_by_rep(odd))
+        examples = _group_refs(odd, [rows_of_rep for _, _, rows_of_rep in groups], key)
+        for (level, entity, rows_of_rep), refs in zip(groups, examples, strict=True):
+            count = len(rows_of_rep)
+            total = float(odd["amount"].iloc[rows_of_rep].sum())
             evidence = {
                 "source": name,
-                "rows": len(group),
+                "rows": count,
                 "total": total,
                 "return_suffixes": list(settings.return_suffixes),
                 "returns_where": where,
                 "examples": refs,
             }
             facts = {
-                "count": len(group),
+                "count": count,
                 "source": _same(name),
-                "examples": _same(_where(refs[:3]) + (", …" if len(group) > 3 else "")),
+                "examples": _same(_where(refs[:3]) + (", …" if count > 3 else "")),
                 "total": Value(total, Unit.CURRENCY),
             }
             out.append(
@@ -224,7 +288,7 @@ def negative_amount(ctx: Context) -> list[Alert]:
                     expected=0.0,
                     evidence=evidence,
                     source=name,
-                    period=_latest_period(ctx, group),
+                    period=_latest_period(ctx, odd["p"].iloc[rows_of_rep]),
                 )
             )
     return out
@@ -299,17 +363,18 @@ def large_transaction(ctx: Context) -> list[Alert]:
         p99 = float(sizes.quantile(0.99))
         if p99 <= 0:
             continue
-        recent = _window(ctx, frame)
-        big = recent.loc[recent["amount"].abs() > factor * p99]
+        big = frame.loc[_recent(ctx, name) & (frame["amount"].abs() > factor * p99).to_numpy()]
         big = big.assign(_size=big["amount"].abs()).sort_values(
             ["_size", "_row"], ascending=[False, True], kind="stable"
         )
         key = ctx.results.spec.sources[name].key
-        for level, entity, group in _by_rep(big.drop(columns="_size")):
-            refs = _row_refs(group, key)
+        big = big.drop(columns="_size")
+        groups = list(_by_rep(big))
+        examples = _group_refs(big, [rows_of_rep for _, _, rows_of_rep in groups], key)
+        for (level, entity, rows_of_rep), refs in zip(groups, examples, strict=True):
             top = refs[0]
             ratio = abs(float(top["amount"])) / p99
-            more = len(group) - 1
+            more = len(rows_of_rep) - 1
             facts = {
                 "amount": Value(float(top["amount"]), Unit.CURRENCY),
                 "date": top["date"],
@@ -329,7 +394,7 @@ def large_transaction(ctx: Context) -> list[Alert]:
                 "p99": p99,
                 "large_factor": factor,
                 "threshold": factor * p99,
-                "rows": len(group),
+                "rows": len(rows_of_rep),
                 "ratio_to_p99": ratio,
                 "examples": refs,
             }
@@ -347,7 +412,7 @@ def large_transaction(ctx: Context) -> list[Alert]:
                     high=factor * p99,
                     evidence=evidence,
                     source=name,
-                    period=_latest_period(ctx, group),
+                    period=_latest_period(ctx, big["p"].iloc[rows_of_rep]),
                 )
             )
     return out
@@ -404,13 +469,13 @@ def not_on_roster(ctx: Context) -> list[Alert]:
         return out
     known = set(roster.frame["rep"].dropna().astype(str))
     for name, rows in ctx.rows.items():
-        frame = _window(ctx, rows.frame)
+        frame = rows.frame
         if "rep" not in frame.columns:
             continue
-        reps = frame["rep"].astype("string")
-        strangers = frame.loc[reps.notna() & ~reps.isin(known)]
+        strangers = frame.loc[_recent(ctx, name) & _unknown_rep(rows, known)]
         key = ctx.results.spec.sources[name].key
-        for level, entity, group in _by_rep(strangers):
+        for level, entity, rows_of_rep in _by_rep(strangers):
+            group = strangers.iloc[rows_of_rep]
             refs = _row_refs(group, key)
             total = float(group["amount"].sum()) if "amount" in group else None
             periods = sorted(
@@ -443,7 +508,22 @@ def not_on_roster(ctx: Context) -> list[Alert]:
                     expected=0.0,
                     evidence=evidence,
                     source=name,
-                    period=_latest_period(ctx, group),
+                    period=_latest_period(ctx, group["p"]),
                 )
             )
     return out
+
+
+def _unknown_rep(rows: Rows, known: set[str]) -> np.ndarray:
+    """Rows whose rep is given but not in ``known``: decided once per distinct rep through
+    the loader's codes where there are some, else per row."""
+    import numpy as np
+
+    codes = rows.codes.get("rep")
+    if codes is None:
+        reps = rows.frame["rep"].astype("string")
+        return (reps.notna() & ~reps.isin(known)).to_numpy(dtype=bool)
+    per_row, values = codes
+    # The last slot stands for code -1 (no rep): never unknown.
+    unknown = np.array([str(value) not in known for value in values] + [False], dtype=bool)
+    return unknown[per_row]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from salesperf.anomalies.context import (
@@ -27,9 +28,12 @@ CUMULATIVE = frozenset({MeasureKind.COUNT_DISTINCT, MeasureKind.RETENTION_RATE})
 
 
 def elapsed(ctx: Context, kpi: KpiSpec) -> float:
-    table = ctx.results.table
-    shares = table.loc[table["kpi"] == kpi.id, "elapsed"].dropna()
-    return float(shares.iloc[0]) if len(shares) else 0.0
+    key = ("elapsed", kpi.id)  # every KPI rule asks, once per KPI
+    if key not in ctx.cache:
+        table = ctx.results.table
+        shares = table.loc[table["kpi"] == kpi.id, "elapsed"].dropna()
+        ctx.cache[key] = float(shares.iloc[0]) if len(shares) else 0.0
+    return ctx.cache[key]
 
 
 def active(ctx: Context, rule: str, kpi: KpiSpec) -> bool:
@@ -94,23 +98,53 @@ class History:
     numerators: pd.DataFrame
     denominators: pd.DataFrame
 
+    # Rules look values up entity by entity, period by period: pandas' scalar look-ups
+    # (``.at``, ``Series.get``) cost more than the statistics, so they go through plain
+    # dicts and arrays made once per KPI and level.
+    @cached_property
+    def _series(self) -> dict[str, dict[Any, Any]]:
+        named = {"count": self.count, "typical": self.typical, "current_size": self.current_size}
+        return {
+            **{name: series.to_dict() for name, series in named.items()},
+            "median": self.median.to_dict(),
+            "scale": self.scale.to_dict(),
+        }
+
+    @cached_property
+    def _grids(self) -> dict[str, _Grid]:
+        return {
+            "values": _Grid(self.values),
+            "sizes": _Grid(self.sizes),
+            "numerators": _Grid(self.numerators),
+            "denominators": _Grid(self.denominators),
+        }
+
+    def has(self, p: int) -> bool:
+        """Whether period ``p`` is a column of the values."""
+        return p in self._grids["values"].columns
+
+    def at(self, entity: str, p: int, what: str = "values") -> float:
+        """``values.at[entity, p]`` (or of sizes, numerators, denominators) as a float."""
+        return self._grids[what].at(entity, p)
+
     def enough(self, kpi: KpiSpec, settings: AlertsSpec, entity: str) -> bool:
         """history_min periods whose usual sample is min_sample rows (counts: that big);
         ratios and means also need that many rows now (3 of 4 deals won is not a trend)."""
-        if not self.count.get(entity, 0) >= settings.history_min:
+        series = self._series
+        if not series["count"].get(entity, 0) >= settings.history_min:
             return False
-        if not self.typical.get(entity, math.nan) >= settings.min_sample:
+        if not series["typical"].get(entity, math.nan) >= settings.min_sample:
             return False
-        return kpi.additive or self.current_size.get(entity, 0) >= settings.min_sample
+        return kpi.additive or series["current_size"].get(entity, 0) >= settings.min_sample
 
     def outlier(self, entity: str, p: int, z_limit: float) -> bool:
         """Whether period ``p`` was itself far off the entity's usual level: a poor
         yardstick for a change."""
-        scale = float(self.scale.get(entity, math.nan))
-        if not scale > 0 or p not in self.values.columns:
+        scale = float(self._series["scale"].get(entity, math.nan))
+        if not scale > 0 or not self.has(p):
             return False
-        value = float(self.values.at[entity, p]) / self.factor_of(p)
-        return abs(value - float(self.median[entity])) / scale >= z_limit
+        value = self.at(entity, p) / self.factor_of(p)
+        return abs(value - float(self._series["median"][entity])) / scale >= z_limit
 
     def factor_of(self, p: int) -> float:
         return self.factors[self.columns.index(p)] if p in self.columns else 1.0
@@ -123,17 +157,37 @@ class History:
         sampling noise is known. Anything else: the robust scale of the entity's history
         (at this season) x sqrt(2), because both values carry noise.
         """
-        observed = float(self.values.at[entity, p])
+        observed = self.at(entity, p)
         if self.proportion:
-            x1, n1 = self.numerators.at[entity, p], self.denominators.at[entity, p]
-            x0, n0 = self.numerators.at[entity, p_before], self.denominators.at[entity, p_before]
+            x1, n1 = (
+                self._grids["numerators"].raw(entity, p),
+                self._grids["denominators"].raw(entity, p),
+            )
+            x0 = self._grids["numerators"].raw(entity, p_before)
+            n0 = self._grids["denominators"].raw(entity, p_before)
             if not (n1 > 0 and n0 > 0):
                 return math.nan
             pooled = (x1 + x0) / (n1 + n0)
             spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
             return float(abs(x1 / n1 - x0 / n0) / spread) if spread > 0 else math.nan
-        scale = float(self.scale.get(entity, math.nan)) * self.now_factor * math.sqrt(2)
+        scale = float(self._series["scale"].get(entity, math.nan)) * self.now_factor * math.sqrt(2)
         return abs(observed - expected) / scale if scale > 0 else math.nan
+
+
+class _Grid:
+    """An entities x periods frame as an array with row and column positions."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.array = frame.to_numpy()
+        self.rows = {entity: i for i, entity in enumerate(frame.index)}
+        self.columns = {p: j for j, p in enumerate(frame.columns)}
+
+    def raw(self, entity: str, p: int) -> Any:
+        """The stored value, as ``frame.at[entity, p]`` gives it (KeyError when absent)."""
+        return self.array[self.rows[entity], self.columns[p]]
+
+    def at(self, entity: str, p: int) -> float:
+        return float(self.raw(entity, p))
 
 
 def history(ctx: Context, kpi: KpiSpec, level: str) -> History | None:

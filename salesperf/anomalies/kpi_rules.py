@@ -131,12 +131,12 @@ def off_history(ctx: Context) -> list[Alert]:
                 spread = float(stats.scale[entity]) * settings.z_warning
                 low = clip(kpi, (center - spread) * stats.now_factor)
                 high = clip(kpi, (center + spread) * stats.now_factor)
-                observed = float(stats.values.at[entity, ctx.p])
+                observed = stats.at(entity, ctx.p)
                 expected = center * stats.now_factor
                 evidence = {
                     **ctx.basis.to_dict(),
                     "periods": [calendar.period(p).label for p in stats.columns],
-                    "values": [number(stats.values.at[entity, p]) for p in stats.columns],
+                    "values": [number(stats.at(entity, p)) for p in stats.columns],
                     "seasonal_factors": stats.factors if kpi.measure in VOLUME_LIKE else None,
                     "current_seasonal_factor": stats.now_factor,
                     "median": center,
@@ -202,17 +202,17 @@ def sharp_change(ctx: Context) -> list[Alert]:
                 continue
             for entity in stats.values.index:
                 entity = str(entity)
-                observed = number(stats.values.at[entity, ctx.p])
+                observed = number(stats.at(entity, ctx.p))
                 if observed is None or not stats.enough(kpi, settings, entity):
                     continue
                 comparisons = []
                 for against, p, adjust in options:
-                    if p not in stats.values.columns:
+                    if not stats.has(p):
                         continue
-                    before = number(stats.values.at[entity, p])
+                    before = number(stats.at(entity, p))
                     if before is None or before <= 0:
                         continue
-                    if not stats.sizes.at[entity, p] >= settings.min_sample:
+                    if not stats.at(entity, p, "sizes") >= settings.min_sample:
                         continue
                     if stats.outlier(entity, p, settings.z_warning):
                         continue  # last March's one-off order makes no April look like a drop
@@ -340,7 +340,7 @@ def consecutive_declines(ctx: Context) -> list[Alert]:
                 evidence = {
                     **ctx.basis.to_dict(),
                     "periods": [calendar.period(p).label for p in chain],
-                    "values": [float(stats.values.at[entity, p]) for p in chain],
+                    "values": [stats.at(entity, p) for p in chain],
                     "adjusted_values": path,
                     "seasonally_adjusted": any(abs(f - 1) > 1e-12 for f in factors),
                     "total_change": change,
