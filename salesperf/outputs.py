@@ -165,3 +165,18 @@ def safe_filename(name: str, suffix: str = "", max_length: int = 120) -> str:
     while len(text.encode("utf-8")) > room:
         text = text[:-1].rstrip(" .")
     return (text or "unnamed") + suffix
+
+
+def distinct_filename(name: str, suffix: str, taken: set[str]) -> str:
+    """:func:`safe_filename` of ``name``, made distinct from the names in ``taken`` (compared
+    ignoring case, as macOS and Windows file systems do) with ``-2``, ``-3``... before the
+    suffix; the result is added to ``taken``. Two reps whose names clean or cut to the same
+    file name ("R1 Ann" and "r1 ann", or two long names sharing 120 characters) would
+    otherwise overwrite each other's report."""
+    filename = safe_filename(name, suffix)
+    number = 2
+    while filename.casefold() in taken:
+        filename = safe_filename(name, f"-{number}{suffix}")
+        number += 1
+    taken.add(filename.casefold())
+    return filename

@@ -174,6 +174,28 @@ def test_per_rep_files_stay_inside_the_folder(hostile: Path, tmp_path: Path) -> 
     assert (tmp_path / "r-revenue.svg").exists() or "![" not in (tmp_path / "r.md").read_text()
 
 
+def test_per_rep_names_that_clean_to_the_same_file_get_distinct_files(tmp_path: Path) -> None:
+    """Rep ids "A/B" and "a:b" with the same name both clean to "A_B-Ann.html" on a file
+    system that ignores case: the second gets "-2" instead of overwriting the first."""
+    project = tmp_path / "mini"
+    shutil.copytree(MINI, project)
+    for name in ("orders.csv", "pipeline.csv", "roster.csv"):
+        path = project / name
+        text = path.read_text(encoding="utf-8").replace("R1,", "A/B,").replace("R2,", "a:b,")
+        path.write_text(text.replace("Bo Chen", "Ann Lee"), encoding="utf-8")
+    folder = tmp_path / "reps"
+    args = ["report", str(project / "kpi.yaml"), "-o", str(tmp_path / "r.html")]
+    result = CliRunner().invoke(app, [*args, "--per-rep", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "A_B-Ann Lee.html",
+        "R3-Cy Diaz.html",
+        "a_b-Ann Lee-2.html",
+    ]
+    first, second = (folder / n for n in ("A_B-Ann Lee.html", "a_b-Ann Lee-2.html"))
+    assert first.read_bytes() != second.read_bytes()  # each rep's own report
+
+
 def test_refuses_to_overwrite_an_input(tmp_path: Path) -> None:
     project = tmp_path / "mini"
     shutil.copytree(MINI, project)

@@ -140,7 +140,7 @@ def _with_chart_files(view: dict[str, Any], output: Path) -> dict[str, Any]:
 
 def write_rep_reports(bundle: ReportBundle, fmt: str, folder: Path) -> list[Path]:
     """One feedback report per rep (their data, plus non-personal team context)."""
-    from salesperf.outputs import atomic_write_bytes, refuse_inputs, safe_filename
+    from salesperf.outputs import atomic_write_bytes, distinct_filename, refuse_inputs
     from salesperf.report.sections import rep_view
 
     if fmt == "xlsx":
@@ -167,11 +167,13 @@ def write_rep_reports(bundle: ReportBundle, fmt: str, folder: Path) -> list[Path
     )
     on_roster = bundle.results.org.members
     written = []
+    taken: set[str] = set()
     for rep in reps:
         if rep in on_roster.index and not bool(on_roster.at[rep, "on_roster"]):
             continue  # not on the roster: nobody to send it to
         view = rep_view(bundle.view, bundle.results, rep, bundle.evaluation, bundle.alerts)
-        target = folder / safe_filename(f"{rep}-{view['rep']['name']}", f".{fmt}")
+        # Reps are sorted, so which of two colliding reps gets "-2" is the same every run.
+        target = folder / distinct_filename(f"{rep}-{view['rep']['name']}", f".{fmt}", taken)
         refuse_inputs(target, inputs)
         atomic_write_bytes(target, render_bytes(view, fmt, bundle.template_dir))
         written.append(target)
