@@ -513,6 +513,24 @@ def test_every_rule_has_messages_in_every_locale() -> None:
         assert all(f == fields[0] for f in fields), key
 
 
+def test_names_from_the_data_are_one_short_line_in_messages() -> None:
+    from salesperf.anomalies.messages import NAME_CHARS, Value, render
+
+    long_name = "Ann\nLee " + "x" * 500
+    facts = {
+        "who": long_name,
+        "kpi": "Revenue",
+        "n": 3,
+        "path": "a → b",
+        "total": Value(-5, "currency"),
+    }
+    messages = render("consecutive_declines", facts, "USD")
+    who = messages["en"].split(": Revenue fell")[0]
+    assert who.startswith("Ann\\nLee xxx") and who.endswith("…") and len(who) == NAME_CHARS
+    assert messages["en"].endswith("fell 3 periods in a row (a → b), -$5.00 in all")
+    assert "\n" not in messages["zh-CN"] and len(messages["zh-CN"]) < NAME_CHARS + 40
+
+
 def test_kpi_overrides_have_the_same_keys_as_the_defaults() -> None:
     assert set(KpiAlertsSpec.model_fields) <= set(AlertsSpec.model_fields)
 

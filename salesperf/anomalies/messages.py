@@ -139,11 +139,22 @@ def format_fact(fact: Any, locale: str, currency: str) -> str:
     return str(fact)
 
 
+#: Facts that are names from the data (rep, team): one line, at most :data:`NAME_CHARS`
+#: characters in a message, however long or odd the export's names are (the evidence keeps
+#: the entity id for lookups).
+NAMES = frozenset({"who", "team"})
+NAME_CHARS = 80
+
+
 def render(key: str, facts: dict[str, Any], currency: str) -> dict[str, str]:
     """The message for ``key`` in every locale, with ``facts`` formatted for each."""
+    from salesperf.sources.models import clip
+
     templates = CATALOGUE[key]
     out = {}
     for locale in LOCALES:
         formatted = {name: format_fact(f, locale, currency) for name, f in facts.items()}
+        for name in NAMES.intersection(formatted):
+            formatted[name] = clip(formatted[name], NAME_CHARS)
         out[locale] = templates[locale].format_map(formatted)
     return out
