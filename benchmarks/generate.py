@@ -7,8 +7,9 @@ Writes, into ``--out``:
 
 * ``orders.csv``: ``--rows`` order lines over 36 months (2021-01-01 .. 2023-12-20, so December
   2023 is in progress), ~200 reps, 50k customers, 300 products in 10 categories; about 2% are
-  returns (negative amounts, order ids ending in ``-R``). Amounts are written the way ERPs
-  export them (``"1,234.50"``), dates in ISO form.
+  returns (negative amounts, order ids ending in ``-R``). Each line's price is negotiated
+  around its product's list price, so amounts seldom repeat (~90% distinct), as in a real
+  export. Amounts are written the way ERPs export them (``"1,234.50"``), dates in ISO form.
 * ``pipeline.csv``: opportunities (a tenth of ``--rows``) with stages Won, Lost and Open.
 * ``feedback.csv``: CSAT answers (a twentieth of ``--rows``), scores 1-5, a few comments.
 * ``roster.csv``: rep, name, team (12), region (3), start and end dates (joiners and leavers).
@@ -220,7 +221,12 @@ def make_orders(
     price_cents = np.round(np.exp(rng.normal(5.5, 1.2, PRODUCTS)) * 100).astype(np.int64) + 500
     quantity = np.minimum(rng.geometric(0.25, n), 200)
     discount = rng.integers(0, 21, n)
-    cents = price_cents[product] * quantity * (100 - discount) // 100
+    # Each line's price is negotiated around the list price (+-3%): amounts seldom repeat in
+    # a real export, and parsing a million distinct "1,234.50" texts costs more than a few
+    # thousand repeated ones.
+    negotiated = rng.normal(1.0, 0.03, n)
+    cents = np.round(price_cents[product] * negotiated * quantity * (100 - discount) / 100)
+    cents = cents.astype(np.int64)
     returned = rng.random(n) < RETURN_SHARE
     cents = np.where(returned, -cents, cents)
     quantity = np.where(returned, -quantity, quantity)

@@ -507,6 +507,46 @@ def test_amount_forms(load: Loader) -> None:
     assert loaded.rejected == []
 
 
+amount_texts = st.text(
+    alphabet=st.sampled_from(list("0123456789,.-$¥€£ ١²1")), min_size=1, max_size=16
+) | st.builds(
+    lambda sign, symbol, number, decimals: f"{sign}{symbol}{number:,}{decimals}",
+    st.sampled_from(["", "-", "- "]),
+    st.sampled_from(["", "$", "¥", "€ ", "£"]),
+    st.integers(0, 10**15),
+    st.sampled_from(["", ".5", ".05", ".", ".x"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(amount_texts, min_size=1, max_size=30))
+def test_vectorised_grouped_lane_agrees_with_the_regex(texts: list[str]) -> None:
+    """The numpy lane for "1,234.50" takes only texts the regex takes, with the value the
+    regex lane gives them (the regex lane's formula, written out here as the oracle)."""
+    from salesperf.sources.parse import _GROUPED, _plain_grouped
+
+    fast, values, dotted = _plain_grouped(np.asarray(texts, dtype=str))
+    for text, ok, value, dot in zip(texts, fast, values, dotted, strict=True):
+        match = _GROUPED.fullmatch(text)
+        if not ok:
+            assert np.isnan(value)
+            continue
+        assert match is not None, text
+        expected = float(match["num"].replace(",", "")) * (-1 if match["neg"] else 1)
+        assert value == expected and np.signbit(value) == np.signbit(expected), text
+        assert dot == (match["dec"] is not None), text
+
+
+def test_vectorised_grouped_lane_takes_the_usual_forms() -> None:
+    from salesperf.sources.parse import _plain_grouped
+
+    texts = ["1,234.50", "-$1,234", "¥12,345,678.9", "1,23", "1,2345", "$-1,000", "1,000."]
+    fast, values, dotted = _plain_grouped(np.asarray(texts, dtype=str))
+    assert fast.tolist() == [True, True, True, False, False, False, False]
+    assert values[:3].tolist() == [1234.5, -1234.0, 12345678.9]
+    assert dotted.tolist() == [True, False, True, False, False, False, False]
+
+
 def test_bad_numbers_are_rejected_and_decimal_comma_is_not_guessed(load: Loader) -> None:
     # "12,50" could only be a decimal comma, but "7.5" proves a decimal point: bad number.
     text = "Date,Amount\n2003-01-01,12,50\n2003-01-02,7.5\n2003-01-03,abc\n"
