@@ -525,7 +525,7 @@ def test_vectorised_grouped_lane_agrees_with_the_regex(texts: list[str]) -> None
     regex lane gives them (the regex lane's formula, written out here as the oracle)."""
     from salesperf.sources.parse import _GROUPED, _plain_grouped
 
-    fast, values, dotted = _plain_grouped(np.asarray(texts, dtype=str))
+    fast, values, dotted = _plain_grouped(np.asarray(texts, dtype=object))
     for text, ok, value, dot in zip(texts, fast, values, dotted, strict=True):
         match = _GROUPED.fullmatch(text)
         if not ok:
@@ -537,11 +537,14 @@ def test_vectorised_grouped_lane_agrees_with_the_regex(texts: list[str]) -> None
         assert dot == (match["dec"] is not None), text
 
 
-def test_vectorised_grouped_lane_takes_the_usual_forms() -> None:
+def test_vectorised_grouped_lane_takes_the_usual_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    from salesperf.sources import parse
     from salesperf.sources.parse import _plain_grouped
 
+    monkeypatch.setattr(parse, "_TEXT_CHUNK", 3)  # chunks of 3, 3 and 1 texts
+
     texts = ["1,234.50", "-$1,234", "¥12,345,678.9", "1,23", "1,2345", "$-1,000", "1,000."]
-    fast, values, dotted = _plain_grouped(np.asarray(texts, dtype=str))
+    fast, values, dotted = _plain_grouped(np.asarray(texts, dtype=object))
     assert fast.tolist() == [True, True, True, False, False, False, False]
     assert values[:3].tolist() == [1234.5, -1234.0, 12345678.9]
     assert dotted.tolist() == [True, False, True, False, False, False, False]

@@ -8,7 +8,7 @@ many times, so a million rows usually hold only thousands of distinct strings.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,12 +138,13 @@ def parse_numbers(text: Distinct) -> Numbers:
     """
     codes, uniques = text.codes, text.values
     series = pd.Series(uniques, dtype=object)
-    texts = np.asarray(uniques, dtype=str)  # fixed width: numpy's vectorised string functions
+    texts = np.asarray(uniques, dtype=object)
     values = np.full(len(series), np.nan)
     # A comma never reads as a plain number: leave those texts to the lanes below
     # (pd.to_numeric is slow on texts it cannot read, and those are most of a formatted
     # column).
-    plain_at = np.flatnonzero(np.strings.find(texts, ",") < 0) if len(texts) else []
+    comma = [np.strings.find(chunk, ",") >= 0 for chunk in _fixed_width(texts)]
+    plain_at = np.flatnonzero(~np.concatenate(comma)) if comma else []
     if len(plain_at):
         values[plain_at] = pd.to_numeric(series.iloc[plain_at], errors="coerce").to_numpy(
             dtype=np.float64, na_value=np.nan
@@ -204,6 +205,17 @@ def parse_numbers(text: Distinct) -> Numbers:
     return Numbers(out, bad, decimal_comma)
 
 
+#: Texts converted to a fixed-width array at a time: numpy's string functions make several
+#: such arrays, each as wide as the longest text; a million at once peaked at 270 MB.
+_TEXT_CHUNK = 1 << 16
+
+
+def _fixed_width(texts: np.ndarray) -> Iterator[np.ndarray]:
+    """``texts`` (object array of str) as fixed-width unicode arrays, a chunk at a time."""
+    for start in range(0, len(texts), _TEXT_CHUNK):
+        yield np.asarray(texts[start : start + _TEXT_CHUNK], dtype=str)
+
+
 def _plain_grouped(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(which texts are ``1,234.50`` amounts in their plainest form, their values (NaN for
     the others), which have decimals), with numpy's vectorised string functions.
@@ -213,6 +225,14 @@ def _plain_grouped(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     text fully matches :data:`_GROUPED` and gets the value the regex lane gives it; texts
     in any other form are left to that lane (tested against it).
     """
+    parts = [_plain_grouped_chunk(chunk) for chunk in _fixed_width(texts)]
+    if not parts:
+        return np.zeros(0, dtype=bool), np.zeros(0), np.zeros(0, dtype=bool)
+    ok, values, dotted = zip(*parts, strict=True)
+    return np.concatenate(ok), np.concatenate(values), np.concatenate(dotted)
+
+
+def _plain_grouped_chunk(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(texts)
     values = np.full(n, np.nan)
     if n == 0 or texts.dtype.itemsize == 0:
