@@ -9,7 +9,8 @@ Writes, into ``--out``:
   2023 is in progress), ~200 reps, 50k customers, 300 products in 10 categories; about 2% are
   returns (negative amounts, order ids ending in ``-R``). Each line's price is negotiated
   around its product's list price, so amounts repeat far less (28% distinct against 6%
-  from list prices alone), as in a real export. Amounts are written the way ERPs export them (``"1,234.50"``), dates in ISO form.
+  from list prices alone), as in a real export. Amounts are written the way ERPs export
+  them (``"1,234.50"``), dates in ISO form.
 * ``pipeline.csv``: opportunities (a tenth of ``--rows``) with stages Won, Lost and Open.
 * ``feedback.csv``: CSAT answers (a twentieth of ``--rows``), scores 1-5, a few comments.
 * ``roster.csv``: rep, name, team (12), region (3), start and end dates (joiners and leavers).
