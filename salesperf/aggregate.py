@@ -195,6 +195,22 @@ def first_rows(
     return ordered[is_first]
 
 
+def first_customer_rows(
+    frame: pd.DataFrame,
+    where: dict[str, Any] | None,
+    codes: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Each customer's first row among those of ``frame`` matching ``where`` (by date, file
+    order on the same date), in date order: the rows ``new_customers`` counts. ``codes``:
+    the customer column's ``pd.factorize``, when the caller has it (the loader's)."""
+    customers, names = codes or pd.factorize(frame["customer"], use_na_sentinel=True)
+    candidates = None
+    if where:
+        matching = where_mask(frame, where).to_numpy(dtype=bool)
+        candidates = np.flatnonzero(matching & (customers >= 0))
+    return frame.iloc[first_rows(frame["date"].to_numpy(), customers, names, candidates)]
+
+
 def kpi_values(kpi: KpiSpec, source: SourceGroups, level: str) -> pd.DataFrame:
     """actual / numerator / denominator / responses per (key, p) with rows, for one level."""
     _, labels = source.groups(level)

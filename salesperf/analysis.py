@@ -216,13 +216,15 @@ class Explainer:
         """The rows that make up the KPI (after `where`; first rows for new_customers), all
         periods, with the amount each contributes in ``_value``."""
         if kpi.id not in self._kpi_rows:
+            from salesperf.aggregate import first_customer_rows
             from salesperf.filters import where_mask
 
-            frame = self.rows[kpi.source].frame
-            frame = frame.loc[where_mask(frame, kpi.where)] if kpi.where else frame
+            rows = self.rows[kpi.source]
+            frame = rows.frame
             if kpi.measure is MeasureKind.NEW_CUSTOMERS:
-                frame = frame.dropna(subset=["customer"]).sort_values("date", kind="stable")
-                frame = frame.drop_duplicates("customer", keep="first")
+                frame = first_customer_rows(frame, kpi.where, rows.codes.get("customer"))
+            elif kpi.where:
+                frame = frame.loc[where_mask(frame, kpi.where)]
             if kpi.measure is MeasureKind.SUM:
                 value = frame[kpi.column].fillna(0.0).astype("float64")
             else:

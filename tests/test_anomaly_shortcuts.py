@@ -97,13 +97,18 @@ def test_top_customers_are_those_of_the_sorted_table(data, top) -> None:
     st.integers(1, 40),
     st.sampled_from(["ns", "us", "s"]),
 )
-def test_same_point_mask_is_day_in_period_below_the_days(dates, grain, days, unit) -> None:
+def test_day_in_period_and_same_point_mask_match_plain_pandas(dates, grain, days, unit) -> None:
     calendar = Calendar(grain)
     stamps = pd.Series(pd.to_datetime(dates)).astype(f"datetime64[{unit}]")
     known = stamps.fillna(pd.Timestamp("2015-01-01"))
     frame = pd.DataFrame({"date": stamps, "p": calendar.ordinals(known).astype("int64")})
-    plain = (day_in_period(frame, calendar) < days).to_numpy(dtype=bool)
+    # The plain pandas way (what day_in_period was): each row's period start, mapped.
+    starts = frame["p"].map(lambda p: pd.Timestamp(calendar.period(int(p)).start))
+    elapsed = (frame["date"] - starts.astype("datetime64[ns]")).dt.days
+    plain = (elapsed < days).to_numpy(dtype=bool)
     assert same_point_mask(frame, calendar, Basis("to_date", days)).tolist() == plain.tolist()
+    in_days = day_in_period(frame, calendar)
+    assert np.array_equal(in_days, elapsed.to_numpy(dtype=float), equal_nan=True)
 
 
 @settings(max_examples=100, deadline=None)
