@@ -1,7 +1,7 @@
 """Would these targets have worked? Replay the spec's target rule over closed periods.
 
 For each of the last N closed periods, targets are set exactly as the spec would have set
-them then (:func:`salesperf.targets.compute_targets` only ever reads periods before the
+them then (:func:`salesperf.engine.targets.compute_targets` only ever reads periods before the
 one it judges, so there is no look-ahead) and compared with what actually happened.
 This is the "A" (achievable) of SMART: a target that history says almost nobody reaches,
 or that nearly everybody beats, is flagged (:func:`achievability`, for ``salesperf check``).
@@ -19,8 +19,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesperf.engine.metrics import COMPANY
 from salesperf.errors import Finding, Level, Location, UsageError, did_you_mean
-from salesperf.metrics import COMPANY
 from salesperf.spec.models import (
     ADDITIVE_MEASURES,
     Direction,
@@ -32,10 +32,10 @@ from salesperf.spec.models import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.dataset import Dataset
-    from salesperf.org import Org
-    from salesperf.periods import Calendar, Period
-    from salesperf.pipeline import Results
+    from salesperf.engine.org import Org
+    from salesperf.engine.periods import Calendar, Period
+    from salesperf.engine.pipeline import Results
+    from salesperf.sources.dataset import Dataset
     from salesperf.spec import Spec
 
 #: Share of rep-periods hitting target below which a target is "out of reach", and above
@@ -84,20 +84,20 @@ def replay_periods(
 ) -> pd.DataFrame:
     """Targets as ``spec`` sets them for each period ordinal, joined with its actuals.
 
-    One cube serves every period: :func:`~salesperf.targets.compute_targets` reads only the
+    One cube serves every period: :func:`~salesperf.engine.targets.compute_targets` reads only the
     periods before the one it sets, and the actuals of a period depend on no later row (its
     own rows; for new customers, a first-ever row, which later rows cannot move; for
     retention, the period before). So a cube counted up to today holds, for every closed
     period, exactly what was known when it closed (``tests/test_backtest.py`` deletes the
     later rows to prove it). Actuals made of fewer than ``min_responses`` answers count as
-    no data, as in :mod:`salesperf.attainment`. Target overrides are not applied: the
+    no data, as in :mod:`salesperf.engine.attainment`. Target overrides are not applied: the
     replay judges the rule. ``levels`` keeps only these levels' rows (see
-    :func:`~salesperf.targets.compute_targets`).
+    :func:`~salesperf.engine.targets.compute_targets`).
     """
     import numpy as np
     import pandas as pd
 
-    from salesperf.targets import compute_targets
+    from salesperf.engine.targets import compute_targets
 
     columns = ["kpi", "level", "entity", "period", "actual", "target", "target_method"]
     frames = []
@@ -353,8 +353,8 @@ def parse_methods(text: str | None) -> list[TargetMethod] | None:
 
 def method_misfit(kpi: KpiSpec, method: TargetMethod, calendar: Calendar) -> str | None:
     """Why ``method`` makes no sense for the KPI (None: it does)."""
+    from salesperf.engine.target_history import POOLED_MEASURES
     from salesperf.spec.models import Grain
-    from salesperf.target_history import POOLED_MEASURES
 
     target = kpi.target
     assert target is not None
@@ -404,8 +404,8 @@ def run_backtest(
     ``periods`` defaults to ``backtest.periods`` (6); ``methods`` to the history methods
     that fit each KPI (see :func:`method_misfit`); the configured method always comes first.
     """
-    from salesperf.dataset import load_dataset
-    from salesperf.pipeline import evaluate
+    from salesperf.engine.pipeline import evaluate
+    from salesperf.sources.dataset import load_dataset
     from salesperf.spec import load_spec
 
     if not hasattr(spec, "kpis"):
@@ -625,7 +625,7 @@ def dataset_until(dataset: Dataset, last_day: dt.date) -> Dataset:
 
     import pandas as pd
 
-    from salesperf.dataset import Dataset
+    from salesperf.sources.dataset import Dataset
 
     limit = pd.Timestamp(last_day) + pd.Timedelta(days=1)
     sources = {
@@ -644,7 +644,7 @@ def _count_alerts(
 ) -> AlertBacktest:
     """Run every alert rule as it would have run on the last day of each period."""
     from salesperf.anomalies import RULES, detect
-    from salesperf.pipeline import evaluate
+    from salesperf.engine.pipeline import evaluate
 
     labels = [p.label for p in periods]
     rules = [r.__name__ for r in RULES if r.__name__ not in spec.alerts.disable]

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from salesperf.dataset import Dataset, load_dataset
 from salesperf.errors import Finding, Level, Location, SpecError
+from salesperf.sources.dataset import Dataset, load_dataset
 from salesperf.sources.models import clip
 from salesperf.spec import Spec, load_spec
 from salesperf.spec.models import NUMERIC_COLUMN_MEASURES, KpiSpec, MeasureKind
@@ -122,8 +122,8 @@ def _achievability(spec: Spec, dataset: Dataset) -> dict[str, Any]:
     the Achievable column unjudged.
     """
     from salesperf.backtest import achievability
+    from salesperf.engine.pipeline import evaluate
     from salesperf.errors import SalesperfError
-    from salesperf.pipeline import evaluate
 
     if dataset.errors or not dataset.sources:
         return {}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from salesperf.dataset import Dataset
+from salesperf.sources.dataset import Dataset
 from salesperf.spec import Spec, parse_spec
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesperf.dataset import Dataset
+from salesperf.sources.dataset import Dataset
 from tests.engine_helpers import dataset, frame, spec_from
 
 SPEC = """

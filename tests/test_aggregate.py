@@ -1,4 +1,4 @@
-"""The integer-coded aggregation (salesperf.aggregate) against plain pandas groupby.
+"""The integer-coded aggregation (salesperf.engine.aggregate) against plain pandas groupby.
 
 The reference below is the straightforward implementation of the measure definitions (one
 ``groupby`` per level and period on the text columns), kept here as the oracle: on random
@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesperf.aggregate import SourceGroups, kpi_values
-from salesperf.filters import where_mask
-from salesperf.metrics import COMPANY
+from salesperf.engine.aggregate import SourceGroups, kpi_values
+from salesperf.engine.filters import where_mask
+from salesperf.engine.metrics import COMPANY
 from salesperf.spec.models import KpiSpec, MeasureKind, PartSpec
 
 LEVELS = ["rep", "team", COMPANY]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from salesperf.anomalies import Alert, Severity, detect
-from salesperf.dataset import load_dataset
-from salesperf.pipeline import evaluate
+from salesperf.engine.pipeline import evaluate
+from salesperf.sources.dataset import load_dataset
 from salesperf.spec import load_spec
 
 ROOT = Path(__file__).parent.parent

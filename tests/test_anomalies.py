@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesperf.analysis import customer_bridge, explain, volume_value
 from salesperf.anomalies import Severity, detect
+from salesperf.anomalies.analysis import customer_bridge, explain, volume_value
 from salesperf.anomalies.messages import CATALOGUE, LOCALES
-from salesperf.dataset import Dataset
+from salesperf.engine.pipeline import evaluate
 from salesperf.errors import SpecError
-from salesperf.pipeline import evaluate
 from salesperf.sources import Rejection
+from salesperf.sources.dataset import Dataset
 from salesperf.spec.models import ALERT_RULES, AlertsSpec, KpiAlertsSpec
 from tests.engine_helpers import StubSource, dataset, frame, spec_from
 
@@ -470,7 +470,7 @@ def _frame(rows: list[tuple[str, str, float]], p: int) -> pd.DataFrame:
 @settings(max_examples=60, deadline=None)  # pandas under a loaded CI box is slow, not wrong
 @given(st.lists(row, max_size=20), st.lists(row, max_size=20), st.integers(1, 5))
 def test_contributions_always_sum_to_the_change(now, then, top) -> None:
-    from salesperf.analysis import _split
+    from salesperf.anomalies.analysis import _split
 
     current, before = _frame(now, 2), _frame(then, 1)
     change = current["_value"].sum() - before["_value"].sum()

@@ -12,11 +12,11 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesperf.analysis import BLANK, _Scope, _sums, _top, _top_customers, _top_frame
+from salesperf.anomalies.analysis import BLANK, _Scope, _sums, _top, _top_customers, _top_frame
+from salesperf.anomalies.comparisons import Basis, day_in_period, same_point_mask
 from salesperf.anomalies.data_rules import _by_rep
-from salesperf.comparisons import Basis, day_in_period, same_point_mask
-from salesperf.metrics import COMPANY
-from salesperf.periods import Calendar, Grain
+from salesperf.engine.metrics import COMPANY
+from salesperf.engine.periods import Calendar, Grain
 
 # Labels that sort in surprising ways, the label of missing values itself, and missing.
 labels = st.sampled_from(["a", "B", "b", "c10", "c9", "é", "", "Z z", BLANK, None])
@@ -131,7 +131,7 @@ def test_rules_read_no_period_left_out_of_the_cube(monkeypatch) -> None:
     # periods kept hold the same values.
     import salesperf.anomalies.context as context
     from salesperf.anomalies import detect, to_document
-    from salesperf.pipeline import evaluate
+    from salesperf.engine.pipeline import evaluate
 
     results = evaluate(Path(__file__).parent.parent / "examples" / "kpi.yaml")
     today = dt.date(2017, 6, 21)

@@ -21,8 +21,8 @@ from salesperf.backtest import (
     with_method,
 )
 from salesperf.cli import app
+from salesperf.engine.pipeline import evaluate
 from salesperf.errors import UsageError
-from salesperf.pipeline import evaluate
 from tests.engine_helpers import dataset, frame, spec_from
 
 SPEC = """
@@ -515,12 +515,12 @@ def test_cli_backtest_bad_input(hand_project: Path) -> None:
 def test_a_failing_alternative_is_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
     # An alternative method that breaks (here: seasonal, made to fail on purpose) becomes a
     # note; the configured rule and the other alternatives are still judged.
-    import salesperf.targets
+    import salesperf.engine.targets
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(salesperf.targets, "seasonal_index", broken)
+    monkeypatch.setattr(salesperf.engine.targets, "seasonal_index", broken)
     sales = {
         f"{year}-{month:02d}": {"A": 100.0, "B": 120.0}
         for year in (2015, 2016, 2017)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesperf.pipeline import evaluate
+from salesperf.engine.pipeline import evaluate
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -101,8 +101,8 @@ def test_previous_period_on_the_same_data_matches_a_fresh_run(
     closed periods of the cube it already computed. Same numbers as computing from scratch."""
     import datetime as dt
 
-    from salesperf import metrics
-    from salesperf.dataset import load_dataset
+    from salesperf.engine import metrics
+    from salesperf.sources.dataset import load_dataset
     from salesperf.spec import load_spec
 
     computed = []

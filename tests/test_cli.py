@@ -200,7 +200,7 @@ def test_init_writes_starter_spec(tmp_path: Path, write) -> None:
 
 
 def test_watch_recomputes_on_change(project: Path) -> None:
-    from salesperf.watch import watch_files
+    from salesperf.cli.watch import watch_files
 
     shown: list[object] = []
 

@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from salesperf import cli_render_evaluate
 from salesperf.cli import app
+from salesperf.cli import render_evaluate as cli_render_evaluate
 from tests.review_fixture import write_project
 
 JUNE = ["--period", "2017-06", "--as-of", "2017-06-30"]

@@ -116,7 +116,7 @@ def test_debug_shows_the_traceback_and_still_exits_3(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("salesperf.pipeline.evaluate", broken)
+    monkeypatch.setattr("salesperf.engine.pipeline.evaluate", broken)
     result = run("--debug", "progress", str(project / "kpi.yaml"))
     assert result.exit_code == 3
     assert "Traceback (most recent call last)" in result.stderr
@@ -130,7 +130,7 @@ def test_debug_shows_the_traceback_and_still_exits_3(
 def test_debug_in_a_real_process(project: Path) -> None:
     """The console script, not CliRunner: stderr gets the traceback, the exit code is 3."""
     code = (
-        "import sys, salesperf.pipeline as p\n"
+        "import sys, salesperf.engine.pipeline as p\n"
         "def broken(*a, **k): raise RuntimeError('boom')\n"
         "p.evaluate = broken\n"
         "from salesperf.cli import main\n"
@@ -155,14 +155,14 @@ def test_interrupt_is_130_and_memory_error_says_so(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("salesperf.pipeline.evaluate", interrupted)
+    monkeypatch.setattr("salesperf.engine.pipeline.evaluate", interrupted)
     result = run("progress", str(project / "kpi.yaml"))
     assert (result.exit_code, result.stderr.strip()) == (130, "Interrupted.")
 
     def too_big(*args: object, **kwargs: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr("salesperf.pipeline.evaluate", too_big)
+    monkeypatch.setattr("salesperf.engine.pipeline.evaluate", too_big)
     result = run("progress", str(project / "kpi.yaml"))
     assert result.exit_code == 3
     assert "out of memory" in result.stderr and "Traceback" not in result.stderr

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from salesperf import cli_render
 from salesperf.cli import app
+from salesperf.cli import render as cli_render
 from salesperf.diff import diff_reports, load_report
 from salesperf.errors import DataError
 

@@ -15,7 +15,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from salesperf.pipeline import evaluate
+from salesperf.engine.pipeline import evaluate
 from tests.engine_helpers import dataset, frame, spec_from
 
 SPEC = """

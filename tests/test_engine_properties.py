@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesperf.attainment import compute_attainment
-from salesperf.pipeline import evaluate
-from salesperf.targets import largest_remainder
+from salesperf.engine.attainment import compute_attainment
+from salesperf.engine.pipeline import evaluate
+from salesperf.engine.targets import largest_remainder
 from tests.engine_helpers import dataset, frame, spec_from
 
 REPS = ["A", "B", "C", "D", "E"]

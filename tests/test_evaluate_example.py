@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from salesperf.dataset import load_dataset
-from salesperf.evaluation import evaluate_performance
+from salesperf.evaluation.performance import evaluate_performance
+from salesperf.sources.dataset import load_dataset
 from salesperf.spec import load_spec
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "kpi.yaml"

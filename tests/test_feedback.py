@@ -10,10 +10,14 @@ import openpyxl
 import pytest
 import yaml
 
+from salesperf.engine.pipeline import evaluate
 from salesperf.errors import UsageError
-from salesperf.feedback import feedback_comments
-from salesperf.feedback_form import build_feedback_form, mapping_yaml, write_feedback_form
-from salesperf.pipeline import evaluate
+from salesperf.evaluation.feedback import feedback_comments
+from salesperf.evaluation.feedback_form import (
+    build_feedback_form,
+    mapping_yaml,
+    write_feedback_form,
+)
 from salesperf.sources import load_source
 from salesperf.spec import load_spec
 from salesperf.spec.models import SourceSpec

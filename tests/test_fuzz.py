@@ -33,9 +33,9 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from salesperf.attainment import STATUSES
+from salesperf.engine.attainment import STATUSES
+from salesperf.engine.pipeline import evaluate
 from salesperf.errors import SalesperfError, SpecError
-from salesperf.pipeline import evaluate
 from salesperf.sources import load_source
 from salesperf.spec import parse_spec
 from salesperf.spec.models import SourceSpec

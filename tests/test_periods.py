@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
+from salesperf.engine.periods import Calendar
 from salesperf.errors import UsageError
-from salesperf.periods import Calendar
 from salesperf.spec.models import Grain
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from salesperf.pipeline import evaluate
-from salesperf.plans import advice_text, build_plans
-from salesperf.scoring import score
+from salesperf.engine.pipeline import evaluate
+from salesperf.evaluation.plans import advice_text, build_plans
+from salesperf.evaluation.scoring import score
 from tests.engine_helpers import spec_from
 from tests.review_fixture import SPEC, in_memory
 

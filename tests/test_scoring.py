@@ -24,11 +24,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from salesperf.engine.periods import Calendar
+from salesperf.engine.pipeline import evaluate
 from salesperf.errors import SpecError
-from salesperf.evaluation import evaluate_performance
-from salesperf.periods import Calendar
-from salesperf.pipeline import evaluate
-from salesperf.scoring import (
+from salesperf.evaluation.performance import evaluate_performance
+from salesperf.evaluation.scoring import (
     DEFAULT_CAP,
     DEFAULT_FLOOR,
     TOTAL_COLUMNS,

@@ -7,11 +7,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from salesperf.pacing import workday_share
-from salesperf.periods import Calendar
-from salesperf.pipeline import evaluate
+from salesperf.engine.pacing import workday_share
+from salesperf.engine.periods import Calendar
+from salesperf.engine.pipeline import evaluate
+from salesperf.engine.targets import largest_remainder, rounding_step
 from salesperf.spec.models import Grain, Unit
-from salesperf.targets import largest_remainder, rounding_step
 from tests.engine_helpers import dataset, frame, spec_from
 
 BASE = """
@@ -330,7 +330,7 @@ def test_targets_for_some_levels_are_those_of_a_full_run(levels: list[str]) -> N
     # A trend asks for the company's targets only. Whether a company target is split down,
     # summed up from every rep, set per level or rolled up from teams, asking for fewer
     # levels must not change a number or a basis.
-    from salesperf.targets import compute_targets
+    from salesperf.engine.targets import compute_targets
 
     results = levels_results()
     args = (results.spec, results.cube, results.org, results.calendar)

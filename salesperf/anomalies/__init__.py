@@ -1,6 +1,6 @@
 """Anomaly alerts: what in the reviewed period a manager should look at, and why.
 
-    results = salesperf.pipeline.evaluate("kpi.yaml")
+    results = salesperf.engine.pipeline.evaluate("kpi.yaml")
     alerts = salesperf.anomalies.detect(results)     # list[Alert], sorted
     [a.to_dict() for a in alerts]                    # JSON-ready
 
@@ -9,7 +9,7 @@ Modules: ``model`` (Alert, Severity), ``context`` (what rules share), ``kpi_rule
 (gone_quiet), ``data_rules`` (duplicate_key, negative_amount, future_date,
 large_transaction, rejected_rows, not_on_roster), ``messages`` (en / zh-CN catalogue),
 ``detect`` (running, folding, analysis, order) and ``digest`` (Markdown and view rows).
-Problem analysis lives in :mod:`salesperf.analysis`.
+Problem analysis lives in :mod:`salesperf.anomalies.analysis`.
 """
 
 from salesperf.anomalies.detect import RULES, detect, select, sort_alerts, to_document

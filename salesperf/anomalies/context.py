@@ -7,25 +7,25 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from salesperf.anomalies.messages import Text, render
-from salesperf.anomalies.model import Alert, Severity
-from salesperf.comparisons import (
+from salesperf.anomalies.comparisons import (
     Basis,
     basis_for,
     prepared_rows,
     same_point_cube,
     same_point_mask,
 )
-from salesperf.metrics import COMPANY
+from salesperf.anomalies.messages import Text, render
+from salesperf.anomalies.model import Alert, Severity
+from salesperf.engine.metrics import COMPANY
 from salesperf.spec.models import AlertsSpec, KpiSpec, MeasureKind
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from salesperf.metrics import Rows
-    from salesperf.periods import Period
-    from salesperf.pipeline import Results
+    from salesperf.engine.metrics import Rows
+    from salesperf.engine.periods import Period
+    from salesperf.engine.pipeline import Results
 
 #: Measures whose value is itself a count: their sample size is the value.
 COUNT_VALUED = frozenset({MeasureKind.COUNT, MeasureKind.NEW_CUSTOMERS, MeasureKind.COUNT_DISTINCT})
@@ -122,7 +122,7 @@ class Context:
 
     def same_point_mask(self, source: str) -> np.ndarray:
         """Which rows of ``source`` count at the same point of their period (see
-        :mod:`salesperf.comparisons`), made once per run."""
+        :mod:`salesperf.anomalies.comparisons`), made once per run."""
         key = ("same_point", source)
         if key not in self.cache:
             frame = self.rows[source].frame
@@ -224,8 +224,8 @@ class Context:
 def build_context(results: Results, config: AlertsSpec, today: dt.date) -> Context:
     import numpy as np
 
-    from salesperf.periods import PERIODS_PER_YEAR
-    from salesperf.targets import History, seasonal_index
+    from salesperf.engine.periods import PERIODS_PER_YEAR
+    from salesperf.engine.targets import History, seasonal_index
 
     rows = prepared_rows(results)
     basis = basis_for(results.period, results.as_of)

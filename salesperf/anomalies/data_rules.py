@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesperf.anomalies.messages import Text, Value
 from salesperf.anomalies.model import Alert, Severity
-from salesperf.metrics import COMPANY
+from salesperf.engine.metrics import COMPANY
 from salesperf.spec.models import Unit
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from salesperf.anomalies.context import Context
-    from salesperf.metrics import Rows
+    from salesperf.engine.metrics import Rows
 
 #: Rows listed in an alert's evidence (the count says how many there are).
 SHOW_ROWS = 10
@@ -233,7 +233,7 @@ def duplicate_key(ctx: Context) -> list[Alert]:
 
 def negative_amount(ctx: Context) -> list[Alert]:
     """Negative amounts that are not returns (see the module docstring)."""
-    from salesperf.filters import where_mask
+    from salesperf.engine.filters import where_mask
 
     out: list[Alert] = []
     if not ctx.enabled("negative_amount"):

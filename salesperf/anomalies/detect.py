@@ -39,11 +39,11 @@ from salesperf.anomalies.kpi_rules import (
     sharp_change,
 )
 from salesperf.anomalies.model import ALERTS_SCHEMA, Alert
-from salesperf.metrics import COMPANY
+from salesperf.engine.metrics import COMPANY
 from salesperf.spec.models import MeasureKind
 
 if TYPE_CHECKING:
-    from salesperf.pipeline import Results
+    from salesperf.engine.pipeline import Results
     from salesperf.spec.models import AlertsSpec
 
 Rule = Callable[[Context], list[Alert]]
@@ -271,7 +271,7 @@ def fold_symptoms(ctx: Context, alerts: list[Alert]) -> list[Alert]:
 
 def attach_analysis(ctx: Context, alerts: list[Alert]) -> list[Alert]:
     """Problem analysis for every alert on an additive KPI (and gone-quiet reps)."""
-    from salesperf.analysis import Explainer
+    from salesperf.anomalies.analysis import Explainer
 
     explainer = Explainer(ctx.results, ctx.rows, ctx.basis)
     kpis = {k.id: k for k in ctx.results.spec.kpis}
@@ -317,7 +317,7 @@ def select(
     results: Results, alerts: list[Alert], *, rep: str | None = None, team: str | None = None
 ) -> list[Alert]:
     """The alerts of one rep (by id or name), or of one team and its reps."""
-    from salesperf.pipeline import find_entity, find_team
+    from salesperf.engine.pipeline import find_entity, find_team
 
     if rep is not None:
         entity = find_entity(results, "rep", rep)

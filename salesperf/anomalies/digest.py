@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from salesperf.anomalies.model import Alert, Severity
 
 if TYPE_CHECKING:
-    from salesperf.pipeline import Results
+    from salesperf.engine.pipeline import Results
 
 #: Dimensions shown per alert (the JSON has all of them).
 SHOW_DIMENSIONS = 2

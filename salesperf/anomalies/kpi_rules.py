@@ -3,7 +3,7 @@ declines and peer outlier.
 
 Each rule reads the shared :class:`~salesperf.anomalies.context.Context` and returns alerts.
 Values of open periods are compared at the same point of every period (see
-:mod:`salesperf.comparisons`). Noise is not news, so every rule wants evidence: a usual
+:mod:`salesperf.anomalies.comparisons`). Noise is not news, so every rule wants evidence: a usual
 sample of ``min_sample`` rows, ``history_min`` periods of history where history is used,
 and (changes) a move beyond ``change_min_z`` robust scales of the entity's own history.
 ``evidence["deviation"]`` (observed minus expected, in the KPI's unit) lets the detector

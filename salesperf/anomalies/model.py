@@ -33,7 +33,7 @@ class Alert:
     Data-quality alerts have no ``kpi`` and name their ``source``. ``message`` is in the
     spec's locale, ``messages`` in every supported locale. ``evidence`` holds the numbers the
     rule used; ``analysis`` (additive KPIs) the problem analysis from
-    :func:`salesperf.analysis.explain`.
+    :func:`salesperf.anomalies.analysis.explain`.
     """
 
     severity: Severity

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from salesperf.errors import Finding, Level, Location, UsageError
 
 if TYPE_CHECKING:
-    from salesperf.evaluation import Evaluation
-    from salesperf.pipeline import Results
+    from salesperf.engine.pipeline import Results
+    from salesperf.evaluation.performance import Evaluation
 
 FORMATS = ("html", "md", "xlsx", "json")
 EXTENSIONS = {".html": "html", ".htm": "html", ".md": "md", ".xlsx": "xlsx", ".json": "json"}
@@ -59,7 +59,7 @@ def build_report(
     charts: bool = True,
 ) -> ReportBundle:
     from salesperf.anomalies import detect
-    from salesperf.evaluation import evaluate_performance
+    from salesperf.evaluation.performance import evaluate_performance
     from salesperf.report.model import build_view
     from salesperf.report.sections import alerts_view, scorecard_view
 
@@ -76,7 +76,7 @@ def build_report(
         )
     # Alerts compare dates with "today". The data's own latest date (not the wall clock)
     # keeps the report reproducible, and a past --as-of does not make later rows "future".
-    from salesperf.pipeline import last_data_date
+    from salesperf.engine.pipeline import last_data_date
 
     today = max(results.as_of, last_data_date(results.dataset) or results.as_of)
     alerts = alerts_view(results, detect(results, today=today), locale)

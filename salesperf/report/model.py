@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from salesperf import __version__
+from salesperf.engine.metrics import COMPANY
 from salesperf.formatting import fmt_fraction, fmt_value
-from salesperf.metrics import COMPANY
 from salesperf.report.i18n import labels, level_name
 from salesperf.spec.models import CUMULATIVE_MEASURES, Unit
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.pipeline import Results
+    from salesperf.engine.pipeline import Results
 
 REPORT_SCHEMA = "salesperf.report/1"
 TREND_PERIODS = 12

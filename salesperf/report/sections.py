@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from salesperf.engine.metrics import COMPANY
+from salesperf.evaluation.scoring import TRENDS
 from salesperf.formatting import fmt_fraction, fmt_points, fmt_signed_points
-from salesperf.metrics import COMPANY
 from salesperf.report.i18n import labels, level_name
-from salesperf.scoring import TRENDS
 
 if TYPE_CHECKING:
     from salesperf.anomalies import Alert
-    from salesperf.evaluation import Evaluation
-    from salesperf.pipeline import Results
+    from salesperf.engine.pipeline import Results
+    from salesperf.evaluation.performance import Evaluation
 
 
 def _rank(value: Any) -> str:

@@ -10,8 +10,8 @@ import io
 import re
 from typing import TYPE_CHECKING, Any
 
+from salesperf.engine.pipeline import TABLE_COLUMNS
 from salesperf.outputs import neutralise
-from salesperf.pipeline import TABLE_COLUMNS
 from salesperf.spec.models import Unit
 
 if TYPE_CHECKING:

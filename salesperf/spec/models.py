@@ -390,7 +390,7 @@ class AlertsSpec(_Model):
 
 
 class ScoringSpec(_Model):
-    """How a KPI's attainment becomes a score (see :mod:`salesperf.scoring`).
+    """How a KPI's attainment becomes a score (see :mod:`salesperf.evaluation.scoring`).
 
     Scores are fractions on the attainment scale: 1.0 = on target = 100 points. ``floor``
     and ``cap`` clamp the attainment (defaults 0 and 1.2: counted up to 120%). ``bands``
@@ -419,13 +419,13 @@ class ScoringSpec(_Model):
             if any(a < 0 or pts < 0 for a, pts in self.bands):
                 raise ValueError("`bands:` attainments and points must be 0 or more")
         floor = 0.0 if self.floor is None else self.floor
-        cap = 1.2 if self.cap is None else self.cap  # the defaults of salesperf.scoring
+        cap = 1.2 if self.cap is None else self.cap  # the defaults of salesperf.evaluation.scoring
         if self.bands is None and cap <= floor:
             raise ValueError(f"`floor:` {floor:g} must be below `cap:` {cap:g}")
         return self
 
 
-#: Keys of a KPI's `advice:` that choose by severity (see :mod:`salesperf.plans`).
+#: Keys of a KPI's `advice:` that choose by severity (see :mod:`salesperf.evaluation.plans`).
 ADVICE_SEVERITIES = ("behind", "at_risk", "default")
 
 
@@ -523,7 +523,7 @@ class KpiSpec(_Model):
 
 
 class FeedbackFormSpec(_Model):
-    """What `salesperf feedback-form` asks for (see :mod:`salesperf.feedback_form`)."""
+    """What `salesperf feedback-form` asks for (see :mod:`salesperf.evaluation.feedback_form`)."""
 
     #: The source the filled-in form feeds: its `columns:` headers are reused.
     source: str = "feedback"
@@ -595,7 +595,7 @@ class Spec(_Model):
     org: OrgSpec | None = None
     targets: TargetsSpec | None = None
     report: ReportSpec | None = None
-    #: Default scoring rule of every KPI (see ScoringSpec and salesperf.scoring).
+    #: Default scoring rule of every KPI (see ScoringSpec and salesperf.evaluation.scoring).
     scoring: ScoringSpec | None = None
     #: Tier name -> minimum total score (a fraction: 0.95 = 95 points), best first.
     tiers: dict[str, float] | None = None

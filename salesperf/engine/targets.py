@@ -1,7 +1,7 @@
 """Targets from history: methods, top-down allocation, bottom-up roll-ups, overrides.
 
 The basis of each history method (look-back windows, pooling, the seasonal index) is in
-:mod:`salesperf.target_history`. Everything here works on the small actuals cube (one row
+:mod:`salesperf.engine.target_history`. Everything here works on the small actuals cube (one row
 per kpi, level, entity, period), never on raw rows, and only on periods *before* the target
 period: a target never looks at the period it judges.
 
@@ -35,10 +35,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from salesperf.errors import Finding, Level, Location
-from salesperf.metrics import COMPANY
-from salesperf.spec.models import Allocation, KpiSpec, TargetMethod, Unit
-from salesperf.target_history import (
+from salesperf.engine.metrics import COMPANY
+from salesperf.engine.target_history import (
     Basis,
     History,
     basis_window,
@@ -46,14 +44,16 @@ from salesperf.target_history import (
     is_missing,
     seasonal_index,
 )
+from salesperf.errors import Finding, Level, Location
+from salesperf.spec.models import Allocation, KpiSpec, TargetMethod, Unit
 
 if TYPE_CHECKING:
     import datetime as dt
 
     import pandas as pd
 
-    from salesperf.org import Org
-    from salesperf.periods import Calendar, Period
+    from salesperf.engine.org import Org
+    from salesperf.engine.periods import Calendar, Period
     from salesperf.spec import Spec
 
 TARGET_COLUMNS = [
@@ -174,7 +174,7 @@ def compute_targets(
         rows.extend(planner.run())
     frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     if overrides is not None and len(overrides):
-        from salesperf.overrides import apply_overrides
+        from salesperf.engine.overrides import apply_overrides
 
         frame, more = apply_overrides(spec, frame, overrides, org, period)
         findings.extend(more)

@@ -51,14 +51,14 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from salesperf.engine.metrics import COMPANY
 from salesperf.errors import Finding, Level, Location, SalesperfError, SpecError
-from salesperf.metrics import COMPANY
 from salesperf.spec.models import Direction
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.pipeline import Results
+    from salesperf.engine.pipeline import Results
     from salesperf.spec import KpiSpec, Spec
 
 DEFAULT_FLOOR = 0.0
@@ -441,7 +441,7 @@ def _rank(totals: pd.DataFrame, rankable: pd.Series) -> pd.DataFrame:
 def previous_results(results: Results) -> Results | None:
     """The previous period evaluated on the same loaded data, as of its last day (or the
     current as-of if earlier). None when the data does not reach back that far."""
-    from salesperf.pipeline import evaluate
+    from salesperf.engine.pipeline import evaluate
 
     previous = results.calendar.period(results.period.ordinal - 1)
     cube = results.cube

@@ -77,7 +77,7 @@ def _root(
 
 
 def _fail(exc: SalesperfError) -> NoReturn:
-    from salesperf import cli_render
+    from salesperf.cli import render as cli_render
 
     cli_render.print_error(exc)
     raise typer.Exit(exc.exit_code)
@@ -163,7 +163,7 @@ def check(
         if output_format is CheckFormat.json:
             typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
         else:
-            from salesperf import cli_render
+            from salesperf.cli import render as cli_render
 
             cli_render.render_check(report)
     if report.errors:
@@ -226,7 +226,7 @@ def init(
         headers = read_header(data_file, sheet=sheet_arg)
         scaffold = build_scaffold(data_file, headers, output.parent)
         atomic_write_text(output, scaffold.text)
-        from salesperf import cli_render
+        from salesperf.cli import render as cli_render
 
         cli_render.render_init(output, scaffold)
 
@@ -270,7 +270,7 @@ def _emit(text: str, output: Path | None, inputs: list[str]) -> None:
 
 
 def _evaluate(spec_path: Path, period: str | None, as_of: datetime | None, *, busy: bool = True):
-    from salesperf.pipeline import evaluate
+    from salesperf.engine.pipeline import evaluate
 
     with _busy("Reading the exports and computing…") if busy else contextlib.nullcontext():
         return evaluate(spec_path, period=period, as_of=as_of.date() if as_of else None)
@@ -332,12 +332,12 @@ def targets(
       salesperf targets examples/kpi.yaml -f csv -o targets-2017-07.csv
     """
     with _guard():
-        from salesperf import views
+        from salesperf.cli import views
 
         results = _evaluate(spec_path, period, None)
         rows = views.target_rows(results, kpi)
         if output_format is TableFormat.table and output is None:
-            from salesperf import cli_render
+            from salesperf.cli import render as cli_render
 
             cli_render.render_targets(results, rows)
             return
@@ -386,7 +386,7 @@ def progress(
       salesperf progress examples/kpi.yaml --period 2017-05 --format json
     """
     with _guard():
-        from salesperf import views
+        from salesperf.cli import views
 
         results = _evaluate(spec_path, period, as_of)
         rows = views.progress_rows(results, rep=rep, team=team, kpi=kpi, level=level)
@@ -399,7 +399,7 @@ def progress(
             export["target_basis"] = export["target_basis"].map(views.describe_basis)
             typer.echo(csv_text(export), nl=False)
         else:
-            from salesperf import cli_render
+            from salesperf.cli import render as cli_render
 
             cli_render.render_progress(results, rows, title_rep=rep, title_team=team)
 
@@ -426,11 +426,11 @@ def watch(
 
       salesperf watch kpi.yaml --rep R07 --interval 5
     """
-    from salesperf import cli_render
-    from salesperf.watch import watch_files
+    from salesperf.cli import render as cli_render
+    from salesperf.cli.watch import watch_files
 
     def compute():
-        from salesperf import views
+        from salesperf.cli import views
 
         results = _evaluate(spec_path, period, None, busy=False)  # the live view shows it
         rows = views.progress_rows(results, rep=rep, team=team, kpi=kpi, level=level)
@@ -441,16 +441,3 @@ def watch(
             watch_files(spec_path, compute, cli_render.live_progress(), interval=interval)
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
-
-
-# The other commands live in their own modules; importing them registers them on `app`,
-# in this order (the order of `salesperf --help`).
-# isort: off
-from salesperf import cli_review  # noqa: E402, F401  evaluate, feedback-form, alerts, report
-from salesperf import cli_compare  # noqa: E402, F401  backtest, diff
-# isort: on
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="salesperf")

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from salesperf.cli_render import out
+from salesperf.cli.render import out
 
 if TYPE_CHECKING:
     from salesperf.anomalies import Alert
-    from salesperf.pipeline import Results
+    from salesperf.engine.pipeline import Results
 
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 MARK = {"critical": "●", "warning": "▲", "info": "·"}

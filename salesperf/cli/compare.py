@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from salesperf.cli import (
+from salesperf.cli.commands import (
     AsOfOpt,
     KpiOpt,
     SpecPath,
@@ -93,7 +93,7 @@ def backtest(
         if output_format is BacktestFormat.json:
             typer.echo(_json(result.to_dict()), nl=False)
         else:
-            from salesperf import cli_render_backtest
+            from salesperf.cli import render_backtest as cli_render_backtest
 
             if output_format is BacktestFormat.md:
                 typer.echo(cli_render_backtest.backtest_markdown(result), nl=False)
@@ -145,7 +145,7 @@ def diff(
         if output_format is BacktestFormat.json:
             typer.echo(_json(changes.to_dict()), nl=False)
         else:
-            from salesperf import cli_render_backtest
+            from salesperf.cli import render_backtest as cli_render_backtest
 
             if output_format is BacktestFormat.md:
                 typer.echo(cli_render_backtest.diff_markdown(changes), nl=False)

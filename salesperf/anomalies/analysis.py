@@ -23,7 +23,7 @@ Comparisons (``against``): ``last_year`` (same period a year earlier), ``last_pe
 of their own: the baseline is spread over each dimension by the entity's mix over the
 previous 12 periods, and volume/value and customers compare with the *reference period*
 (last year when the entity had rows then, else the previous period). While the period is
-open every period is cut at the same day (see :mod:`salesperf.comparisons`).
+open every period is cut at the same day (see :mod:`salesperf.anomalies.comparisons`).
 
 Orders are the distinct ``key`` values of the rows (rows, without a key) and customers the
 distinct customers, returns included: with no orders there is no revenue, so volume x
@@ -35,16 +35,16 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from salesperf.comparisons import Basis, basis_for, prepared_rows, same_point_mask
-from salesperf.metrics import COMPANY
+from salesperf.anomalies.comparisons import Basis, basis_for, prepared_rows, same_point_mask
+from salesperf.engine.metrics import COMPANY
 from salesperf.spec.models import MeasureKind
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from salesperf.metrics import Rows
-    from salesperf.pipeline import Results
+    from salesperf.engine.metrics import Rows
+    from salesperf.engine.pipeline import Results
     from salesperf.spec.models import KpiSpec
 
 COMPARISONS = ("last_year", "last_period", "period", "target", "usual")
@@ -216,8 +216,8 @@ class Explainer:
         """The rows that make up the KPI (after `where`; first rows for new_customers), all
         periods, with the amount each contributes in ``_value``."""
         if kpi.id not in self._kpi_rows:
-            from salesperf.aggregate import first_customer_rows
-            from salesperf.filters import where_mask
+            from salesperf.engine.aggregate import first_customer_rows
+            from salesperf.engine.filters import where_mask
 
             rows = self.rows[kpi.source]
             frame = rows.frame

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from salesperf.check import CheckReport
-    from salesperf.pipeline import Results
+    from salesperf.engine.pipeline import Results
     from salesperf.scaffold import Scaffold
 
 out = Console(highlight=False)
@@ -258,8 +258,8 @@ def render_targets(results: Results, rows: pd.DataFrame) -> None:
     """Per KPI: the rule in a heading row, then company, outer levels, teams, reps."""
     from rich import box
 
+    from salesperf.cli.views import describe_basis
     from salesperf.formatting import fmt_value
-    from salesperf.views import describe_basis
 
     spec = results.spec
     kpis = {k.id: k for k in spec.kpis}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.dataset import Dataset
+    from salesperf.sources.dataset import Dataset
 
 TENURE_FIELDS = ("start_date", "end_date")
 

@@ -13,7 +13,7 @@ from rich.box import SIMPLE_HEAD
 from rich.markup import escape
 from rich.table import Table
 
-from salesperf.cli_render import out
+from salesperf.cli.render import out
 from salesperf.diff import SECTIONS
 from salesperf.formatting import fmt_fraction
 

@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from salesperf.dataset import Dataset
-    from salesperf.org import Org
-    from salesperf.periods import Calendar
+    from salesperf.engine.org import Org
+    from salesperf.engine.periods import Calendar
+    from salesperf.sources.dataset import Dataset
 
 COMPANY = "company"
 CUBE_COLUMNS = ["kpi", "level", "entity", "p", "actual", "numerator", "denominator", "responses"]
@@ -110,7 +110,7 @@ def compute_actuals(
     """The actuals cube for ``kpis`` (see module docstring)."""
     import pandas as pd
 
-    from salesperf.aggregate import SourceGroups, kpi_values
+    from salesperf.engine.aggregate import SourceGroups, kpi_values
 
     # Each source is grouped once (integer codes per level), however many KPIs read it.
     grouped: dict[str, SourceGroups] = {}

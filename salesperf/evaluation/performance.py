@@ -19,10 +19,10 @@ from salesperf.errors import Finding, Level, Location, UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.dataset import Dataset
-    from salesperf.pipeline import Results
-    from salesperf.plans import Plan
-    from salesperf.scoring import Scorecard
+    from salesperf.engine.pipeline import Results
+    from salesperf.evaluation.plans import Plan
+    from salesperf.evaluation.scoring import Scorecard
+    from salesperf.sources.dataset import Dataset
     from salesperf.spec import Spec
 
 EVALUATION_SCHEMA = "salesperf.evaluation/1"
@@ -37,7 +37,7 @@ class Evaluation:
     scorecard: Scorecard
     #: Rep id -> improvement plan (every scored rep).
     plans: dict[str, Plan]
-    #: The period's feedback comments, newest first (see salesperf.feedback).
+    #: The period's feedback comments, newest first (see salesperf.evaluation.feedback).
     comments: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
 
@@ -68,10 +68,10 @@ def evaluate_performance(
     With ``compare`` the previous period is evaluated on the same loaded data (as of its
     last day) for the change in score and rank.
     """
-    from salesperf.feedback import feedback_comments
-    from salesperf.pipeline import evaluate
-    from salesperf.plans import build_plans
-    from salesperf.scoring import score, score_with_change
+    from salesperf.engine.pipeline import evaluate
+    from salesperf.evaluation.feedback import feedback_comments
+    from salesperf.evaluation.plans import build_plans
+    from salesperf.evaluation.scoring import score, score_with_change
 
     results = evaluate(spec, period=period, as_of=as_of, dataset=dataset)
     scorecard = score_with_change(results) if compare else score(results)
@@ -89,7 +89,7 @@ def select(
     level: str | None = None,
 ) -> Selection:
     """Narrow an evaluation: one rep; one team and its reps; one level; or everything."""
-    from salesperf.pipeline import check_level, find_entity
+    from salesperf.engine.pipeline import check_level, find_entity
 
     results = evaluation.results
     totals = evaluation.scorecard.totals

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from salesperf.engine.metrics import COMPANY
+from salesperf.engine.pipeline import Results, check_level, find_entity, find_team
 from salesperf.errors import Finding, Level, Location, UsageError, did_you_mean
-from salesperf.metrics import COMPANY
-from salesperf.pipeline import Results, check_level, find_entity, find_team
 
 if TYPE_CHECKING:
     import pandas as pd

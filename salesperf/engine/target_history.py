@@ -2,7 +2,7 @@
 window of a target method, the seasonal index, and the pre-growth basis.
 
 Works on the small actuals cube (one row per kpi, level, entity, period) only;
-:mod:`salesperf.targets` turns a basis into targets and splits them.
+:mod:`salesperf.engine.targets` turns a basis into targets and splits them.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from salesperf.metrics import COMPANY
+from salesperf.engine.metrics import COMPANY
 from salesperf.spec.models import KpiSpec, MeasureKind, TargetMethod
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.periods import Calendar, Period
+    from salesperf.engine.periods import Calendar, Period
 
 #: Measures with a numerator and denominator: history is pooled over the window (sum of
 #: numerators / sum of denominators), never an average of period ratios.
@@ -109,7 +109,7 @@ def basis_window(kpi: KpiSpec, calendar: Calendar, period: Period) -> list[int]:
 def seasonal_index(company: History, calendar: Calendar, period: Period) -> dict[int, float] | None:
     """Season position -> index (mean 1) from whole years of company history before
     ``period``; None with fewer than two years."""
-    from salesperf.periods import PERIODS_PER_YEAR
+    from salesperf.engine.periods import PERIODS_PER_YEAR
 
     per_year = PERIODS_PER_YEAR[calendar.grain]
     if per_year == 1:

@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from salesperf.engine.metrics import COMPANY
 from salesperf.errors import Finding, Level, Location, UsageError, did_you_mean
-from salesperf.metrics import COMPANY
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.dataset import Dataset
-    from salesperf.org import Org
-    from salesperf.periods import Calendar, Period
+    from salesperf.engine.org import Org
+    from salesperf.engine.periods import Calendar, Period
+    from salesperf.sources.dataset import Dataset
     from salesperf.spec import Spec
 
 RESULTS_SCHEMA = "salesperf.results/1"
@@ -125,7 +125,7 @@ def last_data_date(dataset: Dataset, today: dt.date | None = None) -> dt.date | 
 def resolve_period(
     spec: Spec, dataset: Dataset, period: str | None, as_of: dt.date | None
 ) -> tuple[Calendar, Period, dt.date]:
-    from salesperf.periods import Calendar
+    from salesperf.engine.periods import Calendar
 
     calendar = Calendar(spec.period, spec.fiscal_year_start)
     if as_of is None:
@@ -149,14 +149,14 @@ def evaluate(
     """Compute the results table for one period (default: the period containing as-of,
     which defaults to the last date in the data)."""
 
-    from salesperf.attainment import compute_attainment
-    from salesperf.dataset import load_dataset
-    from salesperf.metrics import compute_actuals, prepare_rows
-    from salesperf.org import build_org
-    from salesperf.overrides import read_overrides
-    from salesperf.pacing import elapsed_share
+    from salesperf.engine.attainment import compute_attainment
+    from salesperf.engine.metrics import compute_actuals, prepare_rows
+    from salesperf.engine.org import build_org
+    from salesperf.engine.overrides import read_overrides
+    from salesperf.engine.pacing import elapsed_share
+    from salesperf.engine.targets import compute_targets
+    from salesperf.sources.dataset import load_dataset
     from salesperf.spec import load_spec
-    from salesperf.targets import compute_targets
 
     if not hasattr(spec, "kpis"):
         spec = load_spec(spec)  # type: ignore[arg-type]
@@ -231,7 +231,7 @@ def _daily_values(frame: pd.DataFrame, kpi: Any) -> pd.DataFrame:
     """Company rows of an additive KPI as (date, value), for the seasonal pacing curve."""
     import pandas as pd
 
-    from salesperf.filters import where_mask
+    from salesperf.engine.filters import where_mask
 
     rows = frame.loc[where_mask(frame, kpi.where)] if kpi.where else frame
     if kpi.measure.value == "sum":

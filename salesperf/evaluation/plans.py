@@ -1,8 +1,9 @@
 """Improvement plans: each rep's strengths, weakest KPIs and what to focus on.
 
-Built from a :class:`~salesperf.scoring.Scorecard` (so the plan and the score always agree)
-and the actuals cube (for the rep's own recent periods). Plain frozen dataclasses: the CLI
-renders them, JSON serialises them, a later report stage turns them into prose.
+Built from a :class:`~salesperf.evaluation.scoring.Scorecard` (so the plan and the score
+always agree) and the actuals cube (for the rep's own recent periods). Plain frozen
+dataclasses: the CLI renders them, JSON serialises them, a later report stage turns them
+into prose.
 
 - **Strength**: a scored KPI with attainment to date at least :data:`STRENGTH_MARGIN` above
   target (1.05) *and* above the median of the rep's team (reps of the same team with a
@@ -30,8 +31,8 @@ from salesperf.formatting import fmt_fraction, fmt_value
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.pipeline import Results
-    from salesperf.scoring import Scorecard
+    from salesperf.engine.pipeline import Results
+    from salesperf.evaluation.scoring import Scorecard
     from salesperf.spec import KpiSpec, Spec
 
 #: A strength is at least this far above target (attainment to date >= 1.05).

@@ -9,7 +9,7 @@ the period offset, a code per distinct customer, and each ``where:`` mask. A gro
 distinct counts count unique (group, value) pairs, and only medians go through a pandas
 ``groupby`` (on the integer codes).
 
-The measure definitions are in :mod:`salesperf.metrics`. Results are those of a plain pandas
+The measure definitions are in :mod:`salesperf.engine.metrics`. Results are those of a plain pandas
 ``groupby`` per (level, period), group for group: only groups with rows appear (the caller
 adds the empty ones), and sums are ordinary float sums (tests/test_aggregate.py compares the
 two on random data).
@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from salesperf.filters import where_mask
-from salesperf.metrics import COMPANY
+from salesperf.engine.filters import where_mask
+from salesperf.engine.metrics import COMPANY
 from salesperf.spec.models import MeasureKind
 
 if TYPE_CHECKING:
@@ -37,10 +37,10 @@ class SourceGroups:
 
     Built once per source and run, shared by every KPI and level; every code is computed on
     first use and kept. ``roster`` maps each roster level to a Series rep -> entity: the
-    mapping :func:`salesperf.metrics.prepare_rows` placed the rows with, so a level's codes
+    mapping :func:`salesperf.engine.metrics.prepare_rows` placed the rows with, so a level's codes
     come from the rep codes instead of hashing its text column again. ``codes`` are columns
     already coded as ``pd.factorize`` would code them (the loader's, see
-    :attr:`salesperf.metrics.Rows.codes`).
+    :attr:`salesperf.engine.metrics.Rows.codes`).
     """
 
     def __init__(

@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from salesperf.metrics import Rows
-    from salesperf.periods import Calendar, Period
-    from salesperf.pipeline import Results
+    from salesperf.engine.metrics import Rows
+    from salesperf.engine.periods import Calendar, Period
+    from salesperf.engine.pipeline import Results
 
 TO_DATE = "to_date"
 FULL_PERIOD = "full_period"
@@ -60,7 +60,7 @@ def basis_for(period: Period, as_of: dt.date) -> Basis:
 
 def prepared_rows(results: Results) -> dict[str, Rows]:
     """Every source's rows up to as-of with period ordinal ``p`` and roster levels attached."""
-    from salesperf.metrics import prepare_rows
+    from salesperf.engine.metrics import prepare_rows
 
     return prepare_rows(results.dataset, results.org, results.calendar, results.as_of)
 
@@ -104,9 +104,9 @@ def _same_point_rows(
     rows: Rows, calendar: Calendar, basis: Basis, keep: np.ndarray | None = None
 ) -> Rows:
     """:func:`same_point` of one source's rows (``keep``: its :func:`same_point_mask`, when
-    made already), with their codes cut alike (see :attr:`salesperf.metrics.Rows.codes`):
+    made already), with their codes cut alike (see :attr:`salesperf.engine.metrics.Rows.codes`):
     the cube below groups by them."""
-    from salesperf.metrics import Rows
+    from salesperf.engine.metrics import Rows
     from salesperf.sources.parse import by_first_appearance
 
     frame = rows.frame
@@ -134,8 +134,8 @@ def same_point_cube(
     values the caller reads; rows of earlier periods are left out but for the one before
     (retention looks back a period), so values before ``since`` are not to be read.
     """
-    from salesperf.aggregate import first_customer_rows
-    from salesperf.metrics import Rows, compute_actuals
+    from salesperf.engine.aggregate import first_customer_rows
+    from salesperf.engine.metrics import Rows, compute_actuals
 
     if not basis.open:
         return results.cube

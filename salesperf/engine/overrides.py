@@ -12,15 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from salesperf.engine.metrics import COMPANY
+from salesperf.engine.targets import TARGET_COLUMNS, is_missing
 from salesperf.errors import DataError, Finding, Level, Location, did_you_mean
-from salesperf.metrics import COMPANY
-from salesperf.targets import TARGET_COLUMNS, is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.org import Org
-    from salesperf.periods import Period
+    from salesperf.engine.org import Org
+    from salesperf.engine.periods import Period
     from salesperf.spec import Spec
 
 

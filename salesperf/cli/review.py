@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from salesperf.cli import (
+from salesperf.cli.commands import (
     AsOfOpt,
     PeriodOpt,
     SpecPath,
@@ -62,7 +62,12 @@ def evaluate(
       salesperf evaluate examples/kpi.yaml --format csv > scorecard-2017-06.csv
     """
     with _guard():
-        from salesperf.evaluation import csv_frame, evaluate_performance, select, to_dict
+        from salesperf.evaluation.performance import (
+            csv_frame,
+            evaluate_performance,
+            select,
+            to_dict,
+        )
 
         with _busy("Reading the exports and scoring…"):
             evaluation = evaluate_performance(
@@ -76,7 +81,7 @@ def evaluate(
 
             typer.echo(csv_text(csv_frame(evaluation, selection)), nl=False)
         else:
-            from salesperf import cli_render_evaluate
+            from salesperf.cli import render_evaluate as cli_render_evaluate
 
             cli_render_evaluate.render_evaluation(evaluation, selection)
 
@@ -112,7 +117,7 @@ def feedback_form(
       salesperf feedback-form kpi.yaml --kinds manager,peer --team Rockies -o rockies.xlsx
     """
     with _guard():
-        from salesperf.feedback_form import build_feedback_form, write_feedback_form
+        from salesperf.evaluation.feedback_form import build_feedback_form, write_feedback_form
         from salesperf.spec import load_spec
 
         spec = load_spec(spec_path)
@@ -121,7 +126,7 @@ def feedback_form(
             spec, period=period, kinds=chosen, team=team, file_name=output.name
         )
         write_feedback_form(output, form, force=force)
-        from salesperf import cli_render_evaluate
+        from salesperf.cli import render_evaluate as cli_render_evaluate
 
         cli_render_evaluate.render_feedback_form(output, form)
 
@@ -213,7 +218,7 @@ def alerts(
 
                 typer.echo(markdown(results, shown), nl=False)
             else:
-                from salesperf import cli_render_alerts
+                from salesperf.cli import render_alerts as cli_render_alerts
 
                 cli_render_alerts.render_alerts(results, shown)
     if fail_on is not None and any(a.severity.rank >= _RANK[fail_on.value] for a in found):
@@ -305,6 +310,6 @@ def report(
         if per_rep is not None:
             # Rep reports go to people: an Excel report comes with HTML rep reports.
             reps = write_rep_reports(bundle, "html" if fmt == "xlsx" else fmt, per_rep)
-        from salesperf import cli_render
+        from salesperf.cli import render as cli_render
 
         cli_render.render_written(target, reps)

@@ -18,7 +18,7 @@ from salesperf.spec.models import Pacing
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.periods import Calendar, Period
+    from salesperf.engine.periods import Calendar, Period
     from salesperf.spec import Spec
 
 SEASONAL_LOOKBACK = 12

@@ -26,9 +26,9 @@ from salesperf.errors import Finding, Level, Location, UsageError
 from salesperf.outputs import atomic_write_bytes, neutralise, refuse_inputs
 
 if TYPE_CHECKING:
-    from salesperf.dataset import Dataset
-    from salesperf.org import Org
-    from salesperf.periods import Calendar, Period
+    from salesperf.engine.org import Org
+    from salesperf.engine.periods import Calendar, Period
+    from salesperf.sources.dataset import Dataset
     from salesperf.spec import Spec
 
 SCALE = (1, 2, 3, 4, 5)
@@ -120,9 +120,9 @@ def build_feedback_form(
     ``kinds`` default to ``feedback_form.kinds`` (``[manager]``); ``team`` limits the rows to
     one team's reps. ``file_name`` only appears in the suggested ``path:`` of the mapping.
     """
-    from salesperf.dataset import load_dataset
-    from salesperf.org import build_org
-    from salesperf.pipeline import resolve_period
+    from salesperf.engine.org import build_org
+    from salesperf.engine.pipeline import resolve_period
+    from salesperf.sources.dataset import load_dataset
     from salesperf.spec.models import FeedbackFormSpec
 
     settings = spec.feedback_form or FeedbackFormSpec()

@@ -27,7 +27,7 @@ class Dataset:
     #: Problems found while loading (only filled when loading with ``collect=True``).
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
-    #: What an evaluation derived from these rows, for the next one (salesperf.pipeline).
+    #: What an evaluation derived from these rows, for the next one (salesperf.engine.pipeline).
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def roster_frame(self) -> pd.DataFrame | None:

@@ -1,6 +1,6 @@
 """Terminal views of `salesperf evaluate` and `salesperf feedback-form` (rich).
 
-Only the CLI imports this module. It draws what :mod:`salesperf.evaluation` selected and
+Only the CLI imports this module. It draws what :mod:`salesperf.evaluation.performance` selected and
 does no arithmetic beyond formatting: scores are shown as points (1.0 = 100.0, rounded
 down like every percentage salesperf shows, so a 94.99 is never displayed as tier A's 95).
 """
@@ -15,15 +15,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from salesperf.evaluation.scoring import TRENDS
 from salesperf.formatting import fmt_fraction, fmt_points, fmt_signed_points, fmt_value
-from salesperf.scoring import TRENDS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.evaluation import Evaluation, Selection
-    from salesperf.feedback_form import FeedbackForm
-    from salesperf.plans import Plan, PlanItem
+    from salesperf.evaluation.feedback_form import FeedbackForm
+    from salesperf.evaluation.performance import Evaluation, Selection
+    from salesperf.evaluation.plans import Plan, PlanItem
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

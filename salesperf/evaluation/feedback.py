@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.pipeline import Results
+    from salesperf.engine.pipeline import Results
 
 COMMENT_COLUMNS = ["date", "rep", "name", "kind", "score", "comment", "source"]
 

@@ -1,0 +1,20 @@
+"""The `salesperf` command: a thin typer skin over the library.
+
+Each module registers its commands on :data:`app` (defined in :mod:`salesperf.cli.commands`)
+when imported; the import order below is the order of `salesperf --help`.
+"""
+
+from __future__ import annotations
+
+# isort: off
+from salesperf.cli.commands import app
+from salesperf.cli import review  # noqa: F401  evaluate, feedback-form, alerts, report
+from salesperf.cli import compare  # noqa: F401  backtest, diff
+# isort: on
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="salesperf")

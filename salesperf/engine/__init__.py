@@ -1,0 +1,1 @@
+"""The numbers: rows -> actuals cube (metrics, aggregate) -> targets -> pacing -> attainment."""

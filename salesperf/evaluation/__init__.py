@@ -1,0 +1,1 @@
+"""Period-end evaluation: scorecards (scoring), improvement plans, feedback and its forms."""
