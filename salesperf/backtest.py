@@ -88,7 +88,7 @@ def replay_periods(
     periods before the one it sets, and the actuals of a period depend on no later row (its
     own rows; for new customers, a first-ever row, which later rows cannot move; for
     retention, the period before). So a cube counted up to today holds, for every closed
-    period, exactly what was known when it closed (``tests/test_backtest.py`` deletes the
+    period, exactly what was known when it closed (``tests/tools/test_backtest.py`` deletes the
     later rows to prove it). Actuals made of fewer than ``min_responses`` answers count as
     no data, as in :mod:`salesperf.engine.attainment`. Target overrides are not applied: the
     replay judges the rule. ``levels`` keeps only these levels' rows (see

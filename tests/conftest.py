@@ -11,7 +11,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _no_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never read or fill the user's cache of loaded sources (tests/test_cache.py
+    """Tests never read or fill the user's cache of loaded sources (tests/sources/test_cache.py
     points it at a private folder)."""
     monkeypatch.setenv("SALESPERF_CACHE", "off")
 

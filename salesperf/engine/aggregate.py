@@ -11,7 +11,7 @@ distinct counts count unique (group, value) pairs, and only medians go through a
 
 The measure definitions are in :mod:`salesperf.engine.metrics`. Results are those of a plain pandas
 ``groupby`` per (level, period), group for group: only groups with rows appear (the caller
-adds the empty ones), and sums are ordinary float sums (tests/test_aggregate.py compares the
+adds the empty ones), and sums are ordinary float sums (tests/engine/test_aggregate.py compares the
 two on random data).
 """
 

@@ -11,7 +11,7 @@ warning) is stored under a key made of everything that decides it:
 - the cache format, and the salesperf, pandas and numpy versions.
 
 So an edited export, a changed ``columns:`` mapping or an upgrade misses, and a hit returns
-exactly what parsing would have (``tests/test_cache.py`` compares the two). Failed loads
+exactly what parsing would have (``tests/sources/test_cache.py`` compares the two). Failed loads
 are never stored: their messages come from parsing.
 
 Where: ``$SALESPERF_CACHE`` if set (``off`` disables the cache), else

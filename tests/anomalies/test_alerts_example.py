@@ -18,7 +18,7 @@ from salesperf.engine.pipeline import evaluate
 from salesperf.sources.dataset import load_dataset
 from salesperf.spec import load_spec
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 TODAY = dt.date(2017, 6, 21)
 PLANTED = {"R05", "R17", "R21", "R01", "R40"}
 #: Warnings in June 2017 on nobody the README plants anything on (README, "salesperf alerts"):

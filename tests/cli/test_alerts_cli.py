@@ -33,7 +33,7 @@ kpis:
     column: amount
     unit: currency
 """
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 def orders(reps: dict[str, str], duplicate: bool) -> str:

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from salesperf.cli import app
 
-MINI = Path(__file__).parent / "fixtures" / "mini"
+MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 
 
 @pytest.fixture

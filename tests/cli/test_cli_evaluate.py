@@ -1,7 +1,7 @@
 """`salesperf evaluate` and `salesperf feedback-form`, in-process, on tests/review_fixture.py.
 
 June 2017 as of the 30th (closed): Ann 1.065 (A), Cai 0.7625 (C, partial), Bob 0.55 (D,
-partial); T1 0.92667, T2 0.7625; the company 0.81778 (see test_scoring.py).
+partial); T1 0.92667, T2 0.7625; the company 0.81778 (see tests/evaluation/test_scoring.py).
 """
 
 from __future__ import annotations

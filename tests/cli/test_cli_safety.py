@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from salesperf.cli import app
 from salesperf.outputs import atomic_write_bytes, neutralise, safe_filename, unneutralise
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 MINI = ROOT / "tests" / "fixtures" / "mini"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: An SGR sequence that sets a foreground or background colour (30-49, 90-107).

@@ -17,7 +17,7 @@ from salesperf.evaluation.performance import evaluate_performance
 from salesperf.sources.dataset import load_dataset
 from salesperf.spec import load_spec
 
-EXAMPLE = Path(__file__).parent.parent / "examples" / "kpi.yaml"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "kpi.yaml"
 
 
 @pytest.fixture(scope="module")

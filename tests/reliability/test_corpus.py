@@ -35,7 +35,7 @@ from typer.testing import CliRunner
 
 from salesperf.cli import app
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parents[1] / "corpus"
 #: Longest output a case may produce: messages clip values, they never echo a whole file.
 MAX_OUTPUT = 20_000
 #: Seconds any case may take (the 10,000-KPI and 10 MB cases included).

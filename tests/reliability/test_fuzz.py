@@ -42,7 +42,7 @@ from salesperf.spec.models import SourceSpec
 from salesperf.spec.yaml_loader import load_yaml
 from tests.engine_helpers import dataset, frame, spec_from
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 SCALE = float(os.environ.get("SALESPERF_FUZZ_SCALE", "1"))
 
 

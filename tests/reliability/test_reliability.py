@@ -1,6 +1,6 @@
 """Hardening of the loader, the paths and the spec against hostile input, one fix per test.
 
-The corpus (tests/test_corpus.py) shows each case end to end through `salesperf check`;
+The corpus (tests/reliability/test_corpus.py) shows each case end to end through `salesperf check`;
 these tests pin the exact behaviour of the pieces: what is refused, what is filled in, what
 a rejection records, and that it stays fast.
 """
@@ -20,7 +20,7 @@ from salesperf.sources.load import match_columns
 from salesperf.sources.parse import clean_text, currency_marks, missing_markers, parse_numbers
 from salesperf.spec import parse_spec
 from salesperf.spec.models import SourceSpec
-from tests.test_fuzz import MAKE
+from tests.reliability.test_fuzz import MAKE
 
 HEADER = '<row r="1"><c r="A1" t="inlineStr"><is><t>Date</t></is></c></row>'
 ROW = '<row r="2"><c r="A2" t="inlineStr"><is><t>2017-06-01</t></is></c></row>'

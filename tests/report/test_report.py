@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from salesperf.cli import app
 from salesperf.report import build_report, render_bytes, write_rep_reports, write_report
 
-ROOT = Path(__file__).parent.parent
-MINI = Path(__file__).parent / "fixtures" / "mini"
+ROOT = Path(__file__).parents[2]
+MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 AS_OF = dt.date(2017, 6, 21)
 
 

@@ -26,7 +26,7 @@ from salesperf.errors import DataError, Location, SalesperfError
 from salesperf.sources import LoadedSource, load_roster, load_source, read_header
 from salesperf.spec.models import OrgSpec, SourceSpec
 
-FIXTURES = Path(__file__).parent / "fixtures" / "data"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "data"
 Loader = Callable[..., LoadedSource]
 
 

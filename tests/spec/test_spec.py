@@ -16,7 +16,7 @@ from salesperf.errors import Level, SpecError
 from salesperf.spec import MeasureKind, TargetMethod, load_spec, parse_spec
 from salesperf.spec.rules import fields_needed
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 MINIMAL = """
 version: 1

@@ -16,7 +16,7 @@ from salesperf.cli import render as cli_render
 from salesperf.diff import diff_reports, load_report
 from salesperf.errors import DataError
 
-MINI = Path(__file__).parent / "fixtures" / "mini"
+MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 
 
 def cell(kpi: str, actual: float, target: float, status: str) -> dict[str, Any]:
