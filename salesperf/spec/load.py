@@ -272,7 +272,7 @@ def _type_at(loc: tuple[str | int, ...]) -> Any:
 def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
     for candidate in _unwrap(_type_at(loc)):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return list(candidate.model_fields)
+            return [f.alias or name for name, f in candidate.model_fields.items()]
     return []
 
 

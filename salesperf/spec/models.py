@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from salesperf.spec.notify import NotifySpec
+
 
 class Grain(StrEnum):
     WEEK = "week"
@@ -602,6 +604,8 @@ class Spec(_Model):
     feedback_form: FeedbackFormSpec | None = None
     #: How `salesperf backtest` judges target rules.
     backtest: BacktestSpec = Field(default_factory=BacktestSpec)
+    #: Reminders by e-mail and chat (`salesperf notify`); nothing is sent without it.
+    notify: NotifySpec | None = None
 
     _tiers = field_validator("tiers")(classmethod(lambda cls, v: _check_tiers(v)))
     #: Thresholds of the alert rules (`salesperf alerts`).

@@ -417,6 +417,119 @@ def feedback_form_source(spec: Spec) -> Iterator[Finding]:
         )
 
 
+def notify_rules(spec: Spec) -> Iterator[Finding]:
+    """`notify.rules`: unique names, a known audience, known channels that can reach it."""
+    from salesperf.spec.notify import ADDRESS_PLACEHOLDER, EMAIL
+
+    notify = spec.notify
+    if notify is None:
+        return
+    audiences = ["rep", *spec.levels, "company"]
+    vias = [EMAIL, *notify.channels]
+    seen: set[str] = set()
+    for i, rule in enumerate(notify.rules):
+        at = ("notify", "rules", i)
+        if rule.name in seen:
+            yield _error(spec, "duplicate-rule", f"rule name '{rule.name}' is used twice", *at)
+        seen.add(rule.name)
+        if rule.to not in audiences:
+            yield _error(
+                spec,
+                "unknown-audience",
+                f"'{rule.to}' is not rep, a roster level or company"
+                f"{did_you_mean(rule.to, audiences)}; use one of {', '.join(audiences)}",
+                *at,
+                "to",
+            )
+            continue
+        for j, via in enumerate(rule.via):
+            if via not in vias:
+                yield _error(
+                    spec,
+                    "unknown-channel",
+                    f"'{via}' is neither `email` nor a channel under `notify.channels:`"
+                    f"{did_you_mean(via, vias)}",
+                    *at,
+                    "via",
+                    j,
+                )
+                continue
+            if via == EMAIL and notify.smtp is None:
+                yield _error(spec, "no-smtp", "`via: email` needs `notify.smtp:`", *at, "via", j)
+            personal = via == EMAIL or ADDRESS_PLACEHOLDER in notify.channels[via].url
+            if not personal and rule.to != "company":
+                # A group robot posts to everyone in the chat: one rep's (or team's) figures
+                # must not land in front of the others.
+                yield _error(
+                    spec,
+                    "group-channel",
+                    f"channel '{via}' posts to one group chat, so it can only carry `to: company`;"
+                    f" for each {rule.to}, put {ADDRESS_PLACEHOLDER} in its url and list the "
+                    f"{rule.to}s' robot keys under `notify.contacts.{via}.{rule.to}`",
+                    *at,
+                    "via",
+                    j,
+                )
+            elif personal and rule.to not in notify.contacts.get(via, {}):
+                yield _error(
+                    spec,
+                    "no-contacts",
+                    f"who is each {rule.to} on '{via}'? add `notify.contacts.{via}.{rule.to}:` "
+                    "(a roster field, or a mapping of keys to addresses)",
+                    *at,
+                    "via",
+                    j,
+                )
+
+
+def notify_contacts(spec: Spec) -> Iterator[Finding]:
+    """`notify.contacts`: known channels and audiences; roster fields that are mapped."""
+    from salesperf.spec.notify import EMAIL
+
+    notify = spec.notify
+    if notify is None:
+        return
+    vias = [EMAIL, *notify.channels]
+    audiences = ["rep", *spec.levels, "company"]
+    fields = list(spec.org.columns) if spec.org is not None else []
+    for via, by_level in notify.contacts.items():
+        if via not in vias:
+            yield _error(
+                spec,
+                "unknown-channel",
+                f"'{via}' is neither `email` nor a channel{did_you_mean(via, vias)}",
+                "notify",
+                "contacts",
+                via,
+            )
+        for level, contact in by_level.items():
+            at = ("notify", "contacts", via, level)
+            if level not in audiences:
+                yield _error(
+                    spec,
+                    "unknown-audience",
+                    f"'{level}' is not one of {', '.join(audiences)}"
+                    f"{did_you_mean(level, audiences)}",
+                    *at,
+                )
+            elif isinstance(contact, str) and level == "company":
+                yield _error(
+                    spec,
+                    "company-contact",
+                    "the company has no roster row: write `company: {company: address}`",
+                    *at,
+                )
+            elif isinstance(contact, str) and contact not in fields:
+                where = "org.columns" if spec.org is not None else "an `org:` roster (none here)"
+                yield _error(
+                    spec,
+                    "unmapped-field",
+                    f"roster field '{contact}' is not mapped in {where}"
+                    f"{did_you_mean(contact, fields)}",
+                    *at,
+                )
+
+
 RULES: list[Rule] = [
     unique_kpi_ids,
     kpi_sources_exist,
@@ -431,6 +544,8 @@ RULES: list[Rule] = [
     drilldown_fields_mapped,
     alert_thresholds_ordered,
     feedback_form_source,
+    notify_rules,
+    notify_contacts,
 ]
 
 
