@@ -129,7 +129,7 @@ def heading(results: Results, locale: str) -> str:
 def markdown(results: Results, alerts: list[Alert]) -> str:
     """A digest to paste into a chat or an e-mail: grouped by severity, one bullet each."""
     locale = results.spec.locale.value
-    lines = [f"## {word('title', locale)}: {_md(heading(results, locale))}", ""]
+    lines = [f"## {word('title', locale)}: {escape_markdown(heading(results, locale))}", ""]
     if not alerts:
         return "\n".join([*lines, word("none", locale), ""])
     tally = counts(alerts)
@@ -141,13 +141,13 @@ def markdown(results: Results, alerts: list[Alert]) -> str:
             continue
         lines += [f"### {word(severity, locale)} ({len(group)})", ""]
         for item in group:
-            lines.append(f"- **{_md(item.label)}**: {_md(item.message)}")
-            lines += [f"  - {_md(detail)}" for detail in item.details]
+            lines.append(f"- **{escape_markdown(item.label)}**: {escape_markdown(item.message)}")
+            lines += [f"  - {escape_markdown(detail)}" for detail in item.details]
         lines.append("")
     return "\n".join(lines)
 
 
-def _md(text: str) -> str:
+def escape_markdown(text: str) -> str:
     """Markdown-inert text: names may hold * or [. Underscores stay (CommonMark ignores them
     inside words, and chat apps that do not support escapes would show the backslash)."""
     for char in "\\`*[]<>|":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from salesperf.cli.commands import app
 from salesperf.cli import review  # noqa: F401  evaluate, feedback-form, alerts, report
 from salesperf.cli import compare  # noqa: F401  backtest, diff
+from salesperf.cli import notify  # noqa: F401  notify
 # isort: on
 
 __all__ = ["app", "main"]

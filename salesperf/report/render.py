@@ -21,6 +21,7 @@ TEMPLATES = {
     ("company", "md"): "report.md.j2",
     ("rep", "html"): "rep.html.j2",
     ("rep", "md"): "rep.md.j2",
+    ("notify", "html"): "notify.html.j2",
 }
 
 
