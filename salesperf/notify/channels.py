@@ -107,7 +107,7 @@ def expand_url(url: str, address: str | None) -> tuple[str, list[str]]:
     def value(match: Any) -> str:
         found = env_value(match.group(1))
         secrets.append(found)
-        return urllib.parse.quote(found, safe="")
+        return urllib.parse.quote(found, safe="/")
 
     out = ENV_PLACEHOLDER.sub(value, url)
     if ADDRESS_PLACEHOLDER in out:
@@ -200,7 +200,9 @@ class _NoRedirect:
         return Handler()
 
 
-def _post_json(url: str, body: dict[str, Any], timeout: float, secrets: list[str]) -> tuple[int, str]:
+def _post_json(
+    url: str, body: dict[str, Any], timeout: float, secrets: list[str]
+) -> tuple[int, str]:
     import socket
     import urllib.error
     import urllib.request
@@ -228,7 +230,7 @@ def _post_json(url: str, body: dict[str, Any], timeout: float, secrets: list[str
         if 300 <= exc.code < 400:
             raise DeliveryError(f"HTTP {exc.code}: redirect not followed", retry=False) from None
         raise DeliveryError(f"HTTP {exc.code}{': ' + text if text else ''}", retry=retry) from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise DeliveryError(f"no answer within {timeout:g} s", retry=True) from None
     except urllib.error.URLError as exc:
         reason = exc.reason
@@ -313,7 +315,6 @@ def build_email(smtp: SmtpSpec, message: Message, address: str, html: str) -> Em
 def send_email(smtp: SmtpSpec, mail: EmailMessage, transport: Transport) -> None:
     """One attempt at handing ``mail`` to the SMTP server."""
     import smtplib
-    import socket
     import ssl
 
     secrets: list[str] = []
@@ -339,19 +340,23 @@ def send_email(smtp: SmtpSpec, mail: EmailMessage, transport: Transport) -> None
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         text = "; ".join(f"{who}: {code}" for who, (code, _) in exc.recipients.items())
-        raise DeliveryError(f"recipient refused ({text})", retry=all(c < 500 for c in codes)) from None
+        retry = all(c < 500 for c in codes)
+        raise DeliveryError(f"recipient refused ({text})", retry=retry) from None
     except smtplib.SMTPResponseException as exc:
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        said = exc.smtp_error
+        text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
         text = mask(" ".join(text.split())[:200], secrets)
-        raise DeliveryError(f"SMTP {exc.smtp_code}: {text}", retry=400 <= exc.smtp_code < 500) from None
+        retry = 400 <= exc.smtp_code < 500
+        raise DeliveryError(f"SMTP {exc.smtp_code}: {text}", retry=retry) from None
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as exc:
-        raise DeliveryError(f"SMTP connection lost: {mask(str(exc), secrets)}", retry=True) from None
+        text = mask(str(exc), secrets)
+        raise DeliveryError(f"SMTP connection lost: {text}", retry=True) from None
     except smtplib.SMTPException as exc:
         raise DeliveryError(f"SMTP: {mask(str(exc), secrets)}", retry=False) from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise DeliveryError(f"no answer within {timeout:g} s", retry=True) from None
     except ssl.SSLError as exc:
         raise DeliveryError(f"TLS failed: {exc.reason or exc}", retry=False) from None
     except OSError as exc:
-        text = exc.strerror or type(exc).__name__
-        raise DeliveryError(f"cannot connect to {smtp.host}:{smtp.port}: {text}", retry=True) from None
+        text = f"cannot connect to {smtp.host}:{smtp.port}: {exc.strerror or type(exc).__name__}"
+        raise DeliveryError(text, retry=True) from None

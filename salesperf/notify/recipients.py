@@ -147,7 +147,8 @@ def recipients(bundle: ReportBundle, level: str) -> list[Recipient]:
                 if a["level"] == "rep" and a["entity"] == key
             ]
         else:
-            reps = set(members.index[members[level] == key].astype(str)) if level in members else set()
+            inside = members[level] == key if level in members else None
+            reps = set(members.index[inside].astype(str)) if inside is not None else set()
             recipient.members_behind = [
                 _line(cell, names, who=str(reps_by_entity[rep]["name"]))
                 for rep in sorted(reps & set(reps_by_entity))

@@ -2,10 +2,10 @@
 
 The project (as of 2017-06-20: 20 of June's 30 days elapsed, so 2/3 of the month):
 
-    rep  name     team   orders Jan-May  June so far   target (mean of Mar-May)   pace
-    R1   Ann Lee  North  10 x $100/month  7 x $100=$700  $1,000   700 / (1000 x 2/3) = 105%  on track
-    R2   Bo Chen  North  10 x $100/month  4 x $100=$400  $1,000   400 / 666.67       =  60%  behind
-    R3   Cy Diaz  South  10 x $100/month  1 x $100=$100  $1,000   100 / 666.67       =  15%  behind
+    rep  name     team   Jan-May         June so far  target (Mar-May)  pace
+    R1   Ann Lee  North  10 x $100/month  7 x $100     $1,000   700 / (1000 x 2/3) = 105%  on track
+    R2   Bo Chen  North  10 x $100/month  4 x $100     $1,000   400 / 666.67       =  60%  behind
+    R3   Cy Diaz  South  10 x $100/month  1 x $100     $1,000   100 / 666.67       =  15%  behind
 
     North: $1,100 of $2,000 -> pace 1100 / 1333.33 = 82% (behind); South as R3;
     company: $1,200 of $3,000 -> pace 1200 / 2000 = 60% (behind).
@@ -124,7 +124,8 @@ class Mailbox:
         import email
         import email.policy
 
-        return [email.message_from_bytes(raw, policy=email.policy.default) for *_, raw in self.messages]
+        policy = email.policy.default
+        return [email.message_from_bytes(raw, policy=policy) for *_, raw in self.messages]
 
 
 class _Handler:
@@ -188,7 +189,8 @@ def _http_handler(hooks: Hooks) -> type[BaseHTTPRequestHandler]:
                 }
             )
             queue = hooks.replies.get(parts.path) or []
-            status, text, delay = queue.pop(0) if queue else (200, hooks.default.get(parts.path, '{"errcode": 0, "errmsg": "ok"}'), 0.0)
+            ok = hooks.default.get(parts.path, '{"errcode": 0, "errmsg": "ok"}')
+            status, text, delay = queue.pop(0) if queue else (200, ok, 0.0)
             if delay:
                 time.sleep(delay)
             data = text.encode("utf-8")

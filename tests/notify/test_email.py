@@ -27,6 +27,7 @@ notify:
 
 REPS = "    - {name: reps, to: rep, via: [email], send: [progress, alerts, report], when: [always]}"
 LEADS = "    - {name: leads, to: team, via: [email]}"
+CEO = "    - {name: ceo, to: company, via: [email], when: [always]}"
 
 
 def _run(spec: Path, transport: Any) -> list[Any]:
@@ -62,7 +63,7 @@ def test_rep_mail_headers_parts_and_attachment(
     # R1: $700 of a $1,000 target; 2/3 of June elapsed: pace 700 / 666.67 = 105%.
     assert "- Revenue: Actual $700 · Target $1,000 · Attainment 70% · Pace 105% · on track" in text
     assert "Your performance page is attached." in text
-    assert "<th scope=\"row\">Revenue</th><td class=\"num\">$700</td>" in html
+    assert '<th scope="row">Revenue</th><td class="num">$700</td>' in html
     attachments = list(mail.iter_attachments())
     assert [a.get_filename() for a in attachments] == ["R1-Ann Lee.html"]
     page = attachments[0].get_content()
@@ -110,8 +111,11 @@ def test_rep_messages_hold_no_other_reps_names_or_figures(
     _run(spec, fast())
     mails = _by_to(smtp_server)
     # Each rep's own June revenue (see conftest): nobody else's may appear.
-    own = {"ann@example.com": ("Ann Lee", "R1", "$700"), "bo@example.com": ("Bo Chen", "R2", "$400"),
-           "cy@example.com": ("Cy Diaz", "R3", "$100")}
+    own = {
+        "ann@example.com": ("Ann Lee", "R1", "$700"),
+        "bo@example.com": ("Bo Chen", "R2", "$400"),
+        "cy@example.com": ("Cy Diaz", "R3", "$100"),
+    }
     for address, mail in mails.items():
         parts = [_text(mail), _text(mail, "html")]
         parts += [a.get_content() for a in mail.iter_attachments()]
@@ -140,7 +144,8 @@ def test_lead_gets_the_team_view_and_its_reps_alerts(
     north = _text(mails["north-lead@example.com"])
     # North: $1,100 of $2,000 -> attainment 55%, pace 1100 / 1333.33 = 82%.
     assert "- Revenue: Actual $1,100 · Target $2,000 · Attainment 55% · Pace 82% · behind" in north
-    assert "- Bo Chen · Revenue: Actual $400 · Target $1,000 · Attainment 40% · Pace 60% · behind" in north
+    bo = "- Bo Chen · Revenue: Actual $400 · Target $1,000 · Attainment 40% · Pace 60% · behind"
+    assert bo in north
     assert "Ann Lee" not in north  # on track: not listed
     assert "Cy Diaz" not in north  # another team
     assert "Bo Chen (R2): Revenue at 60% of pace" in north
@@ -165,9 +170,7 @@ def test_second_run_sends_nothing_and_state_holds_only_deliveries(
     }
 
 
-def test_a_new_alert_sends_only_that_alert(
-    tmp_path: Path, smtp_server: Mailbox, fast: Any
-) -> None:
+def test_a_new_alert_sends_only_that_alert(tmp_path: Path, smtp_server: Mailbox, fast: Any) -> None:
     spec = write_project(tmp_path, _notify(smtp_server.port, REPS))
     _run(spec, fast())
     # Pretend R2's warning was never delivered: the next run sends it alone.
@@ -190,11 +193,8 @@ def test_a_new_alert_sends_only_that_alert(
     assert not list(mail.iter_attachments())
 
 
-def test_temporary_smtp_failure_is_retried(
-    tmp_path: Path, smtp_server: Mailbox, fast: Any
-) -> None:
-    rules = "    - {name: ceo, to: company, via: [email], when: [always]}"
-    spec = write_project(tmp_path, _notify(smtp_server.port, rules))
+def test_temporary_smtp_failure_is_retried(tmp_path: Path, smtp_server: Mailbox, fast: Any) -> None:
+    spec = write_project(tmp_path, _notify(smtp_server.port, CEO))
     smtp_server.replies = ["451 4.3.0 Try again later"]
     transport = fast(retries=2, backoff=0.01)
     (done,) = _run(spec, transport)
@@ -206,8 +206,7 @@ def test_temporary_smtp_failure_is_retried(
 def test_permanent_smtp_failure_is_reported_not_retried(
     tmp_path: Path, smtp_server: Mailbox, fast: Any
 ) -> None:
-    rules = "    - {name: ceo, to: company, via: [email], when: [always]}"
-    spec = write_project(tmp_path, _notify(smtp_server.port, rules))
+    spec = write_project(tmp_path, _notify(smtp_server.port, CEO))
     smtp_server.replies = ["554 5.7.1 Message rejected"]
     (done,) = _run(spec, fast())
     assert not done.delivered and done.attempts == 1
@@ -218,8 +217,9 @@ def test_permanent_smtp_failure_is_reported_not_retried(
 def test_missing_password_fails_without_printing_anything_secret(
     tmp_path: Path, smtp_server: Mailbox, fast: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    notify = _notify(smtp_server.port, "    - {name: ceo, to: company, via: [email], when: [always]}")
-    notify = notify.replace("starttls: false,", "starttls: false, user_env: SP_USER, password_env: SP_PASS,")
+    notify = _notify(smtp_server.port, CEO)
+    login = "starttls: false, user_env: SP_USER, password_env: SP_PASS,"
+    notify = notify.replace("starttls: false,", login)
     spec = write_project(tmp_path, notify)
     monkeypatch.setenv("SP_USER", "ops")
     monkeypatch.delenv("SP_PASS", raising=False)
@@ -232,7 +232,7 @@ def test_nothing_listens(tmp_path: Path, fast: Any) -> None:
     from tests.notify.conftest import free_port
 
     port = free_port()
-    spec = write_project(tmp_path, _notify(port, "    - {name: ceo, to: company, via: [email], when: [always]}"))
+    spec = write_project(tmp_path, _notify(port, CEO))
     transport = fast(retries=1, backoff=0.01)
     (done,) = _run(spec, transport)
     assert not done.delivered and done.attempts == 2
