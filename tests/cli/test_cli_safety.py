@@ -511,6 +511,8 @@ def test_full_pipeline_with_sockets_disabled(
         ["alerts", spec, "--period", "2017-06", "--as-of", "2017-06-21", "-f", "md"],
         ["report", spec, "--period", "2017-06", "-o", str(tmp_path / "r.html")],
         ["feedback-form", spec, "--period", "2017-06", "-o", str(tmp_path / "f.xlsx")],
+        # notify talks only to what kpi.yaml names, and --dry-run to nothing at all.
+        ["notify", str(example / "notify" / "kpi.yaml"), "--as-of", "2017-06-21", "--dry-run"],
     ):
         result = run(*args)
         assert result.exit_code in (0, 1), (args, result.output)
