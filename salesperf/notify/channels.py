@@ -271,6 +271,7 @@ def parse_addresses(text: str, name: str) -> list[Any]:
     from email.headerregistry import Address
 
     out = []
+    name = " ".join(str(name).split())  # a display name is one line (no header injection)
     for i, part in enumerate(p.strip() for p in str(text).replace(";", ",").split(",")):
         if not part:
             continue

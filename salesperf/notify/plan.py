@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from salesperf.errors import Finding, Level, Location, UsageError
 from salesperf.notify.recipients import Recipient, at_or_above, contents, recipients, triggered
 from salesperf.notify.render import Message, Page
-from salesperf.notify.state import State, load_state, save_state
+from salesperf.notify.state import State, load_state, locked, save_state
 from salesperf.spec.notify import ADDRESS_PLACEHOLDER, EMAIL, Content
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ class Delivery:
     address: str | None
     #: Set when the delivery cannot even be attempted (no address...).
     problem: str | None = None
+    #: Whether this message is the period's progress message (else only new alerts).
+    full: bool = False
     #: Filled by :func:`deliver`.
     attempts: int = 0
     error: str | None = None
@@ -86,6 +88,7 @@ def plan(
     only: str | None = None,
 ) -> Plan:
     """The deliveries due now (nothing is sent; the state file is only read)."""
+    from salesperf.outputs import refuse_inputs
     from salesperf.report import build_report
     from salesperf.spec import load_spec
 
@@ -101,7 +104,9 @@ def plan(
         for rule in notify.rules
     )
     bundle = build_report(spec_path, period=period, as_of=as_of, charts=wants_pages)
-    state = load_state(Path(spec._base_dir) / notify.state)
+    state_path = Path(spec._base_dir) / notify.state
+    refuse_inputs(state_path, [spec._path, *bundle.results.dataset.input_files()])
+    state = load_state(state_path)
     out = Plan(spec, bundle, state)
     by_level: dict[str, list[Recipient]] = {}
     for rule in notify.rules:
@@ -158,7 +163,7 @@ def _due(
         if Content.REPORT in kinds and via == EMAIL:
             message.page = _page(bundle, recipient, inline=rule.page.value == "inline")
     address, problem = _address(plan_, notify, via, recipient)
-    return Delivery(rule.name, via, message, address, problem)
+    return Delivery(rule.name, via, message, address, problem, full)
 
 
 def _page(bundle: ReportBundle, recipient: Recipient, *, inline: bool) -> Page:
@@ -224,22 +229,28 @@ def deliver(plan_: Plan, transport: Transport | None = None) -> list[Delivery]:
             notify.delivery.timeout, notify.delivery.retries, notify.delivery.backoff
         )
     template_dir = plan_.bundle.template_dir
-    for item in plan_.deliveries:
-        if item.problem is not None:
-            item.error = item.problem
-            continue
-        item.attempts, item.error = _send_one(notify, item, transport, template_dir)
-        item.delivered = item.error is None
-        if item.delivered:
-            plan_.state.record(
-                item.rule,
-                plan_.period,
-                item.slot,
-                bool(item.message.progress or item.message.page or item.message.members_behind),
-                [a.key for a in item.message.alerts],
-            )
-            save_state(plan_.state)
+    with locked(plan_.state.path):
+        # Another run may have delivered some of this since the plan was made.
+        plan_.state = load_state(plan_.state.path)
+        plan_.deliveries = [d for d in plan_.deliveries if not _already_sent(plan_, d)]
+        for item in plan_.deliveries:
+            if item.problem is not None:
+                item.error = item.problem
+                continue
+            item.attempts, item.error = _send_one(notify, item, transport, template_dir)
+            item.delivered = item.error is None
+            if item.delivered:
+                keys = [a.key for a in item.message.alerts]
+                plan_.state.record(item.rule, plan_.period, item.slot, item.full, keys)
+                save_state(plan_.state)
     return plan_.deliveries
+
+
+def _already_sent(plan_: Plan, item: Delivery) -> bool:
+    sent = plan_.state.sent(item.rule, plan_.period, item.slot)
+    if item.full:
+        return sent.progress
+    return all(a.key in sent.alerts for a in item.message.alerts)
 
 
 def _send_one(

@@ -10,7 +10,9 @@ only deliveries that succeeded, so a failed one is tried again on the next run:
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,29 @@ def load_state(path: Path) -> State:
     if not isinstance(rules, dict):
         raise _bad(path, "'rules' is not a mapping")
     return State(path, rules)
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside the state file, so two runs that overlap (a slow cron
+    job and the next one) never both send what neither has recorded yet. Where the system
+    has no fcntl (Windows), runs are not locked."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    lock = path.with_name(path.name + ".lock")
+    try:
+        handle = open(lock, "a+b")  # noqa: SIM115 - held for the whole block
+    except OSError as exc:
+        raise _bad(lock, exc.strerror or type(exc).__name__) from None
+    with handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def save_state(state: State) -> None:

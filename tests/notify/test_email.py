@@ -238,3 +238,15 @@ def test_nothing_listens(tmp_path: Path, fast: Any) -> None:
     assert not done.delivered and done.attempts == 2
     assert done.error.startswith(f"cannot connect to 127.0.0.1:{port}: ")
     assert done.error.endswith("(gave up after 2 attempts)")
+
+
+def test_overlapping_runs_do_not_send_twice(
+    tmp_path: Path, smtp_server: Mailbox, fast: Any
+) -> None:
+    spec = write_project(tmp_path, _notify(smtp_server.port, REPS))
+    # Two cron jobs both decide before either has sent: the later one finds it done.
+    first, second = plan(spec, as_of=AS_OF), plan(spec, as_of=AS_OF)
+    assert len(first.deliveries) == len(second.deliveries) == 3
+    assert len(deliver(first, fast())) == 3
+    assert deliver(second, fast()) == []
+    assert len(smtp_server.messages) == 3

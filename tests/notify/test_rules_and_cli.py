@@ -157,3 +157,22 @@ def test_a_rep_without_an_address_is_a_failure_with_its_reason(
     assert "[3] rule r · email → Cy Diaz\n    cannot be sent: no address for Cy Diaz (R3) in " in (
         result.stdout
     )
+
+
+def test_the_state_file_is_never_an_input(tmp_path: Path) -> None:
+    spec = _reps(tmp_path, "{name: r, to: rep, via: [email]}")
+    spec.write_text(
+        spec.read_text().replace("notify:\n", "notify:\n  state: orders.csv\n"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["notify", str(spec), "--as-of", "2017-06-20"])
+    assert result.exit_code == 2
+    assert "orders.csv" in result.stderr and "input" in result.stderr
+
+
+def test_a_damaged_state_file_is_named(tmp_path: Path) -> None:
+    spec = _reps(tmp_path, "{name: r, to: rep, via: [email]}")
+    (tmp_path / "salesperf-notify-state.json").write_text("{not json", encoding="utf-8")
+    result = CliRunner().invoke(app, ["notify", str(spec), "--as-of", "2017-06-20"])
+    assert result.exit_code == 2
+    assert "Cannot read the notify state file" in result.stderr
+    assert "salesperf-notify-state.json: not JSON" in result.stderr
