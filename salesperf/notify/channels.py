@@ -39,6 +39,7 @@ from salesperf.spec.notify import ADDRESS_PLACEHOLDER, ENV_PLACEHOLDER, ChannelT
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
+    from pathlib import Path
 
     from salesperf.notify.render import Message
     from salesperf.spec.notify import ChannelSpec, SmtpSpec
@@ -313,8 +314,10 @@ def build_email(smtp: SmtpSpec, message: Message, address: str, html: str) -> Em
     return mail
 
 
-def send_email(smtp: SmtpSpec, mail: EmailMessage, transport: Transport) -> None:
-    """One attempt at handing ``mail`` to the SMTP server."""
+def send_email(
+    smtp: SmtpSpec, mail: EmailMessage, transport: Transport, ca_file: Path | None = None
+) -> None:
+    """One attempt at handing ``mail`` to the SMTP server (``ca_file``: CAs to trust)."""
     import smtplib
     import ssl
 
@@ -324,7 +327,10 @@ def send_email(smtp: SmtpSpec, mail: EmailMessage, transport: Transport) -> None
         user, password = env_value(smtp.user_env), env_value(smtp.password_env)
         secrets = [password]
     timeout = smtp.timeout or transport.timeout
-    context = ssl.create_default_context()
+    try:
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise DeliveryError(f"cannot read ca_file {ca_file}: {exc}", retry=False) from None
     try:
         if smtp.ssl:
             server: smtplib.SMTP = smtplib.SMTP_SSL(

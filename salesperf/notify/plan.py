@@ -237,7 +237,9 @@ def deliver(plan_: Plan, transport: Transport | None = None) -> list[Delivery]:
             if item.problem is not None:
                 item.error = item.problem
                 continue
-            item.attempts, item.error = _send_one(notify, item, transport, template_dir)
+            item.attempts, item.error = _send_one(
+                notify, item, transport, template_dir, plan_.spec._base_dir
+            )
             item.delivered = item.error is None
             if item.delivered:
                 keys = [a.key for a in item.message.alerts]
@@ -254,7 +256,7 @@ def _already_sent(plan_: Plan, item: Delivery) -> bool:
 
 
 def _send_one(
-    notify: NotifySpec, item: Delivery, transport: Transport, template_dir: Any
+    notify: NotifySpec, item: Delivery, transport: Transport, template_dir: Any, base_dir: str
 ) -> tuple[int, str | None]:
     from salesperf.notify import channels, render
 
@@ -266,7 +268,10 @@ def _send_one(
             mail = channels.build_email(smtp, item.message, item.address, html)
         except channels.DeliveryError as exc:
             return 0, exc.reason
-        return channels.attempt(lambda: channels.send_email(smtp, mail, transport), transport)
+        ca_file = Path(base_dir) / smtp.ca_file if smtp.ca_file else None
+        return channels.attempt(
+            lambda: channels.send_email(smtp, mail, transport, ca_file), transport
+        )
     channel = notify.channels[item.via]
     return channels.attempt(
         lambda: channels.post_chat(channel, item.message, item.address, transport), transport

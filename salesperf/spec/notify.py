@@ -89,6 +89,9 @@ class SmtpSpec(_Model):
     password_env: EnvName | None = None
     sender: str = Field(alias="from")
     timeout: Seconds | None = None
+    #: A PEM file of certificate authorities to trust (relative to kpi.yaml), for a mail
+    #: server whose certificate an internal CA signed. Default: the system's.
+    ca_file: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> SmtpSpec:

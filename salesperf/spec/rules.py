@@ -290,6 +290,8 @@ def paths_exist(spec: Spec) -> Iterator[Finding]:
         named.append((spec.org.path, ("org", "path")))
     if spec.targets is not None and spec.targets.overrides:
         named.append((spec.targets.overrides, ("targets", "overrides")))
+    if spec.notify is not None and spec.notify.smtp is not None and spec.notify.smtp.ca_file:
+        named.append((spec.notify.smtp.ca_file, ("notify", "smtp", "ca_file")))
     for pattern, loc in named:
         if not paths.expand(base, pattern):
             what = "no file matches" if any(c in pattern for c in "*?[") else "file not found:"

@@ -119,6 +119,10 @@ class Mailbox:
     #: Replies to give before accepting (e.g. ["451 4.3.0 try again later"]).
     replies: list[str] = field(default_factory=list)
     attempts: int = 0
+    #: (user, password, over TLS) of each login.
+    logins: list[tuple[str, str, bool]] = field(default_factory=list)
+    #: The CA that signed the server's certificate (PEM), for TLS servers.
+    ca_file: Path | None = None
 
     def parsed(self) -> list[Any]:
         import email
@@ -146,6 +150,45 @@ def smtp_server() -> Iterator[Mailbox]:
 
     box = Mailbox(free_port())
     controller = Controller(_Handler(box), hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def tls_smtp_server(tmp_path: Path) -> Iterator[Mailbox]:
+    """An SMTP server that requires STARTTLS (certificate from a throwaway CA, trustme) and
+    a login over TLS: user "ops", password "s3cret-pass"."""
+    import ssl
+
+    import trustme
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    box = Mailbox(free_port(), ca_file=tmp_path / "ca.pem")
+    authority.cert_pem.write_to_path(str(box.ca_file))
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        user, password = data.login.decode(), data.password.decode()
+        box.logins.append((user, password, session.ssl is not None))
+        # handled=False: aiosmtpd then answers 535 itself (its default is to stay silent).
+        return AuthResult(success=(user, password) == ("ops", "s3cret-pass"), handled=False)
+
+    controller = Controller(
+        _Handler(box),
+        hostname="127.0.0.1",
+        port=box.port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_required=True,
+        auth_require_tls=True,
+    )
     controller.start()
     try:
         yield box

@@ -250,3 +250,50 @@ def test_overlapping_runs_do_not_send_twice(
     assert len(deliver(first, fast())) == 3
     assert deliver(second, fast()) == []
     assert len(smtp_server.messages) == 3
+
+
+def _tls_notify(box: Mailbox, ca: str) -> str:
+    smtp = (
+        f"{{host: 127.0.0.1, port: {box.port}, starttls: true, user_env: SP_USER, "
+        f'password_env: SP_PASS, from: "ops@example.com"{ca}}}'
+    )
+    return (
+        f"notify:\n  smtp: {smtp}\n  rules:\n"
+        + CEO.replace("[always]}", "[always]}\n")
+        + ('  contacts: {email: {company: {company: "vp@example.com"}}}\n')
+    )
+
+
+def test_starttls_and_login_from_the_environment(
+    tmp_path: Path, tls_smtp_server: Mailbox, fast: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SP_USER", "ops")
+    monkeypatch.setenv("SP_PASS", "s3cret-pass")
+    spec = write_project(tmp_path, _tls_notify(tls_smtp_server, ", ca_file: ca.pem"))
+    (done,) = _run(spec, fast())
+    assert done.error is None
+    assert tls_smtp_server.logins == [("ops", "s3cret-pass", True)]  # over TLS only
+    assert tls_smtp_server.messages[0][1] == ["vp@example.com"]
+
+
+def test_an_untrusted_certificate_is_refused(
+    tmp_path: Path, tls_smtp_server: Mailbox, fast: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SP_USER", "ops")
+    monkeypatch.setenv("SP_PASS", "s3cret-pass")
+    spec = write_project(tmp_path, _tls_notify(tls_smtp_server, ""))  # the system's CAs only
+    (done,) = _run(spec, fast())
+    assert done.attempts == 1 and done.error.startswith("TLS failed: CERTIFICATE_VERIFY_FAILED")
+    assert tls_smtp_server.logins == [] and tls_smtp_server.messages == []
+
+
+def test_a_wrong_password_is_reported_without_it(
+    tmp_path: Path, tls_smtp_server: Mailbox, fast: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SP_USER", "ops")
+    monkeypatch.setenv("SP_PASS", "wrong-password")
+    spec = write_project(tmp_path, _tls_notify(tls_smtp_server, ", ca_file: ca.pem"))
+    (done,) = _run(spec, fast())
+    assert done.attempts == 1
+    assert done.error.startswith("SMTP 535: ")
+    assert "wrong-password" not in done.error

@@ -176,3 +176,15 @@ def test_a_damaged_state_file_is_named(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "Cannot read the notify state file" in result.stderr
     assert "salesperf-notify-state.json: not JSON" in result.stderr
+
+
+def test_a_missing_ca_file_is_named_by_check(tmp_path: Path) -> None:
+    notify = (
+        "notify:\n  smtp: {host: h, from: a@b.c, ca_file: certs/ca.pem}\n"
+        "  rules:\n    - {name: r, to: company, via: [email]}\n"
+        '  contacts: {email: {company: {company: "x@y.z"}}}\n'
+    )
+    spec = write_project(tmp_path, notify)
+    result = CliRunner().invoke(app, ["check", str(spec)])
+    assert result.exit_code == 2
+    assert "notify.smtp.ca_file: file not found: 'certs/ca.pem'" in result.output
