@@ -127,7 +127,7 @@ def recipients(bundle: ReportBundle, level: str) -> list[Recipient]:
     alerts = bundle.alerts or []
     if level == COMPANY:
         company = Recipient(COMPANY, COMPANY, bundle.results.spec.title or "Company")
-        company.lines = [_line(cell, names) for cell in bundle.view["headline"]]
+        company.lines = [_line(cell, names) for cell in _targeted(bundle.view["headline"])]
         company.alerts = [_item(a, personal=False) for a in alerts]
         return [company]
     out = []
@@ -139,7 +139,7 @@ def recipients(bundle: ReportBundle, level: str) -> list[Recipient]:
         if reachable is not None and key not in reachable:
             continue
         recipient = Recipient(level, key, str(entity["name"]))
-        recipient.lines = [_line(cell, names) for cell in entity["kpis"]]
+        recipient.lines = [_line(cell, names) for cell in _targeted(entity["kpis"])]
         if level == "rep":
             recipient.alerts = [
                 _item(a, personal=True)
@@ -164,6 +164,11 @@ def recipients(bundle: ReportBundle, level: str) -> list[Recipient]:
             ]
         out.append(recipient)
     return out
+
+
+def _targeted(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A reminder is about targets: KPIs shown for context only (no target) are left out."""
+    return [cell for cell in cells if cell["status"] != "no_target"]
 
 
 def _levels_below(bundle: ReportBundle, level: str) -> set[str]:
