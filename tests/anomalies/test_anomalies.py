@@ -24,6 +24,7 @@ from salesperf.sources import Rejection
 from salesperf.sources.dataset import Dataset
 from salesperf.spec.models import ALERT_RULES, AlertsSpec, KpiAlertsSpec
 from tests.engine_helpers import StubSource, dataset, frame, spec_from
+from tests.specs import orders_spec, revenue
 
 SPEC = """
 version: 1
@@ -204,17 +205,7 @@ def test_team_wide_shortfall_is_one_team_alert() -> None:
 
 def test_company_only_data() -> None:
     # No rep, no roster: rules that need reps stay silent, the rest work.
-    spec = spec_from(
-        """
-        version: 1
-        sources:
-          orders:
-            path: o.csv
-            columns: {date: d, amount: a}
-        kpis:
-          - {id: revenue, name: Revenue, source: orders, measure: sum, column: amount}
-        """
-    )
+    spec = spec_from(orders_spec(revenue(weight=None), columns="date: d, amount: a"))
     days = pd.date_range("2015-01-01", "2017-06-15", freq="D")
     data = dataset(spec, {"orders": frame([(d, 100.0) for d in days], ["date", "amount"])})
     results = evaluate(spec, dataset=data)

@@ -14,35 +14,24 @@ from salesperf.engine.attainment import compute_attainment
 from salesperf.engine.pipeline import evaluate
 from salesperf.engine.targets import largest_remainder
 from tests.engine_helpers import dataset, frame, spec_from
+from tests.specs import kpi_item, orders_spec, revenue
 
 REPS = ["A", "B", "C", "D", "E"]
 TEAMS = {"A": "T1", "B": "T1", "C": "T2", "D": "T2", "E": "T3"}
 
-SPEC = """
-version: 1
-sources:
-  orders:
-    path: o.csv
-    columns: {date: d, rep: r, amount: a, customer: c}
-org:
-  path: roster.csv
-  columns: {rep: rep, team: team, region: region}
-  levels: [team, region]
-kpis:
-  - id: revenue
-    name: Revenue
-    source: orders
-    measure: sum
-    column: amount
-    unit: currency
-    weight: 100
-    target: {method: ALLOCATION_METHOD, growth: 0.07, periods: 3, allocate: ALLOCATE}
-  - id: orders
-    name: Orders
-    source: orders
-    measure: count
-    target: {method: trailing_mean, periods: 2}
-"""
+
+def properties_spec(method: str, allocate: str) -> str:
+    """Revenue (currency) with this method and allocation, and orders; reps, teams, regions."""
+    return orders_spec(
+        revenue(
+            f"{{method: {method}, growth: 0.07, periods: 3, allocate: {allocate}}}", unit="currency"
+        ),
+        kpi_item("orders", "Orders", "count", target="{method: trailing_mean, periods: 2}"),
+        columns="date: d, rep: r, amount: a, customer: c",
+        org="rep: rep, team: team, region: region",
+        levels="[team, region]",
+    )
+
 
 rows_strategy = st.lists(
     st.tuples(
@@ -65,7 +54,7 @@ def _roster(extra_rep: bool = True) -> pd.DataFrame:
 
 
 def _results(rows, method="last_year", allocate="history_share", as_of=dt.date(2017, 6, 20)):
-    spec = spec_from(SPEC.replace("ALLOCATION_METHOD", method).replace("ALLOCATE", allocate))
+    spec = spec_from(properties_spec(method, allocate))
     orders = frame(
         [(d.isoformat(), r, a, c) for d, r, a, c in rows], ["date", "rep", "amount", "customer"]
     )
@@ -165,7 +154,7 @@ def test_pace_equals_attainment_at_period_end(rows) -> None:
     st.floats(min_value=0, max_value=1),
 )
 def test_attainment_is_scale_invariant(actual, target, scale, share) -> None:
-    spec = spec_from(SPEC.replace("ALLOCATION_METHOD", "last_year").replace("ALLOCATE", "equal"))
+    spec = spec_from(properties_spec("last_year", "equal"))
 
     def run(k: float) -> pd.Series:
         actuals = pd.DataFrame(

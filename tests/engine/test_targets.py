@@ -13,30 +13,18 @@ from salesperf.engine.pipeline import evaluate
 from salesperf.engine.targets import largest_remainder, rounding_step
 from salesperf.spec.models import Grain, Unit
 from tests.engine_helpers import dataset, frame, spec_from
+from tests.specs import kpi_item, orders_spec, revenue
 
-BASE = """
-version: 1
-pacing: PACING
-HOLIDAYS
-sources:
-  orders:
-    path: o.csv
-    columns: {date: d, rep: r, amount: a}
-kpis:
-  - id: revenue
-    name: Revenue
-    source: orders
-    measure: sum
-    column: amount
-    unit: currency
-    weight: 100
-    target: TARGET
-"""
+
+def targets_spec(target: str, *, pacing: str = "calendar", holidays: str = "", **options):
+    """Revenue (a currency) with this target and pacing mode; see tests/specs.py."""
+    return orders_spec(
+        revenue(target, unit="currency"), top=f"pacing: {pacing}\n{holidays}", **options
+    )
 
 
 def run(target: str, rows, as_of, *, pacing="calendar", holidays="", period=None, roster=None):
-    text = BASE.replace("TARGET", target).replace("PACING", pacing).replace("HOLIDAYS", holidays)
-    spec = spec_from(text)
+    spec = spec_from(targets_spec(target, pacing=pacing, holidays=holidays))
     orders = frame(rows, ["date", "rep", "amount"])
     data = dataset(spec, {"orders": orders}, roster)
     return evaluate(spec, as_of=as_of, period=period, dataset=data).table
@@ -68,8 +56,7 @@ def test_seasonal_index_restores_the_peak() -> None:
 def test_seasonal_without_two_years_falls_back() -> None:
     values = {"2017-03": 90.0, "2017-04": 100.0, "2017-05": 110.0}
     spec_rows = monthly(values)
-    text = BASE.replace("TARGET", "{method: seasonal, periods: 3}").replace("PACING", "calendar")
-    spec = spec_from(text.replace("HOLIDAYS", ""))
+    spec = spec_from(targets_spec("{method: seasonal, periods: 3}"))
     results = evaluate(
         spec,
         as_of=dt.date(2017, 6, 30),
@@ -98,13 +85,11 @@ def test_clamps() -> None:
 
 def test_fixed_at_team_level_split_equally_and_summed_up() -> None:
     roster = frame([("A", "T1"), ("B", "T1"), ("C", "T2")], ["rep", "team"])
-    text = (
-        BASE.replace("TARGET", "{method: fixed, value: 1001, level: team, allocate: equal}")
-        .replace("PACING", "calendar")
-        .replace("HOLIDAYS", "")
+    spec = spec_from(
+        targets_spec(
+            "{method: fixed, value: 1001, level: team, allocate: equal}", org="rep: rep, team: team"
+        )
     )
-    text += "org:\n  path: r.csv\n  columns: {rep: rep, team: team}\n"
-    spec = spec_from(text)
     rows = frame([("2017-06-01", "A", 10.0)], ["date", "rep", "amount"])
     table = evaluate(
         spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows}, roster)
@@ -128,13 +113,12 @@ def test_leaver_gets_no_target_and_partial_month_is_prorated() -> None:
         ],
         ["rep", "team", "start_date", "end_date"],
     )
-    text = BASE.replace("TARGET", "{method: last_year}").replace("PACING", "calendar")
-    text = text.replace("HOLIDAYS", "")
-    text += (
-        "org:\n  path: r.csv\n  columns: {rep: rep, team: team, start_date: start_date, "
-        "end_date: end_date}\n"
+    spec = spec_from(
+        targets_spec(
+            "{method: last_year}",
+            org="rep: rep, team: team, start_date: start_date, end_date: end_date",
+        )
     )
-    spec = spec_from(text)
     rows = frame(
         [("2016-06-01", "A", 300.0), ("2016-06-02", "B", 300.0), ("2016-06-03", "C", 300.0)],
         ["date", "rep", "amount"],
@@ -150,19 +134,17 @@ def test_leaver_gets_no_target_and_partial_month_is_prorated() -> None:
 
 def test_workdays_pacing() -> None:
     # June 2017 has 22 weekdays; to Friday the 9th, 7 of them (1, 2, 5, 6, 7, 8, 9).
-    spec = spec_from(
-        BASE.replace("TARGET", "{method: fixed, value: 1}")
-        .replace("PACING", "workdays")
-        .replace("HOLIDAYS", "")
-    )
+    spec = spec_from(targets_spec("{method: fixed, value: 1}", pacing="workdays"))
     june = Calendar(Grain.MONTH).parse("2017-06")
     assert workday_share(spec, june, dt.date(2017, 6, 9)) == pytest.approx(7 / 22)
     # A holiday on Monday the 5th removes one day from both; a working Saturday (the 3rd)
     # adds one to both.
     spec = spec_from(
-        BASE.replace("TARGET", "{method: fixed, value: 1}")
-        .replace("PACING", "workdays")
-        .replace("HOLIDAYS", "holidays: [2017-06-05]\nworkdays: [2017-06-03]")
+        targets_spec(
+            "{method: fixed, value: 1}",
+            pacing="workdays",
+            holidays="holidays: [2017-06-05]\nworkdays: [2017-06-03]",
+        )
     )
     assert workday_share(spec, june, dt.date(2017, 6, 9)) == pytest.approx(7 / 22)
     assert workday_share(spec, june, dt.date(2017, 6, 3)) == pytest.approx(3 / 22)
@@ -195,18 +177,15 @@ def test_rounding_rules() -> None:
 
 def test_count_distinct_trailing_mean_is_a_plain_mean() -> None:
     # Distinct customers per month: March 2 (c1, c2), April 1 (c1), May 3 -> mean 2.
-    text = (
-        BASE.replace("TARGET", "{method: trailing_mean, periods: 3}")
-        .replace("PACING", "calendar")
-        .replace("HOLIDAYS", "")
+    customers = kpi_item(
+        "customers",
+        "Customers",
+        "count_distinct",
+        column="customer",
+        weight=100,
+        target="{method: trailing_mean, periods: 3}",
     )
-    text = text.replace(
-        "columns: {date: d, rep: r, amount: a}", "columns: {date: d, rep: r, customer: c}"
-    )
-    text = text.replace(
-        "measure: sum\n    column: amount", "measure: count_distinct\n    column: customer"
-    )
-    spec = spec_from(text)
+    spec = spec_from(orders_spec(customers, columns="date: d, rep: r, customer: c"))
     rows = frame(
         [
             ("2017-03-01", "A", "c1"),
@@ -227,15 +206,10 @@ def test_count_distinct_trailing_mean_is_a_plain_mean() -> None:
 
 def test_lower_is_better_with_zero_actual_is_on_track() -> None:
     # Returns: lower is better, fixed limit of 5 per rep. A had none, B had 10.
-    text = (
-        BASE.replace("TARGET", "{method: fixed, value: 5, level: rep}")
-        .replace("PACING", "calendar")
-        .replace("HOLIDAYS", "")
+    returns = revenue(
+        "{method: fixed, value: 5, level: rep}", unit="currency", more="direction: lower"
     )
-    text = text.replace(
-        "measure: sum\n    column: amount", "measure: sum\n    column: amount\n    direction: lower"
-    )
-    spec = spec_from(text)
+    spec = spec_from(orders_spec(returns))
     rows = frame([("2017-06-01", "A", 0.0), ("2017-06-02", "B", 10.0)], ["date", "rep", "amount"])
     table = evaluate(
         spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows})
@@ -258,43 +232,39 @@ def test_seasonal_with_an_empty_season_does_not_divide_by_zero() -> None:
     assert pick(table, "rep", "A").target == pytest.approx(100)
 
 
-LEVELS_SPEC = """
-version: 1
-sources:
-  orders:
-    path: o.csv
-    columns: {date: d, rep: r, amount: a}
-org:
-  path: r.csv
-  columns: {rep: rep, team: team, region: region}
-  levels: [team, region]
-kpis:
-  - id: split
-    name: Split down
-    source: orders
-    measure: sum
-    column: amount
-    weight: 50
-    target: {method: trailing_mean, periods: 2, allocate: history_share}
-  - id: summed
-    name: Summed up
-    source: orders
-    measure: sum
-    column: amount
-    weight: 50
-    target: {method: last_year, growth: 0.1}
-  - id: mean_amount
-    name: Mean amount
-    source: orders
-    measure: mean
-    column: amount
-    target: {method: trailing_median, periods: 3}
-  - id: fixed_team
-    name: Fixed per team
-    source: orders
-    measure: count
-    target: {method: fixed, value: 7, level: team, allocate: equal}
-"""
+LEVELS_SPEC = orders_spec(
+    kpi_item(
+        "split",
+        "Split down",
+        "sum",
+        column="amount",
+        weight=50,
+        target="{method: trailing_mean, periods: 2, allocate: history_share}",
+    ),
+    kpi_item(
+        "summed",
+        "Summed up",
+        "sum",
+        column="amount",
+        weight=50,
+        target="{method: last_year, growth: 0.1}",
+    ),
+    kpi_item(
+        "mean_amount",
+        "Mean amount",
+        "mean",
+        column="amount",
+        target="{method: trailing_median, periods: 3}",
+    ),
+    kpi_item(
+        "fixed_team",
+        "Fixed per team",
+        "count",
+        target="{method: fixed, value: 7, level: team, allocate: equal}",
+    ),
+    org="rep: rep, team: team, region: region",
+    levels="[team, region]",
+)
 
 
 def levels_results():

@@ -24,26 +24,11 @@ from salesperf.cli import app
 from salesperf.engine.pipeline import evaluate
 from salesperf.errors import UsageError
 from tests.engine_helpers import dataset, frame, spec_from
-
-SPEC = """
-version: 1
-sources:
-  orders:
-    path: o.csv
-    columns: {date: d, rep: r, amount: a}
-kpis:
-  - id: revenue
-    name: Revenue
-    source: orders
-    measure: sum
-    column: amount
-    weight: 100
-    target: TARGET
-"""
+from tests.specs import kpi_item, orders_spec, revenue, revenue_spec
 
 
 def results_for(target: str, amounts: dict[str, float]):
-    spec = spec_from(SPEC.replace("TARGET", target))
+    spec = spec_from(revenue_spec(target))
     rows = [
         (f"{month}-10", rep, amount)
         for month in pd.period_range("2016-12", "2017-06", freq="M").astype(str)
@@ -100,22 +85,6 @@ def test_too_easy_and_out_of_reach() -> None:
 
 # -- salesperf backtest ------------------------------------------------------------------------
 
-BOTTOM_UP = """
-version: 1
-sources:
-  orders:
-    path: o.csv
-    columns: {date: d, rep: r, amount: a}
-kpis:
-  - id: revenue
-    name: Revenue
-    source: orders
-    measure: sum
-    column: amount
-    weight: 100
-    target: TARGET
-"""
-
 
 def monthly(sales: dict[str, dict[str, float]]) -> pd.DataFrame:
     """{"2017-01": {"A": 100.0}} -> one order per rep and month, on the 10th."""
@@ -124,7 +93,7 @@ def monthly(sales: dict[str, dict[str, float]]) -> pd.DataFrame:
 
 
 def backtest_of(target: str, sales: dict[str, dict[str, float]], as_of: str, **options):
-    spec = spec_from(BOTTOM_UP.replace("TARGET", target))
+    spec = spec_from(revenue_spec(target))
     data = dataset(spec, {"orders": monthly(sales)})
     return run_backtest(spec, dataset=data, as_of=dt.date.fromisoformat(as_of), **options)
 
@@ -230,8 +199,10 @@ def test_method_comparison_picks_last_year_on_a_seasonal_series() -> None:
 def test_criterion_comes_from_the_spec() -> None:
     # Demand 80%+ of reps on target: nothing qualifies, and the closest is named.
     spec = spec_from(
-        BOTTOM_UP.replace("TARGET", "{method: trailing_mean, periods: 1}")
-        + "backtest: {hit_share: [0.8, 1.0], max_bias: 0.01}\n"
+        revenue_spec(
+            "{method: trailing_mean, periods: 1}",
+            tail="backtest: {hit_share: [0.8, 1.0], max_bias: 0.01}\n",
+        )
     )
     data = dataset(spec, {"orders": monthly(SEASONS)})
     bt = run_backtest(spec, dataset=data, as_of=dt.date(2017, 6, 30), alerts=False)
@@ -240,25 +211,10 @@ def test_criterion_comes_from_the_spec() -> None:
     assert spec.kpis[0].target.method.value == "trailing_mean"  # the spec is never changed
 
 
-MISFITS = """
-version: 1
-sources:
-  orders:
-    path: o.csv
-    columns: {date: d, rep: r, amount: a}
-kpis:
-  - id: revenue
-    name: Revenue
-    source: orders
-    measure: count
-    target: {method: fixed, value: 2, level: rep}
-  - id: avg
-    name: Average order
-    source: orders
-    measure: mean
-    column: amount
-    target: {method: fixed, value: 90}
-"""
+MISFITS = orders_spec(
+    kpi_item("revenue", "Revenue", "count", target="{method: fixed, value: 2, level: rep}"),
+    kpi_item("avg", "Average order", "mean", column="amount", target="{method: fixed, value: 90}"),
+)
 
 
 def test_methods_option_and_misfits() -> None:
@@ -285,33 +241,24 @@ def test_methods_option_and_misfits() -> None:
     assert "'lastyear' is not a target method (did you mean 'last_year'?)" in str(caught.value)
 
 
-LOOKAHEAD = """
-version: 1
-sources:
-  orders:
-    path: o.csv
-    columns: {date: d, rep: r, amount: a, customer: c}
-kpis:
-  - id: revenue
-    name: Revenue
-    source: orders
-    measure: sum
-    column: amount
-    weight: 50
-    target: {method: last_year, growth: 0.05, allocate: history_share}
-  - id: new_customers
-    name: New customers
-    source: orders
-    measure: new_customers
-    weight: 25
-    target: {method: trailing_mean, periods: 6, allocate: equal}
-  - id: retention
-    name: Retention
-    source: orders
-    measure: retention_rate
-    weight: 25
-    target: {method: trailing_mean, periods: 3}
-"""
+LOOKAHEAD = orders_spec(
+    revenue("{method: last_year, growth: 0.05, allocate: history_share}", weight=50),
+    kpi_item(
+        "new_customers",
+        "New customers",
+        "new_customers",
+        weight=25,
+        target="{method: trailing_mean, periods: 6, allocate: equal}",
+    ),
+    kpi_item(
+        "retention",
+        "Retention",
+        "retention_rate",
+        weight=25,
+        target="{method: trailing_mean, periods: 3}",
+    ),
+    columns="date: d, rep: r, amount: a, customer: c",
+)
 
 
 def lookahead_rows() -> pd.DataFrame:
@@ -353,21 +300,7 @@ def test_no_look_ahead() -> None:
             pd.testing.assert_frame_equal(before, after, obj=f"{kpi.id} {method.value}")
 
 
-SPIKE = """
-version: 1
-sources:
-  orders:
-    path: o.csv
-    columns: {date: d, rep: r, amount: a}
-kpis:
-  - id: revenue
-    name: Revenue
-    source: orders
-    measure: sum
-    column: amount
-    weight: 100
-    target: {method: trailing_mean, periods: 3}
-"""
+SPIKE = revenue_spec("{method: trailing_mean, periods: 3}")
 
 
 def test_alert_backtest_counts_a_slump() -> None:
