@@ -2,18 +2,54 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+from salesperf.engine.pipeline import Results, evaluate
+from salesperf.sources.dataset import Dataset, load_dataset
+from salesperf.spec import Spec, load_spec
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+# Property tests (hypothesis). `ci`, the default, runs a quarter of hypothesis's usual 100
+# examples per property (tests ask for more or fewer with tests.properties.examples), which
+# keeps `pytest` within minutes on a 2-core machine; `thorough` runs five times the usual
+# budget for a long local run before a release: `pytest --thorough` or
+# `HYPOTHESIS_PROFILE=thorough pytest`. No deadline: pandas' first call in a process, and
+# any call on a loaded machine, is slow without being wrong.
+_PROPERTY_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", max_examples=25, **_PROPERTY_SETTINGS)
+settings.register_profile("thorough", max_examples=500, **_PROPERTY_SETTINGS)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-@pytest.fixture(autouse=True)
-def _no_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_cache() -> Iterator[None]:
     """Tests never read or fill the user's cache of loaded sources (tests/sources/test_cache.py
-    points it at a private folder)."""
-    monkeypatch.setenv("SALESPERF_CACHE", "off")
+    points it at a private folder). Session-wide, so session fixtures load without it too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SALESPERF_CACHE", "off")
+        yield
+
+
+@pytest.fixture(scope="session")
+def example_data() -> tuple[Spec, Dataset]:
+    """examples/kpi.yaml and its loaded exports, once per session (read-only: the example
+    tests only read what the pipeline makes of it)."""
+    spec = load_spec(EXAMPLES / "kpi.yaml")
+    return spec, load_dataset(spec)
+
+
+@pytest.fixture(scope="session")
+def example_june(example_data: tuple[Spec, Dataset]) -> Results:
+    """The example evaluated as of its last order date, 2017-06-21 (June 2017, open)."""
+    spec, data = example_data
+    return evaluate(spec, dataset=data)
 
 
 @pytest.fixture
@@ -39,6 +75,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Rewrite tests/golden/* from the current output instead of comparing.",
     )
+    parser.addoption(
+        "--thorough",
+        action="store_true",
+        default=False,
+        help="Run property tests with the `thorough` hypothesis profile (5x the usual examples).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection, so the examples() counts in the test modules see this profile.
+    if config.getoption("--thorough"):
+        settings.load_profile("thorough")
 
 
 @pytest.fixture

@@ -15,8 +15,6 @@ import pytest
 
 from salesperf.anomalies import Alert, Severity, detect
 from salesperf.engine.pipeline import evaluate
-from salesperf.sources.dataset import load_dataset
-from salesperf.spec import load_spec
 
 ROOT = Path(__file__).parents[2]
 TODAY = dt.date(2017, 6, 21)
@@ -27,9 +25,8 @@ OTHER_WARNINGS_JUNE = 1
 
 
 @pytest.fixture(scope="module")
-def example():
-    spec = load_spec(ROOT / "examples" / "kpi.yaml")
-    return spec, load_dataset(spec)
+def example(example_data):
+    return example_data  # examples/kpi.yaml loaded once per session (tests/conftest.py)
 
 
 def alerts_for(example, period: str | None = None) -> list[Alert]:
@@ -38,9 +35,8 @@ def alerts_for(example, period: str | None = None) -> list[Alert]:
 
 
 @pytest.fixture(scope="module")
-def june_results(example):
-    spec, data = example
-    return evaluate(spec, dataset=data)  # default as-of: the last order date, 2017-06-21
+def june_results(example_june):
+    return example_june  # default as-of: the last order date, 2017-06-21
 
 
 @pytest.fixture(scope="module")

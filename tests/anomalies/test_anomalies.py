@@ -24,6 +24,7 @@ from salesperf.sources import Rejection
 from salesperf.sources.dataset import Dataset
 from salesperf.spec.models import ALERT_RULES, AlertsSpec, KpiAlertsSpec
 from tests.engine_helpers import StubSource, dataset, frame, spec_from
+from tests.properties import examples
 from tests.specs import orders_spec, revenue
 
 SPEC = """
@@ -458,7 +459,9 @@ def _frame(rows: list[tuple[str, str, float]], p: int) -> pd.DataFrame:
     )
 
 
-@settings(max_examples=60, deadline=None)  # pandas under a loaded CI box is slow, not wrong
+@settings(
+    max_examples=examples(60), deadline=None
+)  # pandas under a loaded CI box is slow, not wrong
 @given(st.lists(row, max_size=20), st.lists(row, max_size=20), st.integers(1, 5))
 def test_contributions_always_sum_to_the_change(now, then, top) -> None:
     from salesperf.anomalies.analysis import _split
@@ -476,7 +479,7 @@ def test_contributions_always_sum_to_the_change(now, then, top) -> None:
     assert math.isclose(sum(b["change"] for b in bridge.values()), change, abs_tol=1e-6)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.floats(min_value=1, max_value=50_000).map(lambda x: round(x, 2)),
     st.integers(min_value=1, max_value=15),

@@ -5,7 +5,6 @@ sums depend on the order of the values, so "close" is not enough for a report)."
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +16,7 @@ from salesperf.anomalies.comparisons import Basis, day_in_period, same_point_mas
 from salesperf.anomalies.data_rules import _by_rep
 from salesperf.engine.metrics import COMPANY
 from salesperf.engine.periods import Calendar, Grain
+from tests.properties import examples
 
 # Labels that sort in surprising ways, the label of missing values itself, and missing.
 labels = st.sampled_from(["a", "B", "b", "c10", "c9", "é", "", "Z z", BLANK, None])
@@ -37,7 +37,7 @@ def _frame(data: list[tuple[str | None, float, int]]) -> pd.DataFrame:
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(rows, st.integers(0, 2))
 def test_scope_sums_are_the_sums_by_label(data, p) -> None:
     frame = _frame(data)
@@ -49,7 +49,7 @@ def test_scope_sums_are_the_sums_by_label(data, p) -> None:
     assert scope.distinct("product", picked) == frame.loc[picked, "product"].nunique(dropna=False)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(rows, rows, st.integers(-1, 5))
 def test_top_contributions_are_those_of_the_sorted_table(now, then, top) -> None:
     table = pd.concat(
@@ -64,7 +64,7 @@ def test_top_contributions_are_those_of_the_sorted_table(now, then, top) -> None
     assert repr(_top(table, top)) == repr(plain)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.tuples(st.text(max_size=3), amounts, amounts), max_size=30), st.integers(1, 5))
 def test_top_customers_are_those_of_the_sorted_table(data, top) -> None:
     by_name = {name: (now, then) for name, now, then in data}  # customers are distinct
@@ -86,7 +86,7 @@ def test_top_customers_are_those_of_the_sorted_table(data, top) -> None:
     assert _top_customers(names, now, then, now - then, top) == plain
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(
         st.one_of(st.none(), st.datetimes(dt.datetime(2015, 1, 1), dt.datetime(2018, 12, 31))),
@@ -111,7 +111,7 @@ def test_day_in_period_and_same_point_mask_match_plain_pandas(dates, grain, days
     assert np.array_equal(in_days, elapsed.to_numpy(dtype=float), equal_nan=True)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.sampled_from(["R2", "R10", "R1", "r1", None]), max_size=30))
 def test_by_rep_groups_are_each_reps_rows_in_order(reps) -> None:
     frame = pd.DataFrame({"rep": pd.array(reps, dtype="string"), "n": range(len(reps))})
@@ -125,15 +125,14 @@ def test_by_rep_groups_are_each_reps_rows_in_order(reps) -> None:
         pd.testing.assert_frame_equal(got, want)
 
 
-def test_rules_read_no_period_left_out_of_the_cube(monkeypatch) -> None:
+def test_rules_read_no_period_left_out_of_the_cube(monkeypatch, example_june) -> None:
     # The same-point cube leaves out periods before first_period_read: with every period
     # kept instead, the example's alerts (June 2017, an open period) are the same, and the
     # periods kept hold the same values.
     import salesperf.anomalies.context as context
     from salesperf.anomalies import detect, to_document
-    from salesperf.engine.pipeline import evaluate
 
-    results = evaluate(Path(__file__).parents[2] / "examples" / "kpi.yaml")
+    results = example_june  # examples/kpi.yaml as of 2017-06-21 (tests/conftest.py)
     today = dt.date(2017, 6, 21)
     trimmed = context.build_context(results, results.spec.alerts, today)
     found = to_document(results, detect(results, today=today))

@@ -20,6 +20,7 @@ from salesperf.engine.aggregate import SourceGroups, kpi_values
 from salesperf.engine.filters import where_mask
 from salesperf.engine.metrics import COMPANY
 from salesperf.spec.models import KpiSpec, MeasureKind, PartSpec
+from tests.properties import examples
 
 LEVELS = ["rep", "team", COMPANY]
 
@@ -177,7 +178,7 @@ def _compare(expected: pd.DataFrame, actual: pd.DataFrame) -> None:
     np.testing.assert_allclose(actual.to_numpy(), expected.to_numpy(), rtol=1e-12, atol=1e-9)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(row, min_size=1, max_size=80))
 def test_every_measure_matches_plain_pandas_groupby(rows: list[tuple]) -> None:
     frame = prepared(rows)

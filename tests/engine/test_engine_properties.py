@@ -14,6 +14,7 @@ from salesperf.engine.attainment import compute_attainment
 from salesperf.engine.pipeline import evaluate
 from salesperf.engine.targets import largest_remainder
 from tests.engine_helpers import dataset, frame, spec_from
+from tests.properties import examples
 from tests.specs import kpi_item, orders_spec, revenue
 
 REPS = ["A", "B", "C", "D", "E"]
@@ -67,7 +68,9 @@ def _by(table: pd.DataFrame, kpi: str, level: str) -> pd.DataFrame:
     return table[(table.kpi == kpi) & (table.level == level)].set_index("entity")
 
 
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @SETTINGS

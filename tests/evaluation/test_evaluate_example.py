@@ -14,15 +14,13 @@ from pathlib import Path
 import pytest
 
 from salesperf.evaluation.performance import evaluate_performance
-from salesperf.sources.dataset import load_dataset
-from salesperf.spec import load_spec
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "kpi.yaml"
 
 
 @pytest.fixture(scope="module")
-def data():
-    return load_dataset(load_spec(EXAMPLE))
+def data(example_data):
+    return example_data[1]  # examples/kpi.yaml, loaded once per session (tests/conftest.py)
 
 
 def _reps(evaluation) -> list[str]:

@@ -43,6 +43,7 @@ from salesperf.evaluation.scoring import (
 )
 from salesperf.spec import Grain, parse_spec
 from tests.engine_helpers import spec_from
+from tests.properties import examples
 from tests.review_fixture import SPEC, in_memory
 
 JUNE_END = dt.date(2017, 6, 30)
@@ -270,7 +271,7 @@ scorecards = st.dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     scorecards,
     st.floats(min_value=0, max_value=0.9),
@@ -298,7 +299,7 @@ def test_scores_are_bounded_weights_renormalise_and_ranks_permute(data, floor, c
         assert sorted(inner) == list(range(1, len(inner) + 1))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(scorecards, st.randoms(use_true_random=False))
 def test_ties_are_broken_deterministically(data, rng: random.Random) -> None:
     spec = spec_from(PROPERTY_SPEC.replace("FLOOR", "0").replace("CAP", "1.2"))

@@ -41,6 +41,7 @@ from salesperf.spec import parse_spec
 from salesperf.spec.models import SourceSpec
 from salesperf.spec.yaml_loader import load_yaml
 from tests.engine_helpers import dataset, frame, spec_from
+from tests.properties import examples as scaled
 
 ROOT = Path(__file__).parents[2]
 SCALE = float(os.environ.get("SALESPERF_FUZZ_SCALE", "1"))
@@ -49,7 +50,7 @@ SCALE = float(os.environ.get("SALESPERF_FUZZ_SCALE", "1"))
 def fuzz(examples: int) -> settings:
     """Hypothesis settings for a property: no deadline (pandas warms up on first use)."""
     return settings(
-        max_examples=max(1, int(examples * SCALE)),
+        max_examples=max(1, round(scaled(examples) * SCALE)),
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )

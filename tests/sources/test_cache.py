@@ -16,6 +16,7 @@ from salesperf.sources import cache, load
 from salesperf.sources.load import load_source
 from salesperf.sources.models import FileInfo, LoadedSource, Rejection
 from salesperf.spec.models import SourceSpec
+from tests.properties import examples
 
 COLUMNS = {"date": "Date", "rep": "Rep", "customer": "Customer", "amount": "Amount"}
 MESSY = (
@@ -180,7 +181,7 @@ def test_a_file_changed_while_it_was_read_is_not_stored(
 texts = st.one_of(st.none(), st.text(max_size=12))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     rows=st.lists(
         st.tuples(texts, st.floats(allow_nan=True), st.integers(0, 10**6), texts),

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from salesperf.errors import DataError, Location, SalesperfError
 from salesperf.sources import LoadedSource, load_roster, load_source, read_header
 from salesperf.spec.models import OrgSpec, SourceSpec
+from tests.properties import examples
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "data"
 Loader = Callable[..., LoadedSource]
@@ -518,7 +519,7 @@ amount_texts = st.text(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(texts=st.lists(amount_texts, min_size=1, max_size=30))
 def test_vectorised_grouped_lane_agrees_with_the_regex(texts: list[str]) -> None:
     """The numpy lane for "1,234.50" takes only texts the regex takes, with the value the
@@ -935,7 +936,7 @@ def write_table(names: list[str], rows: list[list[str]], unquoted: bool) -> tupl
 
 
 @settings(
-    max_examples=80,
+    max_examples=examples(80),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
