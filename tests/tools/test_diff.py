@@ -246,7 +246,9 @@ def test_load_report_refuses(tmp_path: Path, content: str, message: str) -> None
 
 
 def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
+    # A wide terminal: messages name tmp_path files, whose paths (longer under pytest-xdist)
+    # would otherwise wrap mid-name at 80 columns.
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "400"})
     assert "Traceback" not in result.output
     return result.exit_code, result.output
 
