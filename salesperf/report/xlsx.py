@@ -6,9 +6,21 @@ Sheets: Summary, Scorecard, KPI results, Alerts, Data quality. Every text cell g
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from babel.numbers import get_currency_symbol
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from salesperf.engine.pipeline import TABLE_COLUMNS
 from salesperf.outputs import neutralise
@@ -47,32 +59,49 @@ def _clean(value: Any) -> Any:
 
 
 def workbook_bytes(bundle: ReportBundle) -> bytes:
-    from babel.numbers import get_currency_symbol
-    from openpyxl import Workbook
-    from openpyxl.formatting.rule import FormulaRule
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    results = bundle.results
-    view = bundle.view
-    words = view["labels"]
-    spec = results.spec
+    """The workbook of a report, byte for byte the same for the same report."""
+    spec = bundle.results.spec
     symbol = get_currency_symbol(
         spec.currency, locale="zh_CN" if bundle.locale == "zh-CN" else "en_US"
     )
-    money = f'"{symbol}"#,##0;-"{symbol}"#,##0'
-    units = {k.id: k.unit.value for k in spec.kpis}
+    book = _Book(Workbook(), money=f'"{symbol}"#,##0;-"{symbol}"#,##0')
+    words = bundle.view["labels"]
+    _summary(book, bundle.view["headline"], words)
+    book.wb.remove(book.wb["Sheet"])
+    book.wb.move_sheet("Summary", offset=-len(book.wb.sheetnames))
+    _scorecard(book, bundle.view.get("scorecard") or {"kpis": [], "rows": []}, words)
+    _results(book, bundle.results.table, {k.id: k.unit.value for k in spec.kpis})
+    _alerts(book, bundle.alerts or [], words)
+    _data_quality(book, bundle.view["data_quality"], words)
+    buffer = io.BytesIO()
+    book.wb.properties.creator = "salesperf"
+    # Fixed timestamps: the same inputs give the same bytes.
+    fixed = dt.datetime(2000, 1, 1)
+    book.wb.properties.created = fixed
+    book.wb.properties.modified = fixed
+    book.wb.save(buffer)
+    return _normalise_zip(buffer.getvalue())
 
-    wb = Workbook()
-    bold = Font(bold=True)
+
+#: A column's number format: one for the whole column, or one per data row (0-based).
+Format = str | Callable[[int], str]
+
+
+@dataclass
+class _Book:
+    """The workbook being written and the currency format of its money cells."""
+
+    wb: Workbook
+    money: str
 
     def sheet(
-        title: str, headers: list[str], rows: list[list[Any]], formats: dict[int, Any]
-    ) -> Any:
-        ws = wb.create_sheet(title)
+        self, title: str, headers: list[str], rows: list[list[Any]], formats: dict[int, Format]
+    ) -> Worksheet:
+        """A sheet with a bold, frozen, filterable header row; `formats` by 1-based column."""
+        ws = self.wb.create_sheet(title)
         ws.append([neutralise(h) for h in headers])
         for cell in ws[1]:
-            cell.font = bold
+            cell.font = Font(bold=True)
         for row in rows:
             ws.append([_clean(v) for v in row])
         for column, fmt in formats.items():
@@ -90,64 +119,47 @@ def workbook_bytes(bundle: ReportBundle) -> bytes:
             ws.column_dimensions[get_column_letter(i)].width = min(max(10, width + 2), 48)
         return ws
 
-    def status_fills(ws: Any, column: int, count: int) -> None:
-        if not count:
-            return
-        letter = get_column_letter(column)
-        area = f"A2:{get_column_letter(ws.max_column)}{count + 1}"
-        for status, colour in STATUS_FILLS.items():
-            ws.conditional_formatting.add(
-                area,
-                FormulaRule(
-                    formula=[f'${letter}2="{status}"'],
-                    fill=PatternFill(start_color=colour, end_color=colour, fill_type="solid"),
-                ),
-            )
+    def unit_format(self, unit: str) -> str:
+        return _number_format(unit, self.money)
 
-    # Summary: the headline
-    headline = view["headline"]
-    summary_rows = [
-        [
-            k["name"],
-            k["actual"],
-            k["target"],
-            k["attainment"],
-            k["pace"],
-            k["projected"],
-            k["previous"],
-            k["last_year"],
-            k["status"],
-        ]
-        for k in headline
-    ]
+
+def _status_fills(ws: Worksheet, column: int, count: int) -> None:
+    """Colour each of the first `count` data rows by the status in `column`."""
+    if not count:
+        return
+    letter = get_column_letter(column)
+    area = f"A2:{get_column_letter(ws.max_column)}{count + 1}"
+    for status, colour in STATUS_FILLS.items():
+        ws.conditional_formatting.add(
+            area,
+            FormulaRule(
+                formula=[f'${letter}2="{status}"'],
+                fill=PatternFill(start_color=colour, end_color=colour, fill_type="solid"),
+            ),
+        )
+
+
+def _summary(book: _Book, headline: list[dict[str, Any]], words: dict[str, str]) -> None:
+    """Summary: the headline, one row per KPI."""
+    keys = ["actual", "target", "attainment", "pace", "projected", "previous", "last_year"]
+    rows = [[k["name"], *(k[key] for key in keys), k["status"]] for k in headline]
 
     def unit_of(index: int) -> str:
-        return _number_format(headline[index]["unit"], money)
+        return book.unit_format(headline[index]["unit"])
 
-    ws = sheet(
+    ws = book.sheet(
         "Summary",
-        [
-            words["kpi"],
-            words["actual"],
-            words["target"],
-            words["attainment"],
-            words["pace"],
-            words["projected"],
-            words["previous"],
-            words["last_year"],
-            words["status"],
-        ],
-        summary_rows,
+        [words["kpi"], *(words[key] for key in keys), words["status"]],
+        rows,
         {2: unit_of, 3: unit_of, 4: PERCENT, 5: PERCENT, 6: unit_of, 7: unit_of, 8: unit_of},
     )
-    status_fills(ws, 9, len(summary_rows))
-    wb.remove(wb["Sheet"])
-    wb.move_sheet("Summary", offset=-len(wb.sheetnames))
+    _status_fills(ws, 9, len(rows))
 
-    # Scorecard
-    card = view.get("scorecard") or {"kpis": [], "rows": []}
+
+def _scorecard(book: _Book, card: dict[str, Any], words: dict[str, str]) -> None:
+    """Scorecard: rank, rep, team, total score and tier, then each KPI's attainment."""
     kpi_names = [k["name"] for k in card["kpis"]]
-    score_rows = [
+    rows = [
         [
             r["rank"],
             r["name"],
@@ -159,118 +171,66 @@ def workbook_bytes(bundle: ReportBundle) -> bytes:
         ]
         for r in card["rows"]
     ]
-    sheet(
+    headers = [words["rank"], words["rep"], "id", words["team"], words["score"], words["tier"]]
+    book.sheet(
         "Scorecard",
-        [
-            words["rank"],
-            words["rep"],
-            "id",
-            words["team"],
-            words["score"],
-            words["tier"],
-            *kpi_names,
-        ],
-        score_rows,
+        [*headers, *kpi_names],
+        rows,
         {5: "0.0%", **{7 + i: PERCENT for i in range(len(kpi_names))}},
     )
 
-    # KPI results: the whole results table, raw numbers
-    table = results.table
+
+def _results(book: _Book, table: pd.DataFrame, units: dict[str, str]) -> None:
+    """KPI results: the whole results table, raw numbers."""
     # Every column of the results table but the target basis (a nested dict); the number
     # formats below are by position in this list.
     columns = [c for c in TABLE_COLUMNS if c != "target_basis"]
     position = {c: i + 1 for i, c in enumerate(columns)}
     records = table[columns].to_dict(orient="records")
-    result_rows = [[r[c] for c in columns] for r in records]
+    rows = [[r[c] for c in columns] for r in records]
 
     def value_format(index: int) -> str:
-        return _number_format(units.get(records[index]["kpi"], "number"), money)
+        return book.unit_format(units.get(records[index]["kpi"], "number"))
 
-    ws = sheet(
-        "KPI results",
-        columns,
-        result_rows,
-        {
-            **{
-                position[c]: value_format
-                for c in ("actual", "target", "gap", "expected_to_date", "projected")
-            },
-            **{position[c]: PERCENT for c in ("attainment", "pace", "elapsed")},
-        },
-    )
-    status_fills(ws, position["status"], len(result_rows))
+    values = ("actual", "target", "gap", "expected_to_date", "projected")
+    formats: dict[int, Format] = {position[c]: value_format for c in values}
+    formats.update({position[c]: PERCENT for c in ("attainment", "pace", "elapsed")})
+    ws = book.sheet("KPI results", columns, rows, formats)
+    _status_fills(ws, position["status"], len(rows))
 
-    # Alerts
-    alerts = bundle.alerts or []
-    sheet(
-        "Alerts",
+
+def _alerts(book: _Book, alerts: list[dict[str, Any]], words: dict[str, str]) -> None:
+    headers = [words[w] for w in ("severity", "rule", "level")] + ["id"]
+    headers += [words["name"], words["kpi"], "message"]
+    keys = ("severity", "rule", "level", "entity", "who", "kpi_name", "message")
+    book.sheet("Alerts", headers, [[a[key] for key in keys] for a in alerts], {})
+
+
+def _data_quality(book: _Book, quality: list[dict[str, Any]], words: dict[str, str]) -> None:
+    """Data quality: per source, rows read and loaded, and what was wrong."""
+    headers = ["source", "rows_read", "rows_loaded", "rejected", "duplicates", "unknown_reps"]
+    rows = [
         [
-            words["severity"],
-            words["rule"],
-            words["level"],
-            "id",
-            words["name"],
-            words["kpi"],
-            "message",
-        ],
-        [
-            [
-                a["severity"],
-                a["rule"],
-                a["level"],
-                a["entity"],
-                a["who"],
-                a["kpi_name"],
-                a["message"],
-            ]
-            for a in alerts
-        ],
-        {},
-    )
-
-    # Data quality
-    quality = view["data_quality"]
-    sheet(
+            q["source"],
+            q["rows_read"],
+            q["rows_loaded"],
+            "; ".join(f"{r['count']} {r['reason']}" for r in q["rejected"]),
+            "; ".join(q["duplicate_examples"]),
+            ", ".join(q["unknown_reps"]),
+            ", ".join(q["files"]),
+        ]
+        for q in quality
+    ]
+    book.sheet(
         "Data quality",
-        [
-            words["source"],
-            words["rows_read"],
-            words["rows_loaded"],
-            words["rejected"],
-            words["duplicates"],
-            words["unknown_reps"],
-            words["files"],
-        ],
-        [
-            [
-                q["source"],
-                q["rows_read"],
-                q["rows_loaded"],
-                "; ".join(f"{r['count']} {r['reason']}" for r in q["rejected"]),
-                "; ".join(q["duplicate_examples"]),
-                ", ".join(q["unknown_reps"]),
-                ", ".join(q["files"]),
-            ]
-            for q in quality
-        ],
+        [*(words[h] for h in headers), words["files"]],
+        rows,
         {2: "#,##0", 3: "#,##0"},
     )
-    buffer = io.BytesIO()
-    wb.properties.creator = "salesperf"
-    # Fixed timestamps: the same inputs give the same bytes.
-    import datetime as dt
-
-    fixed = dt.datetime(2000, 1, 1)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    wb.save(buffer)
-    return _normalise_zip(buffer.getvalue())
 
 
 def _normalise_zip(data: bytes) -> bytes:
     """Rewrite the xlsx zip with fixed member timestamps (openpyxl stamps the wall clock)."""
-    import zipfile
-
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,32 +17,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from salesperf.errors import DataError, Finding, Level, Location, did_you_mean
+from salesperf.errors import DataError, Finding, Level, Location
 from salesperf.paths import expand
 from salesperf.sources import cache
 from salesperf.sources.csvfile import Body, CsvTable
 from salesperf.sources.dates import DateProblem, parse_dates
 from salesperf.sources.detect import fail, sniff_format
 from salesperf.sources.excel import WorkbookTable
+from salesperf.sources.headers import (
+    later_header_row,
+    match_columns,
+    repeated_header,
+    trim_header,
+)
 from salesperf.sources.models import FileInfo, LoadedSource, Rejection, clip
 from salesperf.sources.parse import (
     Distinct,
     by_first_appearance,
     clean_text,
-    currency_marks,
     missing_markers,
     parse_numbers,
 )
+from salesperf.sources.problems import date_suggestion, not_found, refuse_mixed_currencies, summary
 from salesperf.spec.models import OrgSpec, SourceSpec
 
-#: How many available headers an error lists before "…".
-SHOW_HEADERS = 40
-#: Headers searched for a "did you mean": a header row wider than this is not a real header
-#: (a wrong delimiter, a 10 MB single-line file) and difflib over millions of names takes
-#: minutes.
-SUGGEST_FROM = 2000
-#: Row numbers listed per currency when a column mixes currencies.
-SHOW_ROWS = 5
+__all__ = ["load_roster", "load_source", "match_columns", "read_header"]
+
 DATE = "date"
 
 
@@ -146,7 +145,7 @@ def read_header(
     path = Path(path)
     shown = _shown(path, None)
     table = _open(path, _read_bytes(path, shown), shown, sheet, encoding, delimiter, header_row)
-    return [_trim(h) for h in table.headers]
+    return [trim_header(h) for h in table.headers]
 
 
 def _load(
@@ -159,7 +158,7 @@ def _load(
 ) -> LoadedSource:
     paths = expand(base_dir, options.path)
     if not paths:
-        raise _not_found(options.path, Path(base_dir))
+        raise not_found(options.path, Path(base_dir))
     shown_paths = [_shown(path, shown_base) for path in paths]
     cached = cache.source_key(paths, shown_paths, (options, numeric, date_field))
     if cached is not None:
@@ -189,7 +188,7 @@ def _parse(
         except DataError as exc:
             findings.extend(exc.findings or [Finding(Level.ERROR, exc.message, Location(shown))])
     if findings:
-        raise DataError(_summary(name, findings), findings)
+        raise DataError(summary(name, findings), findings)
     parts: list[_Part | None] = []
     pending: list[tuple[int, _Read, DateProblem]] = []
     orders: set[str] = set()
@@ -220,7 +219,7 @@ def _parse(
         except DataError as exc:
             findings.extend(exc.findings)
     if findings:
-        raise DataError(_summary(name, findings), findings)
+        raise DataError(summary(name, findings), findings)
     return _combine(name, [p for p in parts if p is not None], options, numeric, date_field)
 
 
@@ -238,7 +237,7 @@ def _read_file(path: Path, shown: str, options: _Options) -> _Read:
     try:
         positions = match_columns(table.headers, options.columns, shown, table.header_line)
     except DataError as exc:
-        later = _later_header_row(table, options.columns)
+        later = later_header_row(table, options.columns)
         if later is None or any(f.code != "missing-column" for f in exc.findings):
             raise
         hint = Finding(
@@ -305,83 +304,6 @@ def _read_bytes(path: Path, shown: str) -> bytes:
         raise fail(shown, f"cannot be read: {exc.strerror or exc}", "io") from None
 
 
-#: Rows below the header row searched for the real column names (ERP title blocks).
-HEADER_SEARCH_ROWS = 30
-
-
-def _later_header_row(table: CsvTable | WorkbookTable, mapping: Mapping[str, str]) -> int | None:
-    """The first row below the header row that holds every mapped header, if any."""
-    wanted = {_loose(h) for h in mapping.values()}
-    if isinstance(table, CsvTable):
-        lines = table.region.split(b"\n", HEADER_SEARCH_ROWS + 1)[1 : HEADER_SEARCH_ROWS + 1]
-        rows = [_split_line(line.decode("utf-8", "replace"), table.delimiter) for line in lines]
-    else:
-        rows = [[str(v) for v in row] for row in table._cells[:HEADER_SEARCH_ROWS]]
-    for offset, row in enumerate(rows, start=1):
-        if wanted <= {_loose(v) for v in row}:
-            return table.header_line + offset
-    return None
-
-
-def _split_line(line: str, delimiter: str | None) -> list[str]:
-    import csv
-
-    return next(csv.reader([line.rstrip("\r")], delimiter=delimiter or ","), [])
-
-
-def match_columns(
-    headers: list[str], mapping: Mapping[str, str], shown: str, header_line: int
-) -> dict[str, int]:
-    """Field -> 0-based position of its header; every problem reported at once.
-
-    An exact match wins; otherwise a match ignoring surrounding spaces, a BOM, repeated
-    inner spaces and case (exports pad headers: "收货地址 "). A header that appears twice is
-    an error only when a mapped field would be ambiguous.
-    """
-    if not any(_trim(h) for h in headers):
-        raise fail(
-            shown,
-            f"the header row (row {header_line}) is empty; set header_row: to the row with "
-            "the column names",
-            "missing-column",
-            line=header_line,
-            key="header_row",
-        )
-    positions: dict[str, int] = {}
-    findings: list[Finding] = []
-    loose = [_loose(h) for h in headers]
-    available = [_trim(h) for h in headers if _trim(h)]
-    for field, wanted in mapping.items():
-        exact = [i for i, h in enumerate(headers) if h == wanted]
-        if not exact:
-            wanted_loose = _loose(wanted)
-            exact = [i for i, h in enumerate(loose) if h == wanted_loose]
-        if len(exact) == 1:
-            positions[field] = exact[0]
-            continue
-        where = Location(shown, header_line, wanted)
-        if exact:
-            columns = " and ".join(_column_name(i) for i in exact)
-            message = (
-                f"header '{wanted}' (mapped to {field}) appears {len(exact)} times, in "
-                f"columns {columns}; rename one in the file so the mapping is unambiguous"
-            )
-            findings.append(Finding(Level.ERROR, message, where, "ambiguous-column"))
-            continue
-        listing = ", ".join(f"'{clip(h)}'" for h in available[:SHOW_HEADERS])
-        if len(available) > SHOW_HEADERS:
-            listing += f", … ({len(available):,} names)"
-        hint = did_you_mean(wanted, available[:SUGGEST_FROM])
-        message = (
-            f"column '{wanted}' (mapped to {field}) is not in the header row "
-            f"{header_line}{hint}; the file has: {listing}"
-        )
-        findings.append(Finding(Level.ERROR, message, where, "missing-column"))
-    if findings:
-        raise DataError(f"{shown}: the header does not match the spec's columns:", findings)
-    return positions
-
-
 def _finish(
     read: _Read,
     options: _Options,
@@ -400,7 +322,7 @@ def _finish(
     warnings = list(read.warnings)
     date_format = None
     order = None
-    repeated = _repeated_header(body, read.positions, options.columns)
+    repeated = repeated_header(body, read.positions, options.columns)
     if repeated.any():
         reason[repeated] = "repeated-header"
         column[repeated] = options.columns[date_field or next(iter(options.columns))]
@@ -423,7 +345,7 @@ def _finish(
             columns[field] = numbers.values
             _mark(reason, column, numbers.bad, "bad-number", header)
             if not options.currency_mapped:
-                _refuse_mixed_currencies(text, numbers.bad, body.rows, shown, header)
+                refuse_mixed_currencies(text, numbers.bad, body.rows, shown, header)
             if numbers.decimal_comma:
                 warnings.append(
                     f"{shown}: column '{header}' uses a decimal comma (e.g. 1.234,50); "
@@ -453,53 +375,6 @@ def _finish(
     rejected.sort(key=lambda r: r.row)
     info = FileInfo(**read.info, date_format=date_format)  # type: ignore[arg-type]
     return (frame, info, rejected, warnings, texts), order
-
-
-def _refuse_mixed_currencies(
-    text: Distinct, bad: np.ndarray, rows: np.ndarray, shown: str, header: str
-) -> None:
-    """Amounts written in two currencies ($ and €) in one column cannot be added up."""
-    marks = currency_marks(text, bad)
-    if len(marks) < 2:
-        return
-    ordered = sorted(marks.items(), key=lambda item: (-len(item[1]), int(item[1][0])))
-    parts = []
-    for mark, positions in ordered:
-        shown_rows = ", ".join(str(int(r)) for r in rows[positions[:SHOW_ROWS]])
-        more = ", …" if len(positions) > SHOW_ROWS else ""
-        parts.append(f"{mark} on {len(positions):,} row(s): {shown_rows}{more}")
-    first_other = int(rows[ordered[1][1][0]])
-    message = (
-        f"column '{header}' mixes currencies ({'; '.join(parts)}) and amounts in different "
-        "currencies cannot be added up: convert them to one currency, or map the file's "
-        "currency column as `currency:` under columns: to load them as they are"
-    )
-    where = Location(shown, first_other, header)
-    raise DataError(message, [Finding(Level.ERROR, message, where, "mixed-currencies")])
-
-
-def _repeated_header(
-    body: Body, positions: Mapping[str, int], columns: Mapping[str, str]
-) -> np.ndarray:
-    """Rows whose every used cell repeats its header: exports joined together (often with
-    the second file's BOM in the middle). Found through the first column's distinct values,
-    so a million rows cost one factorize."""
-    count = len(body.rows)
-    fields = list(columns)
-    if not count or not fields:
-        return np.zeros(count, dtype=bool)
-    codes, uniques = pd.factorize(body.columns[positions[fields[0]]])
-    wanted = _loose(columns[fields[0]])
-    hits = [i for i, value in enumerate(uniques) if _loose(str(value)) == wanted]
-    mask = np.isin(codes, hits) if hits else np.zeros(count, dtype=bool)
-    for field in fields[1:]:
-        if not mask.any():
-            break
-        rows = np.flatnonzero(mask)
-        cells = body.columns[positions[field]].to_numpy(dtype=object)[rows]
-        wanted = _loose(columns[field])
-        mask[rows] = [_loose(str(cell)) == wanted for cell in cells]
-    return mask
 
 
 def _mark(reason: np.ndarray, column: np.ndarray, mask: np.ndarray, why: str, header: str) -> None:
@@ -580,61 +455,13 @@ def _date_finding(
     raw = read.body.columns[read.positions[date_field or DATE]]
     examples = [(int(read.body.rows[i]), str(raw.iloc[i]).strip()) for i in problem.examples]
     shown_examples = ", ".join(f"row {row}: '{clip(value)}'" for row, value in examples)
-    fix = _suggestion(problem, [v for _, v in examples])
+    fix = date_suggestion(problem, [v for _, v in examples])
     if shown_examples:
         message = f"column '{header}': {problem.message}, e.g. {shown_examples}. {fix}"
     else:
         message = f"column '{header}': {problem.message}. {fix}"
     line = examples[0][0] if examples else None
     return Finding(Level.ERROR, message, Location(shown, line, header), problem.code)
-
-
-_DAY_MONTH = re.compile(r"^\s*(\d{1,2})([-/.])(\d{1,2})\2(\d{2,4})(\s+\d{1,2}:\d{2}(:\d{2})?)?")
-
-
-def _suggestion(problem: DateProblem, values: list[str]) -> str:
-    if problem.code in ("date-format-mismatch", "bad-date-format"):
-        return (
-            "Fix date_format: for this source (strftime codes such as %Y-%m-%d), or remove it "
-            "to let salesperf detect the format"
-        )
-    match = next((m for m in map(_DAY_MONTH.match, values) if m), None)
-    if match is None:
-        return (
-            'Set date_format: to the format of this column (e.g. date_format: "%d.%m.%Y"), '
-            "check that columns: date: names the date column, and list placeholders such as "
-            "'TBD' under missing_values:"
-        )
-    sep = match.group(2)
-    year = "%Y" if len(match.group(4)) == 4 else "%y"
-    time = ""
-    if match.group(5):
-        time = " %H:%M:%S" if match.group(6) else " %H:%M"
-    month_first = f"%m{sep}%d{sep}{year}{time}"
-    day_first = f"%d{sep}%m{sep}{year}{time}"
-    return (
-        f'Set date_format: for this source: date_format: "{month_first}" if the month comes '
-        f'first, or date_format: "{day_first}" if the day comes first'
-    )
-
-
-def _summary(name: str, findings: list[Finding]) -> str:
-    count = len(findings)
-    return f"source '{name}' cannot be loaded ({count} problem{'s' if count != 1 else ''}):"
-
-
-def _not_found(pattern: str, base_dir: Path) -> DataError:
-    full = Path(pattern) if os.path.isabs(pattern) else base_dir / pattern
-    folder = full.parent
-    nearby: list[str] = []
-    if folder.is_dir():
-        nearby = sorted(p.name for p in folder.iterdir() if p.is_file())[:200]
-    hint = did_you_mean(full.name, nearby)
-    magic = any(ch in pattern for ch in "*?[")
-    what = "no file matches" if magic else "file not found:"
-    message = f"{what} {pattern} (looked in {folder}){hint}"
-    where = Location(pattern, None, "path")
-    return DataError(message, [Finding(Level.ERROR, message, where, "file-not-found")])
 
 
 def _shown(path: Path, base: Path | None) -> str:
@@ -644,21 +471,3 @@ def _shown(path: Path, base: Path | None) -> str:
     if full == root or full.startswith(root.rstrip(os.sep) + os.sep):
         return os.path.relpath(full, root)
     return str(path)
-
-
-def _trim(header: str) -> str:
-    return str(header).replace("\ufeff", "").strip()
-
-
-def _loose(header: str) -> str:
-    return " ".join(_trim(header).split()).casefold()
-
-
-def _column_name(index: int) -> str:
-    """1-based position and spreadsheet letter: 'C (3rd)'."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters} (#{index + 1})"
