@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesperf.engine.metrics import COMPANY
@@ -305,7 +306,7 @@ class Backtest:
             ]
             alerts = {**dataclasses.asdict(self.alerts), "rules": rules}
         criterion = self.spec.backtest
-        return plain(
+        document: dict[str, Any] = plain(
             {
                 "schema": BACKTEST_SCHEMA,
                 "title": self.spec.title,
@@ -323,6 +324,7 @@ class Backtest:
                 "notes": self.notes,
             }
         )
+        return document
 
 
 def parse_methods(text: str | None) -> list[TargetMethod] | None:
@@ -390,7 +392,7 @@ def closed_periods(results: Results, count: int) -> list[Period]:
 
 
 def run_backtest(
-    spec: Spec | str,
+    spec: Spec | str | Path,
     *,
     as_of: dt.date | None = None,
     periods: int | None = None,
@@ -408,9 +410,8 @@ def run_backtest(
     from salesperf.sources.dataset import load_dataset
     from salesperf.spec import load_spec
 
-    if not hasattr(spec, "kpis"):
-        spec = load_spec(spec)  # type: ignore[arg-type]
-    assert not isinstance(spec, str)
+    if isinstance(spec, str | Path):
+        spec = load_spec(spec)
     dataset = dataset or load_dataset(spec)
     results = evaluate(spec, as_of=as_of, dataset=dataset)
     chosen = _kpis_to_test(spec, kpi)

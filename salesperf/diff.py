@@ -113,7 +113,7 @@ def load_report(path: str | Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise fail(f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); {hint}") from None
     schema = data.get("schema") if isinstance(data, dict) else None
-    if schema != REPORT_SCHEMA:
+    if not isinstance(data, dict) or schema != REPORT_SCHEMA:
         found = f"schema {schema!r}" if schema is not None else "no schema"
         raise fail(f"not a salesperf report ({found}, expected '{REPORT_SCHEMA}'); {hint}")
     if data.get("kind", "company") != "company":
@@ -121,7 +121,8 @@ def load_report(path: str | Path) -> dict[str, Any]:
     for key in ("meta", "headline", "levels", "provenance"):
         if not isinstance(data.get(key), dict | list):
             raise fail(f"not a complete report: '{key}' is missing")
-    return data
+    report: dict[str, Any] = data
+    return report
 
 
 def same(old: Any, new: Any) -> bool:

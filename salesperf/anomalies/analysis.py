@@ -263,7 +263,8 @@ class Explainer:
         whole = not kpi.where and kpi.measure is not MeasureKind.NEW_CUSTOMERS
         if codes is not None and whole and len(codes[0]) == len(frame):
             return codes
-        return pd.factorize(frame["customer"], use_na_sentinel=True)
+        factorized: tuple[np.ndarray, Any] = pd.factorize(frame["customer"], use_na_sentinel=True)
+        return factorized
 
     def _scope(self, kpi: KpiSpec, first: int, last: int) -> _Scope:
         """The KPI's rows of periods ``first`` to ``last``, cut at the same point, made once
@@ -483,12 +484,12 @@ def _top(table: pd.DataFrame, top: int) -> list[dict[str, Any]] | None:
     missing = np.isnan(key)
     order = np.lexsort((rank, np.where(missing, 0.0, -key), missing)).tolist()
     head, rest = order[:top], order[top:]
-    columns = [table["current"].to_numpy(), table["baseline"].to_numpy(), change.to_numpy()]
+    columns = (table["current"].to_numpy(), table["baseline"].to_numpy(), change.to_numpy())
     now, then, delta = columns
     rows = [_contribution(str(labels[i]), now[i], then[i], delta[i], total) for i in head]
     if rest:
-        sums = [pd.Series(column[rest]).sum() for column in columns]
-        rows.append(_contribution(f"{OTHER} {len(rest)}", *sums, total))
+        now_sum, then_sum, delta_sum = (pd.Series(column[rest]).sum() for column in columns)
+        rows.append(_contribution(f"{OTHER} {len(rest)}", now_sum, then_sum, delta_sum, total))
     return rows
 
 
@@ -600,14 +601,16 @@ def _bridge(
         "existing": in_now & in_then,
     }
     named = np.asarray(table.index != BLANK, dtype=bool)
-    columns = (table.index, table["current"].to_numpy(), table["baseline"].to_numpy(), change)
+    current, baseline = table["current"].to_numpy(), table["baseline"].to_numpy()
     out: dict[str, Any] = {}
     for name, mask in buckets.items():
         rows = np.flatnonzero(mask & named)
         out[name] = {
             "customers": len(rows),
             "change": float(pd.Series(change[rows]).sum()),
-            "top": _top_customers(*(column[rows] for column in columns), top),
+            "top": _top_customers(
+                table.index[rows], current[rows], baseline[rows], change[rows], top
+            ),
         }
     if not named.all():
         blank = pd.Series(change[~named]).sum()

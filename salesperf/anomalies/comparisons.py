@@ -80,7 +80,8 @@ def day_in_period(frame: pd.DataFrame, calendar: Calendar) -> np.ndarray:
         dtype="datetime64[D]",
     )
     elapsed = frame["date"].to_numpy(dtype="datetime64[ns]") - starts[p - first]
-    return np.floor(elapsed / np.timedelta64(1, "D"))
+    days: np.ndarray = np.floor(elapsed / np.timedelta64(1, "D"))
+    return days
 
 
 def same_point(frame: pd.DataFrame, calendar: Calendar, basis: Basis) -> pd.DataFrame:

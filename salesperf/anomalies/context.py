@@ -95,7 +95,7 @@ class Context:
 
     def ancestors(self, level: str, entity: str) -> list[tuple[str, str]]:
         """(level, entity) of every roll-up above an entity, innermost first."""
-        out = []
+        out: list[tuple[str, str]] = []
         while True:
             parent = self.parents.get((level, entity))
             above = self.parent_level(level)
@@ -118,7 +118,8 @@ class Context:
             joined = pd.notna(start) and start > pd.Timestamp(self.period.start)
             left = pd.notna(end) and end < pd.Timestamp(self.results.as_of)
             self.cache[key] = bool(joined or left)
-        return self.cache[key]
+        partial: bool = self.cache[key]
+        return partial
 
     def same_point_mask(self, source: str) -> np.ndarray:
         """Which rows of ``source`` count at the same point of their period (see
@@ -127,7 +128,8 @@ class Context:
         if key not in self.cache:
             frame = self.rows[source].frame
             self.cache[key] = same_point_mask(frame, self.results.calendar, self.basis)
-        return self.cache[key]
+        mask: np.ndarray = self.cache[key]
+        return mask
 
     def settings(self, kpi: KpiSpec) -> AlertsSpec:
         return self.config.for_kpi(kpi)
@@ -225,7 +227,7 @@ def build_context(results: Results, config: AlertsSpec, today: dt.date) -> Conte
     import numpy as np
 
     from salesperf.engine.periods import PERIODS_PER_YEAR
-    from salesperf.engine.targets import History, seasonal_index
+    from salesperf.engine.target_history import History, seasonal_index
 
     rows = prepared_rows(results)
     basis = basis_for(results.period, results.as_of)

@@ -48,7 +48,8 @@ def _recent(ctx: Context, name: str) -> np.ndarray:
     if key not in ctx.cache:
         p = ctx.rows[name].frame["p"].to_numpy()
         ctx.cache[key] = (p >= ctx.p - ctx.config.lookback + 1) & (p <= ctx.p)
-    return ctx.cache[key]
+    recent: np.ndarray = ctx.cache[key]
+    return recent
 
 
 def _by_rep(frame: pd.DataFrame) -> Iterator[tuple[str, str, np.ndarray]]:
@@ -98,7 +99,10 @@ def _group_refs(
 def _records(frame: pd.DataFrame, key: str | None) -> list[dict[str, Any]]:
     """The rows as dicts of the columns a reference shows (file, row, date, key, amount)."""
     shown = [c for c in dict.fromkeys(("_file", "_row", "date", key, "amount")) if c]
-    return frame[[c for c in shown if c in frame.columns]].to_dict(orient="records")
+    records: list[dict[str, Any]] = frame[[c for c in shown if c in frame.columns]].to_dict(
+        orient="records"
+    )
+    return records
 
 
 def _refs(records: list[dict[str, Any]], key: str | None) -> list[dict[str, Any]]:
@@ -522,8 +526,10 @@ def _unknown_rep(rows: Rows, known: set[str]) -> np.ndarray:
     codes = rows.codes.get("rep")
     if codes is None:
         reps = rows.frame["rep"].astype("string")
-        return (reps.notna() & ~reps.isin(known)).to_numpy(dtype=bool)
+        by_row: np.ndarray = (reps.notna() & ~reps.isin(known)).to_numpy(dtype=bool)
+        return by_row
     per_row, values = codes
     # The last slot stands for code -1 (no rep): never unknown.
     unknown = np.array([str(value) not in known for value in values] + [False], dtype=bool)
-    return unknown[per_row]
+    by_code: np.ndarray = unknown[per_row]
+    return by_code

@@ -227,7 +227,9 @@ def fold_members(ctx: Context, alerts: list[Alert]) -> list[Alert]:
 
 def fold_symptoms(ctx: Context, alerts: list[Alert]) -> list[Alert]:
     """Fold a quiet rep's KPI alerts on the same source into the gone-quiet alert."""
-    quiet = {(a.entity, a.source): a for a in alerts if a.rule == "gone_quiet"}
+    quiet: dict[tuple[str, str | None], Alert] = {
+        (a.entity, a.source): a for a in alerts if a.rule == "gone_quiet"
+    }
     if not quiet:
         return alerts
     kpis = {k.id: k for k in ctx.results.spec.kpis}
@@ -235,7 +237,7 @@ def fold_symptoms(ctx: Context, alerts: list[Alert]) -> list[Alert]:
     out = []
     for alert in alerts:
         if alert.kpi is not None and alert.level == "rep":
-            key = (alert.entity, kpis[alert.kpi].source)
+            key: tuple[str, str | None] = (alert.entity, kpis[alert.kpi].source)
             if key in quiet:
                 symptoms.setdefault(key, []).append(alert)
                 continue
@@ -309,8 +311,8 @@ def _main_kpi(ctx: Context, source: str | None) -> str | None:
     """The KPI that best describes a source's activity: its first sum, else first additive."""
     kpis = [k for k in ctx.results.spec.kpis if k.source == source and k.additive]
     sums = [k for k in kpis if k.measure is MeasureKind.SUM]
-    chosen = (sums or kpis or [None])[0]
-    return chosen.id if chosen is not None else None
+    chosen = (sums or kpis)[:1]
+    return chosen[0].id if chosen else None
 
 
 def select(

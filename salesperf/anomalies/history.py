@@ -33,7 +33,8 @@ def elapsed(ctx: Context, kpi: KpiSpec) -> float:
         table = ctx.results.table
         shares = table.loc[table["kpi"] == kpi.id, "elapsed"].dropna()
         ctx.cache[key] = float(shares.iloc[0]) if len(shares) else 0.0
-    return ctx.cache[key]
+    share: float = ctx.cache[key]
+    return share
 
 
 def active(ctx: Context, rule: str, kpi: KpiSpec) -> bool:
@@ -195,7 +196,8 @@ def history(ctx: Context, kpi: KpiSpec, level: str) -> History | None:
     key = ("history", kpi.id, level)
     if key not in ctx.cache:
         ctx.cache[key] = _history(ctx, kpi, level)
-    return ctx.cache[key]
+    stats: History | None = ctx.cache[key]
+    return stats
 
 
 def _history(ctx: Context, kpi: KpiSpec, level: str) -> History | None:

@@ -206,7 +206,7 @@ def sharp_change(ctx: Context) -> list[Alert]:
                 if observed is None or not stats.enough(kpi, settings, entity):
                     continue
                 comparisons = []
-                for against, p, adjust in options:
+                for basis, p, adjust in options:
                     if not stats.has(p):
                         continue
                     before = number(stats.at(entity, p))
@@ -219,7 +219,7 @@ def sharp_change(ctx: Context) -> list[Alert]:
                     expected = before * adjust
                     comparisons.append(
                         {
-                            "against": against,
+                            "against": basis,
                             "period": calendar.period(p).label,
                             "value": before,
                             "seasonal_adjustment": adjust,

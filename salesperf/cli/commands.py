@@ -15,12 +15,17 @@ from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from salesperf import __version__
 from salesperf.errors import SalesperfError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from salesperf.engine.pipeline import Results
 
 app = typer.Typer(
     name="salesperf",
@@ -269,7 +274,9 @@ def _emit(text: str, output: Path | None, inputs: list[str]) -> None:
     typer.echo(f"Wrote {output}", err=True)
 
 
-def _evaluate(spec_path: Path, period: str | None, as_of: datetime | None, *, busy: bool = True):
+def _evaluate(
+    spec_path: Path, period: str | None, as_of: datetime | None, *, busy: bool = True
+) -> Results:
     from salesperf.engine.pipeline import evaluate
 
     with _busy("Reading the exports and computing…") if busy else contextlib.nullcontext():
@@ -429,7 +436,7 @@ def watch(
     from salesperf.cli import render as cli_render
     from salesperf.cli.watch import watch_files
 
-    def compute():
+    def compute() -> tuple[Results, pd.DataFrame]:
         from salesperf.cli import views
 
         results = _evaluate(spec_path, period, None, busy=False)  # the live view shows it

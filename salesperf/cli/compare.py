@@ -102,13 +102,14 @@ def backtest(
 
 
 def _report_argument(metavar: str, which: str) -> typer.models.ArgumentInfo:
-    return typer.Argument(
+    argument: typer.models.ArgumentInfo = typer.Argument(
         metavar=metavar,
         help=f"The {which} JSON report (written by `salesperf report -f json`).",
         exists=True,
         dir_okay=False,
         readable=True,
     )
+    return argument
 
 
 @app.command()

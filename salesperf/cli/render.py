@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from salesperf.check import CheckReport
     from salesperf.engine.pipeline import Results
     from salesperf.scaffold import Scaffold
+    from salesperf.spec.models import Unit
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -290,10 +291,11 @@ def render_targets(results: Results, rows: pd.DataFrame) -> None:
             previous = record.kpi
         who = "Company" if record.level == "company" else str(record.name)
         indent = "  " if record.level in ("company", "rep") else "    "
-        basis = describe_basis(
-            record.target_basis,
-            lambda v, u=kpi.unit: fmt_value(v, u, spec.currency, spec.locale.value),
-        )
+
+        def in_unit(value: float, unit: Unit = kpi.unit) -> str:
+            return fmt_value(value, unit, spec.currency, spec.locale.value)
+
+        basis = describe_basis(record.target_basis, in_unit)
         if record.note:
             basis += f" · {record.note}"
         table.add_row(

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from salesperf.engine.metrics import COMPANY
-from salesperf.engine.targets import TARGET_COLUMNS, is_missing
+from salesperf.engine.target_history import is_missing
+from salesperf.engine.targets import TARGET_COLUMNS
 from salesperf.errors import DataError, Finding, Level, Location, did_you_mean
 
 if TYPE_CHECKING:
@@ -166,6 +167,7 @@ def _reconcile(
             kids = frame.loc[(frame["kpi"] == kpi.id) & (frame["level"] == child_level)]
             if kids.empty:
                 continue
+            parents: list[str | None]
             if parent_level == COMPANY:
                 parents = [COMPANY] * len(kids)
             elif child_level == "rep":

@@ -158,9 +158,8 @@ def evaluate(
     from salesperf.sources.dataset import load_dataset
     from salesperf.spec import load_spec
 
-    if not hasattr(spec, "kpis"):
-        spec = load_spec(spec)  # type: ignore[arg-type]
-    assert not isinstance(spec, (str, Path))
+    if isinstance(spec, str | Path):
+        spec = load_spec(spec)
     dataset = dataset or load_dataset(spec)
     calendar, chosen, as_of = resolve_period(spec, dataset, period, as_of)
     if "org" not in dataset.cache:

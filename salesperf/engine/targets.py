@@ -260,7 +260,8 @@ class _Planner:
         key = ("history", self.kpi.id, level)
         if key not in self.lookups:
             self.lookups[key] = History(self.cube, self.kpi, level)
-        return self.lookups[key]
+        history: History = self.lookups[key]
+        return history
 
     def below_wanted(self, level: str) -> bool:
         """Whether a kept level lies at or below ``level`` (splits only ever go down)."""
@@ -272,7 +273,8 @@ class _Planner:
         key = ("fractions", self.period.ordinal)
         if key not in self.lookups:  # asked for every rep at every level of a split
             self.lookups[key] = employed_fractions(self.org.members, self.period)
-        return self.lookups[key].get(rep, 1.0)
+        fractions: dict[str, float] = self.lookups[key]
+        return fractions.get(rep, 1.0)
 
     def member(self, column: str) -> dict[Any, Any]:
         """Rep -> their value of a roster column (team, start...): a dict, as the planner
@@ -281,7 +283,8 @@ class _Planner:
         if key not in self.lookups:
             members = self.org.members
             self.lookups[key] = dict(zip(members.index, members[column], strict=True))
-        return self.lookups[key]
+        values: dict[Any, Any] = self.lookups[key]
+        return values
 
     def has_history(self, rep: str) -> bool:
         """Employed during the first period of the look-back (so its values, zeros included,
@@ -319,7 +322,8 @@ class _Planner:
             pairs = pairs.drop_duplicates("child", keep="first")
             parents = [str(p) for p in pairs["parent"].tolist()]
             self.lookups[key] = dict(zip(pairs["child"].tolist(), parents, strict=True))
-        return self.lookups[key]
+        parent_of: dict[str, str] = self.lookups[key]
+        return parent_of
 
     def children(self, level: str, parent_level: str, parent: str) -> list[str]:
         """Entities of ``level`` under ``parent`` that can carry a target this period."""

@@ -140,7 +140,8 @@ def build_feedback_form(
     rows: list[dict[str, Any]] = []
     for rep in reps:
         for kind in chosen_kinds:
-            for criterion in settings.criteria or [None]:
+            criteria: list[str | None] = [*settings.criteria] or [None]
+            for criterion in criteria:
                 rows.append(
                     {
                         "date": last_day,

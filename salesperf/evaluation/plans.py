@@ -99,7 +99,8 @@ class Plan:
                 item["recent"] = [{"period": p, "value": v} for p, v in item["recent"]]
         out["unscored"] = [{"kpi": k, "reason": r} for k, r in self.unscored]
         out["focus"] = list(self.focus)
-        return _clean(out)
+        document: dict[str, Any] = _clean(out)
+        return document
 
 
 def _clean(value: Any) -> Any:
@@ -194,23 +195,20 @@ def _plan(
         median_att, median_actual = medians.get((team, kpi.id), (None, None))
         severity = _severity(spec, attainment)
         recent, recent_value = history.recent(kpi, rep)
-        common = {
-            "kpi": kpi.id,
-            "name": kpi.name,
-            "unit": kpi.unit.value,
-            "weight": float(row["weight"]),
-            "actual": _or_none(row["actual"]),
-            "target": _or_none(row["target"]),
-            "attainment_to_date": attainment,
-            "score": float(row["score"]),
-            "team_median_attainment": median_att,
-            "team_median_actual": median_actual,
-            "recent": recent,
-            "recent_value": recent_value,
-            "severity": severity,
-        }
         item = PlanItem(
-            **common,
+            kpi=kpi.id,
+            name=kpi.name,
+            unit=kpi.unit.value,
+            weight=float(row["weight"]),
+            actual=_or_none(row["actual"]),
+            target=_or_none(row["target"]),
+            attainment_to_date=attainment,
+            score=float(row["score"]),
+            team_median_attainment=median_att,
+            team_median_actual=median_actual,
+            recent=recent,
+            recent_value=recent_value,
+            severity=severity,
             impact=float(row["weight"]) * (float(row["score"]) - on_target),
             advice=advice_text(kpi, severity, locale),
             text=_phrase(spec, kpi, row, median_att, scorecard.closed, locale),

@@ -40,7 +40,7 @@ def _environment(template_dir: Path | None) -> Any:
     from jinja2.exceptions import SecurityError
     from jinja2.sandbox import SandboxedEnvironment
 
-    class Sandbox(SandboxedEnvironment):  # type: ignore[misc]
+    class Sandbox(SandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**"})
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:

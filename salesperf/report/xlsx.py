@@ -98,7 +98,7 @@ class _Book:
         self, title: str, headers: list[str], rows: list[list[Any]], formats: dict[int, Format]
     ) -> Worksheet:
         """A sheet with a bold, frozen, filterable header row; `formats` by 1-based column."""
-        ws = self.wb.create_sheet(title)
+        ws: Worksheet = self.wb.create_sheet(title)
         ws.append([neutralise(h) for h in headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
@@ -132,7 +132,7 @@ def _status_fills(ws: Worksheet, column: int, count: int) -> None:
     for status, colour in STATUS_FILLS.items():
         ws.conditional_formatting.add(
             area,
-            FormulaRule(
+            FormulaRule(  # type: ignore[no-untyped-call]  # unannotated in types-openpyxl
                 formula=[f'${letter}2="{status}"'],
                 fill=PatternFill(start_color=colour, end_color=colour, fill_type="solid"),
             ),

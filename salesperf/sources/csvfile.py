@@ -181,9 +181,9 @@ class CsvTable:
                 frame = frame.loc[~empty].reset_index(drop=True)
                 rows = rows[~empty]
         rejected: list[tuple[int, str, int | None, str | None]] = []
-        for i in np.flatnonzero(problem):
+        for i in np.flatnonzero(problem).tolist():
             line = self._problem_line(int(lines[i]), int(last_lines[i]))
-            text = self._record_text(int(i) + 1)
+            text = self._record_text(i + 1)
             rejected.append((int(lines[i]), self.problem_lines[line], None, text))
         warnings = list(self.warnings)
         bad_idx = np.flatnonzero(bad)
@@ -212,7 +212,7 @@ class CsvTable:
                 {p: pd.Series([""] * count, dtype=object) for p in positions}, index=range(count)
             )
         if good.all():
-            buffer: bytes | memoryview = memoryview(self.region)[int(starts[0]) :]
+            buffer = memoryview(self.region)[int(starts[0]) :]
             offsets = starts - starts[0]
         else:
             buffer = memoryview(_join_runs(self.region, starts, good))
@@ -428,7 +428,8 @@ def _is_empty_text(column: pd.Series) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
         blank = np.flatnonzero(column.cat.categories.to_numpy(dtype=object) == "")
         return np.isin(column.cat.codes.to_numpy(), blank)
-    return column.to_numpy() == ""
+    empty: np.ndarray = column.to_numpy() == ""
+    return empty
 
 
 def _piece_bounds(buffer: memoryview, offsets: np.ndarray, count: int) -> list[int]:
@@ -452,7 +453,8 @@ def _piece_bounds(buffer: memoryview, offsets: np.ndarray, count: int) -> list[i
 def _joined_offsets(region: bytes, starts: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Where each kept record starts in :func:`_join_runs`'s buffer."""
     lengths = np.diff(np.r_[starts, len(region)])[keep]
-    return np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
+    offsets: np.ndarray = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
+    return offsets
 
 
 def _categorical(pieces: list[tuple[np.ndarray, np.ndarray]]) -> pd.Series:

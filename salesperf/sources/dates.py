@@ -212,7 +212,9 @@ def _infer(
     day = year.copy()
     forms = np.full(len(uniques), "", dtype=object)
 
-    def assign(mask: np.ndarray, y: np.ndarray, m: np.ndarray, d: np.ndarray, form: object) -> None:
+    def assign(
+        mask: np.ndarray, y: np.ndarray, m: np.ndarray, d: np.ndarray, form: str | np.ndarray
+    ) -> None:
         year[mask], month[mask], day[mask] = y[mask], m[mask], d[mask]
         forms[mask] = form if isinstance(form, str) else form[mask]
 
@@ -395,7 +397,8 @@ def _full_year(value: np.ndarray, length: np.ndarray) -> np.ndarray:
 
 
 def _month_numbers(names: pd.Series) -> np.ndarray:
-    return names.str.lower().map(MONTHS).to_numpy(np.float64, na_value=np.nan)
+    numbers: np.ndarray = names.str.lower().map(MONTHS).to_numpy(np.float64, na_value=np.nan)
+    return numbers
 
 
 def _obj(values: np.ndarray) -> np.ndarray:

@@ -67,7 +67,9 @@ COMMON_ENCODINGS = (
 )
 
 
-def fail(shown: str, message: str, code: str, line: int | None = None, key: str | None = None):
+def fail(
+    shown: str, message: str, code: str, line: int | None = None, key: str | None = None
+) -> DataError:
     """A DataError with one finding; the caller raises it (``raise fail(...)``)."""
     where = Location(shown, line, key)
     return DataError(f"{where}: {message}", [Finding(Level.ERROR, message, where, code)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -225,7 +226,7 @@ def _bool_text(value: object) -> str:
     return "TRUE" if value else "FALSE"
 
 
-def _grid(cells: list[list[object]]) -> np.ndarray:
+def _grid(cells: Sequence[Sequence[object]]) -> np.ndarray:
     """Cells as a 2-D object array (calamine rows are rectangular; pad if one is not)."""
     width = max((len(r) for r in cells), default=0)
     grid = np.empty((len(cells), width), dtype=object)

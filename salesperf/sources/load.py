@@ -210,9 +210,9 @@ def _parse(
             orders.add(order)
         parts.append(part)
     hint = orders.pop() if len(orders) == 1 else None
-    for i, read, problem in pending:
+    for i, read, ambiguous in pending:
         if hint is None:
-            findings.append(_date_finding(read, options, date_field, problem))
+            findings.append(_date_finding(read, options, date_field, ambiguous))
             continue
         try:
             parts[i] = _finish(read, options, numeric, date_field, hint)[0]
@@ -255,7 +255,7 @@ def _read_file(path: Path, shown: str, options: _Options) -> _Read:
         warnings.append(f"{shown}: sheet: is ignored for a CSV file")
     if body.rows_read == 0:
         warnings.append(f"{shown}: has a header but no data rows")
-    info = {
+    info: dict[str, object] = {
         "path": shown,
         "format": table.format,
         "encoding": table.encoding,
@@ -370,8 +370,8 @@ def _finish(
         raw_values = body.columns[read.positions[field]].iloc[hit].to_numpy(dtype=object)
         for i, value in zip(hit.tolist(), raw_values.tolist(), strict=True):
             why = reason[i]
-            text = None if why == "missing-date" else clip(str(value).strip())
-            rejected.append(Rejection(shown, int(body.rows[i]), why, header, text))
+            cell = None if why == "missing-date" else clip(str(value).strip())
+            rejected.append(Rejection(shown, int(body.rows[i]), why, header, cell))
     rejected.sort(key=lambda r: r.row)
     info = FileInfo(**read.info, date_format=date_format)  # type: ignore[arg-type]
     return (frame, info, rejected, warnings, texts), order

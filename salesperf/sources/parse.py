@@ -144,7 +144,7 @@ def parse_numbers(text: Distinct) -> Numbers:
     # (pd.to_numeric is slow on texts it cannot read, and those are most of a formatted
     # column).
     comma = [np.strings.find(chunk, ",") >= 0 for chunk in _fixed_width(texts)]
-    plain_at = np.flatnonzero(~np.concatenate(comma)) if comma else []
+    plain_at = np.flatnonzero(~np.concatenate(comma)) if comma else np.zeros(0, dtype=np.intp)
     if len(plain_at):
         values[plain_at] = pd.to_numeric(series.iloc[plain_at], errors="coerce").to_numpy(
             dtype=np.float64, na_value=np.nan
@@ -269,7 +269,7 @@ def _grouped_values(matched: pd.Series) -> np.ndarray:
     """Values of texts that fully match :data:`_GROUPED`, read with a decimal point: the
     thousands commas dropped, then the sign, currency sign and spaces when present."""
     plain = matched.str.replace(",", "", regex=False)
-    values = pd.to_numeric(plain, errors="coerce").to_numpy(
+    values: np.ndarray = pd.to_numeric(plain, errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan, copy=True
     )
     marked = np.flatnonzero(np.isnan(values))  # "-$1234.50", "¥1234", "- 1234"

@@ -21,6 +21,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from typing import IO
 
 import numpy as np
 
@@ -163,7 +164,7 @@ def _sheet_parts(archive: zipfile.ZipFile, sheet: str) -> list[str]:
     return everything
 
 
-def _furthest_cell(stream: io.BufferedIOBase) -> tuple[int, int]:
+def _furthest_cell(stream: IO[bytes]) -> tuple[int, int]:
     """The largest row number and column number named by any ``r="..."`` attribute.
 
     calamine accepts lower-case letters, single quotes and spaces around ``=``, and reads
@@ -207,7 +208,8 @@ def _reference_starts(arr: np.ndarray, limit: int) -> np.ndarray:
         & _SPACE[arr[equals - 2]]
         & ((quote == ord('"')) | (quote == ord("'")))
     )
-    return equals[keep] + 2
+    offsets: np.ndarray = equals[keep] + 2
+    return offsets
 
 
 def _largest_reference(arr: np.ndarray, starts: np.ndarray) -> tuple[int, int]:

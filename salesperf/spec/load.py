@@ -178,7 +178,8 @@ def _finding_from_pydantic(err: Any, filename: str, raw: Any) -> Finding:
         key_path = format_path((*loc, _missing_name(err)))
         return Finding(Level.ERROR, message, Location(where.file, where.line, key_path), kind)
     elif kind == "enum":
-        choices = [m.value for m in _enum_at(loc)] if _enum_at(loc) else []
+        enum = _enum_at(loc)
+        choices = [m.value for m in enum] if enum is not None else []
         shown = ", ".join(choices) if choices else err.get("ctx", {}).get("expected", "")
         message = f"'{value}' is not one of {shown}{did_you_mean(str(value), choices)}"
     elif kind == "literal_error":

@@ -54,9 +54,9 @@ class _Loader(yaml.SafeLoader):
         self.alias_count = 0
         self.depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.depth >= MAX_DEPTH:
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
             raise SpecError(
                 "The spec cannot be used:",
                 [
@@ -71,7 +71,7 @@ class _Loader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
                 raise SpecError(
                     "The spec cannot be used:",
                     [
@@ -86,7 +86,7 @@ class _Loader(yaml.SafeLoader):
                 )
         self.depth += 1
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
@@ -107,7 +107,7 @@ class _Loader(yaml.SafeLoader):
                 return result
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) or key is None:
                 self.findings.append(
                     Finding(
@@ -131,7 +131,7 @@ class _Loader(yaml.SafeLoader):
                     )
                 )
                 continue
-            result[key] = self.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+            result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[key] = line
         return result
 
@@ -139,7 +139,7 @@ class _Loader(yaml.SafeLoader):
         result = LineList()
         result.line = node.start_mark.line + 1
         for child in node.value:
-            result.append(self.construct_object(child, deep=True))  # type: ignore[no-untyped-call]
+            result.append(self.construct_object(child, deep=True))
             result.item_lines.append(child.start_mark.line + 1)
         return result
 
