@@ -245,7 +245,7 @@ def fit(lines: list[str], limit: int, more: str) -> str:
     for i, line in enumerate(lines):
         tail = "\n" + more.format(n=len(lines) - i)
         if size + len(line.encode("utf-8")) + 1 + len(tail.encode("utf-8")) > limit:
-            return "\n".join(kept) + tail
+            return "\n".join([*kept, tail.lstrip("\n")])
         kept.append(line)
         size += len(line.encode("utf-8")) + 1
     return "\n".join(kept)
