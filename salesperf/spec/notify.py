@@ -13,7 +13,9 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from salesperf.spec.base import _Model
 
 #: An environment variable name, as a shell would accept it.
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -26,11 +28,6 @@ EMAIL = "email"
 
 EnvName = Annotated[str, Field(pattern=ENV_NAME)]
 Seconds = Annotated[float, Field(gt=0, le=600, strict=True)]
-
-
-class _Model(BaseModel):
-    # Strict numbers: YAML reads `port: yes` as a boolean, which must not become port 1.
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class ChannelType(StrEnum):
