@@ -15,16 +15,14 @@ fared against each and how far off the company target was, picks the one closest
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesperf.engine.metrics import COMPANY
-from salesperf.errors import Finding, Level, Location, UsageError, did_you_mean
+from salesperf.engine.replay import replay, replay_periods
+from salesperf.errors import Finding, Level, Location, UsageError, argument, did_you_mean
 from salesperf.spec.models import (
     ADDITIVE_MEASURES,
-    Direction,
     KpiSpec,
     MeasureKind,
     TargetMethod,
@@ -33,9 +31,9 @@ from salesperf.spec.models import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.engine.org import Org
     from salesperf.engine.periods import Calendar, Period
     from salesperf.engine.pipeline import Results
+    from salesperf.review import Review
     from salesperf.sources.dataset import Dataset
     from salesperf.spec import Spec
 
@@ -55,82 +53,6 @@ class Achievability:
     company_attainment: list[float | None]
     verdict: bool | None  # None: not enough history to judge
     note: str
-
-
-def replay(
-    results: Results, periods: int = 6, levels: Collection[str] | None = None
-) -> pd.DataFrame:
-    """Targets and actuals for the last ``periods`` closed periods before the current one.
-
-    Columns: kpi, level, entity, period, actual, target, target_method, attainment.
-    ``levels``: only these levels' rows (all by default), with the same numbers.
-    """
-    cube = results.cube
-    first = int(cube["p"].min()) if len(cube) else results.period.ordinal
-    ordinals = [results.period.ordinal - back for back in range(periods, 0, -1)]
-    ordinals = [o for o in ordinals if o > first]  # the first period has no history
-    return replay_periods(
-        results.spec, cube, results.org, results.calendar, ordinals, levels=levels
-    )
-
-
-def replay_periods(
-    spec: Spec,
-    cube: pd.DataFrame,
-    org: Org,
-    calendar: Calendar,
-    ordinals: list[int],
-    *,
-    levels: Collection[str] | None = None,
-) -> pd.DataFrame:
-    """Targets as ``spec`` sets them for each period ordinal, joined with its actuals.
-
-    One cube serves every period: :func:`~salesperf.engine.targets.compute_targets` reads only the
-    periods before the one it sets, and the actuals of a period depend on no later row (its
-    own rows; for new customers, a first-ever row, which later rows cannot move; for
-    retention, the period before). So a cube counted up to today holds, for every closed
-    period, exactly what was known when it closed (``tests/tools/test_backtest.py`` deletes the
-    later rows to prove it). Actuals made of fewer than ``min_responses`` answers count as
-    no data, as in :mod:`salesperf.engine.attainment`. Target overrides are not applied: the
-    replay judges the rule. ``levels`` keeps only these levels' rows (see
-    :func:`~salesperf.engine.targets.compute_targets`).
-    """
-    import numpy as np
-    import pandas as pd
-
-    from salesperf.engine.targets import compute_targets
-
-    columns = ["kpi", "level", "entity", "period", "actual", "target", "target_method"]
-    frames = []
-    lookups: dict[Any, Any] = {}  # one spec, cube and org: their look-ups serve every period
-    actuals = cube if levels is None else cube[cube["level"].isin(list(levels))]
-    for ordinal in ordinals:
-        period = calendar.period(ordinal)
-        targets = compute_targets(
-            spec, cube, org, calendar, period, lookups=lookups, levels=levels
-        ).frame
-        actual = actuals.loc[
-            actuals["p"] == ordinal, ["kpi", "level", "entity", "actual", "responses"]
-        ]
-        merged = actual.merge(
-            targets[["kpi", "level", "entity", "target", "target_method"]], how="inner"
-        )
-        merged["period"] = period.label
-        frames.append(merged)
-    if not frames:
-        return pd.DataFrame(columns=[*columns, "attainment"])
-    out = pd.concat(frames, ignore_index=True)
-    out["target"] = pd.to_numeric(out["target"], errors="coerce").astype("float64")
-    out["actual"] = out["actual"].astype("float64")
-    least = out["kpi"].map({k.id: k.min_responses or 0 for k in spec.kpis}).astype("int64")
-    out["actual"] = out["actual"].where(out["responses"].astype("int64") >= least)
-    lower = out["kpi"].map({k.id: k.direction is Direction.LOWER for k in spec.kpis}).astype(bool)
-    usable = (out["target"] > 0) & out["actual"].notna()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        attainment = (out["actual"] / out["target"]).where(~lower, out["target"] / out["actual"])
-    out = out[columns].copy()
-    out["attainment"] = attainment.where(usable).replace([np.inf, -np.inf], np.nan)
-    return out
 
 
 def achievability(results: Results, periods: int = 6) -> list[Achievability]:
@@ -338,7 +260,7 @@ def parse_methods(text: str | None) -> list[TargetMethod] | None:
             Level.ERROR,
             f"'{name}' is not a target method{did_you_mean(name, choices)}; "
             f"use {', '.join(choices)}",
-            Location(key="--methods"),
+            argument("methods"),
             "unknown-method",
         )
         for name in names
@@ -346,7 +268,7 @@ def parse_methods(text: str | None) -> list[TargetMethod] | None:
     ]
     if not names:
         errors.append(
-            Finding(Level.ERROR, "no method given", Location(key="--methods"), "unknown-method")
+            Finding(Level.ERROR, "no method given", argument("methods"), "unknown-method")
         )
     if errors:
         raise UsageError("Cannot compare these methods:", errors)
@@ -392,28 +314,22 @@ def closed_periods(results: Results, count: int) -> list[Period]:
 
 
 def run_backtest(
-    spec: Spec | str | Path,
+    review: Review,
     *,
-    as_of: dt.date | None = None,
     periods: int | None = None,
     kpi: str | None = None,
     methods: list[TargetMethod] | None = None,
     alerts: bool = True,
-    dataset: Dataset | None = None,
 ) -> Backtest:
-    """Replay target methods and alert rules over the closed periods before as-of.
+    """Replay target methods and alert rules over the closed periods before the review's
+    as-of, from the review's cube (nothing is loaded or counted again).
 
     ``periods`` defaults to ``backtest.periods`` (6); ``methods`` to the history methods
     that fit each KPI (see :func:`method_misfit`); the configured method always comes first.
     """
-    from salesperf.engine.pipeline import evaluate
-    from salesperf.sources.dataset import load_dataset
-    from salesperf.spec import load_spec
-
-    if isinstance(spec, str | Path):
-        spec = load_spec(spec)
-    dataset = dataset or load_dataset(spec)
-    results = evaluate(spec, as_of=as_of, dataset=dataset)
+    results = review.results
+    spec = review.spec
+    dataset = review.dataset
     chosen = _kpis_to_test(spec, kpi)
     closed = closed_periods(results, periods or spec.backtest.periods)
     if not closed:
@@ -424,7 +340,7 @@ def run_backtest(
                     Level.ERROR,
                     f"no closed period with history before {results.as_of.isoformat()}; "
                     "a backtest needs at least two periods of data",
-                    Location(spec._path),
+                    Location(spec.path),
                     "backtest",
                 )
             ],
@@ -470,7 +386,7 @@ def _kpis_to_test(spec: Spec, kpi: str | None) -> list[KpiSpec]:
         message = f"KPI '{kpi}' has no `target:` to backtest"
     else:
         return [spec.kpi(kpi)]
-    raise UsageError("Cannot backtest:", [Finding(Level.ERROR, message, Location(key="--kpi"))])
+    raise UsageError("Cannot backtest:", [Finding(Level.ERROR, message, argument("kpi"))])
 
 
 def _methods_for(
@@ -645,7 +561,7 @@ def _count_alerts(
 ) -> AlertBacktest:
     """Run every alert rule as it would have run on the last day of each period."""
     from salesperf.anomalies import RULES, detect
-    from salesperf.engine.pipeline import evaluate
+    from salesperf.review import Review
 
     labels = [p.label for p in periods]
     rules = [r.__name__ for r in RULES if r.__name__ not in spec.alerts.disable]
@@ -655,10 +571,8 @@ def _count_alerts(
     pending = dict.fromkeys(rules, 0)
     for i, period in enumerate(periods):
         last_day = period.end - dt.timedelta(days=1)
-        results = evaluate(
-            spec, as_of=last_day, period=period.label, dataset=dataset_until(dataset, last_day)
-        )
-        for alert in detect(results, today=last_day, analyse=False):
+        past = Review(spec, period.label, last_day, dataset=dataset_until(dataset, last_day))
+        for alert in detect(past.results, past.rows, today=last_day, analyse=False):
             if (kpi is not None and alert.kpi != kpi) or alert.rule not in counts:
                 continue
             counts[alert.rule][period.label][alert.severity.value] += 1

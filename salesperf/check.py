@@ -100,7 +100,7 @@ def run_check(spec_path: str | Path, today: dt.date | None = None) -> CheckRepor
     except SpecError as exc:
         report.findings.extend(exc.findings)
         return report
-    report.findings.extend(spec._warnings)
+    report.findings.extend(spec.warnings)
     dataset = load_dataset(spec, collect=True)
     report.findings.extend(dataset.errors)
     report.findings.extend(dataset.warnings)
@@ -122,13 +122,13 @@ def _achievability(spec: Spec, dataset: Dataset) -> dict[str, Any]:
     the Achievable column unjudged.
     """
     from salesperf.backtest import achievability
-    from salesperf.engine.pipeline import evaluate
     from salesperf.errors import SalesperfError
+    from salesperf.review import Review
 
     if dataset.errors or not dataset.sources:
         return {}
     try:
-        results = evaluate(spec, dataset=dataset)
+        results = Review(spec, dataset=dataset).results
     except SalesperfError:
         return {}
     return {a.kpi: a for a in achievability(results)}

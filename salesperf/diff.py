@@ -1,7 +1,6 @@
 """What changed between two runs: compare two JSON reports (``salesperf report -f json``).
 
-    old, new = load_report("2017-06-14.json"), load_report("2017-06-21.json")
-    changes = diff_reports(old, new)
+    changes = diff_reports("2017-06-14.json", "2017-06-21.json")   # or two Reviews
     changes.identical, changes.to_dict()
 
 Compared, section by section (everything else in a report is derived from these):
@@ -23,11 +22,15 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salesperf.errors import DataError, Finding, Level, Location
+
+if TYPE_CHECKING:
+    from salesperf.review import Review
 
 DIFF_SCHEMA = "salesperf.diff/1"
 REPORT_SCHEMA = "salesperf.report/1"  # salesperf.report.model.REPORT_SCHEMA, without Jinja
@@ -138,11 +141,37 @@ def same(old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
+def report_document(report: Review | Mapping[str, Any] | str | Path) -> dict[str, Any]:
+    """A company report as its JSON document: a review's (what ``write_report(review,
+    "json", ...)`` would write), a JSON report file's (:func:`load_report`), or the document
+    itself."""
+    if isinstance(report, (str, Path)):
+        return load_report(report)
+    if isinstance(report, Mapping):
+        return dict(report)
+    # Here, not at the top: `salesperf diff` compares two files and must not pay for
+    # importing the report renderer (Jinja) and pandas.
+    from salesperf.report.render import render_json
+
+    return json.loads(render_json(report.report(charts=False).view))
+
+
 def diff_reports(
-    old: dict[str, Any], new: dict[str, Any], old_file: str = "OLD", new_file: str = "NEW"
+    old: Review | Mapping[str, Any] | str | Path,
+    new: Review | Mapping[str, Any] | str | Path,
+    old_file: str | None = None,
+    new_file: str | None = None,
 ) -> ReportDiff:
-    """Every difference between two reports (see the module docstring)."""
-    out = ReportDiff(old_file, new_file, _meta(old), _meta(new))
+    """Every difference between two company reports (see the module docstring).
+
+    ``old`` and ``new``: each a :class:`~salesperf.review.Review`, the path of a JSON report
+    (``salesperf report -f json``) or a loaded one. ``old_file`` / ``new_file`` name them in
+    the output (default: the path, else "OLD" and "NEW").
+    """
+    old_name = old_file or (str(old) if isinstance(old, (str, Path)) else "OLD")
+    new_name = new_file or (str(new) if isinstance(new, (str, Path)) else "NEW")
+    old, new = report_document(old), report_document(new)
+    out = ReportDiff(old_name, new_name, _meta(old), _meta(new))
     out.changes.extend(_run(old, new))
     out.changes.extend(_inputs(old.get("provenance") or {}, new.get("provenance") or {}))
     out.changes.extend(_values(old, new))

@@ -87,6 +87,15 @@ class UsageError(SalesperfError):
     """A command-line option that makes no sense (wrong period grain, unknown rep...)."""
 
 
+def argument(name: str) -> Location:
+    """Where a finding about an argument of a library call points: ``rep=``, ``period=``.
+
+    The CLI shows the option the user typed instead (``--rep``, see
+    :func:`salesperf.cli.commands.cli_error`); a Python caller never typed a flag.
+    """
+    return Location(key=f"{name}=")
+
+
 def did_you_mean(word: str, choices: Iterable[str], n: int = 1) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest choice, or ``""``."""
     pool = [str(c) for c in choices]

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from salesperf.engine.pipeline import Results, evaluate
+from salesperf.engine.pipeline import Results
+from salesperf.review import Review
 from salesperf.sources.dataset import Dataset, load_dataset
 from salesperf.spec import Spec, load_spec
 
@@ -46,10 +47,16 @@ def example_data() -> tuple[Spec, Dataset]:
 
 
 @pytest.fixture(scope="session")
-def example_june(example_data: tuple[Spec, Dataset]) -> Results:
-    """The example evaluated as of its last order date, 2017-06-21 (June 2017, open)."""
+def example_june_review(example_data: tuple[Spec, Dataset]) -> Review:
+    """The example reviewed as of its last order date, 2017-06-21 (June 2017, open)."""
     spec, data = example_data
-    return evaluate(spec, dataset=data)
+    return Review(spec, dataset=data)
+
+
+@pytest.fixture(scope="session")
+def example_june(example_june_review: Review) -> Results:
+    """Its results."""
+    return example_june_review.results
 
 
 @pytest.fixture

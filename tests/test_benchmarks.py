@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesperf.engine.pipeline import evaluate
+from salesperf.review import Review
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -65,7 +65,7 @@ def test_generated_data_looks_like_an_export(project: Path) -> None:
 def test_baseline_agrees_with_salesperf(project: Path) -> None:
     """The cross-check that makes the benchmark honest: both compute the same numbers."""
     expected = baseline.monthly_actuals(project)
-    results = evaluate(project / "kpi.yaml")
+    results = Review(project / "kpi.yaml").results
     cube = results.cube.loc[results.cube["level"] == "rep"]
     ours = cube.pivot_table(index=["entity", "p"], columns="kpi", values="actual", dropna=False)
     ours.index = ours.index.set_names(["rep", "month"])
@@ -97,27 +97,29 @@ def test_baseline_agrees_with_salesperf(project: Path) -> None:
 def test_previous_period_on_the_same_data_matches_a_fresh_run(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Scoring evaluates the previous period on the loaded data; the pipeline then reuses the
-    closed periods of the cube it already computed. Same numbers as computing from scratch."""
+    """Scoring's previous period is cut from the review's cube (the actuals are counted
+    once); a fresh review of that period on freshly loaded data gives the same numbers."""
     import datetime as dt
 
-    from salesperf.engine import metrics
+    from salesperf import review as review_module
     from salesperf.sources.dataset import load_dataset
     from salesperf.spec import load_spec
 
     computed = []
-    compute_actuals = metrics.compute_actuals
+    compute_actuals = review_module.compute_actuals
     monkeypatch.setattr(
-        metrics, "compute_actuals", lambda *a, **k: computed.append(1) or compute_actuals(*a, **k)
+        review_module,
+        "compute_actuals",
+        lambda *a, **k: computed.append(1) or compute_actuals(*a, **k),
     )
     spec = load_spec(project / "kpi.yaml")
-    dataset = load_dataset(spec)
-    current = evaluate(spec, dataset=dataset)
+    review = Review(spec)
+    reused = review.previous
+    assert reused is not None
+    assert len(computed) == 1  # the previous period was cut from the review's cube
     as_of = dt.date(2023, 11, 30)
-    reused = evaluate(spec, period="2023-11", as_of=as_of, dataset=dataset)
-    assert len(computed) == 1  # the second run cut the first run's cube
-    fresh = evaluate(spec, period="2023-11", as_of=as_of, dataset=load_dataset(spec))
-    assert len(computed) == 2
-    assert current.period.label == "2023-12"
+    fresh = Review(spec, period="2023-11", as_of=as_of, dataset=load_dataset(spec))
+    assert fresh.results is not None and len(computed) == 2
+    assert review.period.label == "2023-12" and reused.as_of == as_of
     pd.testing.assert_frame_equal(reused.cube, fresh.cube)
-    pd.testing.assert_frame_equal(reused.table, fresh.table)
+    pd.testing.assert_frame_equal(reused.table, fresh.results.table)

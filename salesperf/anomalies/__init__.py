@@ -1,7 +1,8 @@
 """Anomaly alerts: what in the reviewed period a manager should look at, and why.
 
-    results = salesperf.engine.pipeline.evaluate("kpi.yaml")
-    alerts = salesperf.anomalies.detect(results)     # list[Alert], sorted
+    review = salesperf.Review("kpi.yaml")
+    review.alerts                                    # list[Alert], sorted
+    salesperf.anomalies.detect(review.results, review.rows)   # the same, as a stage
     [a.to_dict() for a in alerts]                    # JSON-ready
 
 Modules: ``model`` (Alert, Severity), ``context`` (what rules share), ``kpi_rules``

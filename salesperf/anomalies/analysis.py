@@ -35,7 +35,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from salesperf.anomalies.comparisons import Basis, basis_for, prepared_rows, same_point_mask
+from salesperf.anomalies.comparisons import Basis, basis_for, same_point_mask
 from salesperf.engine.metrics import COMPANY
 from salesperf.spec.models import MeasureKind
 
@@ -56,6 +56,7 @@ BLANK = "(blank)"
 
 def explain(
     results: Results,
+    rows: dict[str, Rows],
     kpi: str,
     level: str,
     entity: str,
@@ -67,7 +68,7 @@ def explain(
 ) -> dict[str, Any] | None:
     """Explain one entity's KPI change (see the module docstring); None when the KPI is not
     additive (a ratio's change does not split into parts that add up)."""
-    return Explainer(results).explain(
+    return Explainer(results, rows).explain(
         kpi,
         level,
         entity,
@@ -196,13 +197,11 @@ class _Selection:
 class Explainer:
     """Explains many entities of one run, preparing each KPI's rows once."""
 
-    def __init__(
-        self, results: Results, rows: dict[str, Rows] | None = None, basis: Basis | None = None
-    ) -> None:
+    def __init__(self, results: Results, rows: dict[str, Rows], basis: Basis | None = None) -> None:
         from salesperf.spec.rules import drilldown_fields
 
         self.results = results
-        self.rows = rows if rows is not None else prepared_rows(results)
+        self.rows = rows
         self.basis = basis or basis_for(results.period, results.as_of)
         self._kpi_rows: dict[str, pd.DataFrame] = {}
         self._first_p: dict[str, pd.Series] = {}

@@ -58,13 +58,6 @@ def basis_for(period: Period, as_of: dt.date) -> Basis:
     return Basis(FULL_PERIOD, None)
 
 
-def prepared_rows(results: Results) -> dict[str, Rows]:
-    """Every source's rows up to as-of with period ordinal ``p`` and roster levels attached."""
-    from salesperf.engine.metrics import prepare_rows
-
-    return prepare_rows(results.dataset, results.org, results.calendar, results.as_of)
-
-
 def day_in_period(frame: pd.DataFrame, calendar: Calendar) -> np.ndarray:
     """0-based day of each row within its period, NaN where the date is missing (``frame``
     needs ``date`` and ``p``). Each period's start is looked up once by ordinal, not per

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from salesperf.anomalies.comparisons import (
     Basis,
     basis_for,
-    prepared_rows,
     same_point_cube,
     same_point_mask,
 )
@@ -223,13 +222,15 @@ class Context:
         )
 
 
-def build_context(results: Results, config: AlertsSpec, today: dt.date) -> Context:
+def build_context(
+    results: Results, rows: dict[str, Rows], config: AlertsSpec, today: dt.date
+) -> Context:
+    """What the rules share, from the results and the prepared rows they were made from."""
     import numpy as np
 
     from salesperf.engine.periods import PERIODS_PER_YEAR
     from salesperf.engine.target_history import History, seasonal_index
 
-    rows = prepared_rows(results)
     basis = basis_for(results.period, results.as_of)
     # Made once: the cube below and the rules (Context.same_point_mask) both cut by them.
     masks = {name: same_point_mask(r.frame, results.calendar, basis) for name, r in rows.items()}

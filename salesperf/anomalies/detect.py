@@ -43,6 +43,7 @@ from salesperf.engine.metrics import COMPANY
 from salesperf.spec.models import MeasureKind
 
 if TYPE_CHECKING:
+    from salesperf.engine.metrics import Rows
     from salesperf.engine.pipeline import Results
     from salesperf.spec.models import AlertsSpec
 
@@ -79,6 +80,7 @@ ANALYSIS_AGAINST = {
 
 def detect(
     results: Results,
+    rows: dict[str, Rows],
     config: AlertsSpec | None = None,
     *,
     today: dt.date | None = None,
@@ -86,11 +88,14 @@ def detect(
 ) -> list[Alert]:
     """All alerts for the reviewed period of ``results``, folded, explained and sorted.
 
+    ``rows`` are the prepared rows the results were computed from
+    (:attr:`salesperf.review.Review.rows`): the rules and the analysis read them as they are.
+
     ``config`` defaults to the spec's ``alerts:``; ``today`` (default: the system date)
     only decides which dates are in the future; ``analyse=False`` skips problem analysis.
     """
     config = config if config is not None else results.spec.alerts
-    ctx = build_context(results, config, today or dt.date.today())
+    ctx = build_context(results, rows, config, today or dt.date.today())
     alerts = [alert for rule in RULES for alert in rule(ctx)]
     # A rep who joined or left during the period has a partial period by design.
     alerts = [a for a in alerts if a.kpi is None or not ctx.partial(a.level, a.entity)]

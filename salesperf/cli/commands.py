@@ -9,6 +9,8 @@ pandas and friends are imported inside commands so ``salesperf --help`` stays fa
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import json
 import os
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from salesperf.engine.pipeline import Results
+    from salesperf.review import Review
 
 app = typer.Typer(
     name="salesperf",
@@ -81,10 +84,32 @@ def _root(
     _state["debug"] = debug or bool(os.environ.get("SALESPERF_DEBUG"))
 
 
+#: Library arguments whose option has another name (the rest: ``team=`` -> ``--team``).
+OPTIONS = {"fmt": "--format", "kinds": "--kinds"}
+
+
+def cli_error(exc: SalesperfError) -> SalesperfError:
+    """The error as the CLI shows it: a finding about a library argument (``rep=``, see
+    :func:`salesperf.errors.argument`) names the option the user typed (``--rep``)."""
+    findings = []
+    for finding in exc.findings:
+        key = finding.location.key
+        if key and key.endswith("=") and key[:-1].isidentifier():
+            name = key[:-1]
+            option = OPTIONS.get(name, "--" + name.replace("_", "-"))
+            finding = dataclasses.replace(
+                finding, location=dataclasses.replace(finding.location, key=option)
+            )
+        findings.append(finding)
+    translated = copy.copy(exc)
+    translated.findings = tuple(findings)
+    return translated
+
+
 def _fail(exc: SalesperfError) -> NoReturn:
     from salesperf.cli import render as cli_render
 
-    cli_render.print_error(exc)
+    cli_render.print_error(cli_error(exc))
     raise typer.Exit(exc.exit_code)
 
 
@@ -274,13 +299,30 @@ def _emit(text: str, output: Path | None, inputs: list[str]) -> None:
     typer.echo(f"Wrote {output}", err=True)
 
 
+def _review(
+    spec_path: Path,
+    period: str | None,
+    as_of: datetime | None,
+    *,
+    busy: bool = True,
+    message: str = "Reading the exports and computing…",
+    stages: tuple[str, ...] = ("results",),
+) -> Review:
+    """A :class:`~salesperf.review.Review` of the period, with ``stages`` computed behind
+    the spinner."""
+    from salesperf.review import Review
+
+    with _busy(message) if busy else contextlib.nullcontext():
+        review = Review(spec_path, period, as_of.date() if as_of else None)
+        for stage in stages:
+            getattr(review, stage)
+        return review
+
+
 def _evaluate(
     spec_path: Path, period: str | None, as_of: datetime | None, *, busy: bool = True
 ) -> Results:
-    from salesperf.engine.pipeline import evaluate
-
-    with _busy("Reading the exports and computing…") if busy else contextlib.nullcontext():
-        return evaluate(spec_path, period=period, as_of=as_of.date() if as_of else None)
+    return _review(spec_path, period, as_of, busy=busy).results
 
 
 @contextlib.contextmanager

@@ -18,6 +18,7 @@ from salesperf.cli.commands import (
     SpecPath,
     _guard,
     _json,
+    _review,
     app,
 )
 
@@ -82,12 +83,13 @@ def backtest(
     with _guard():
         from salesperf.backtest import parse_methods, run_backtest
 
+        chosen = parse_methods(methods)
+        review = _review(spec_path, None, as_of, busy=False, stages=())
         result = run_backtest(
-            spec_path,
-            as_of=as_of.date() if as_of else None,
+            review,
             periods=periods,
             kpi=kpi,
-            methods=parse_methods(methods),
+            methods=chosen,
             alerts=alerts,
         )
         if output_format is BacktestFormat.json:

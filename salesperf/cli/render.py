@@ -334,7 +334,7 @@ class live_progress:
         heading = Text.from_markup(_heading(results, title))
         stamp = Text.from_markup(
             f"[dim]updated {time.strftime('%H:%M:%S')} · watching "
-            f"{escape(results.spec._path)} and its data files · Ctrl-C to quit[/]"
+            f"{escape(results.spec.path)} and its data files · Ctrl-C to quit[/]"
         )
         self.live.update(Group(heading, progress_table(results, rows, title), stamp))
         self.live.refresh()

@@ -17,10 +17,9 @@ from salesperf.cli.commands import (
     PeriodOpt,
     SpecPath,
     TableFormat,
-    _busy,
-    _evaluate,
     _guard,
     _json,
+    _review,
     app,
 )
 
@@ -62,17 +61,11 @@ def evaluate(
       salesperf evaluate examples/kpi.yaml --format csv > scorecard-2017-06.csv
     """
     with _guard():
-        from salesperf.evaluation.performance import (
-            csv_frame,
-            evaluate_performance,
-            select,
-            to_dict,
-        )
+        from salesperf.evaluation.performance import csv_frame, select, to_dict
 
-        with _busy("Reading the exports and scoring…"):
-            evaluation = evaluate_performance(
-                spec_path, period=period, as_of=as_of.date() if as_of else None
-            )
+        message = "Reading the exports and scoring…"
+        review = _review(spec_path, period, as_of, message=message, stages=("evaluation",))
+        evaluation = review.evaluation
         selection = select(evaluation, rep=rep, team=team, level=level)
         if output_format is TableFormat.json:
             typer.echo(_json(to_dict(evaluation, selection)), nl=False)
@@ -205,10 +198,11 @@ def alerts(
       salesperf alerts kpi.yaml --fail-on critical --format md --quiet
     """
     with _guard():
-        from salesperf.anomalies import detect, select, to_document
+        from salesperf.anomalies import select, to_document
 
-        results = _evaluate(spec_path, period, as_of)
-        found = select(results, detect(results), rep=rep, team=team)
+        review = _review(spec_path, period, as_of, stages=("results", "alerts"))
+        results = review.results
+        found = select(results, review.alerts, rep=rep, team=team)
         shown = [a for a in found if a.severity.rank >= _RANK[min_severity.value]]
         if shown or not quiet:
             if output_format is AlertFormat.json:
@@ -288,7 +282,6 @@ def report(
     """
     with _guard():
         from salesperf.report import (
-            build_report,
             default_name,
             resolve_format,
             write_rep_reports,
@@ -296,10 +289,8 @@ def report(
         )
 
         fmt = resolve_format(output_format.value if output_format else None, output)
-        bundle = build_report(
-            spec_path,
-            period=period,
-            as_of=as_of.date() if as_of else None,
+        review = _review(spec_path, period, as_of, stages=())
+        bundle = review.report(
             locale=locale.value if locale else None,
             template_dir=template_dir,
             charts=fmt in ("html", "md"),  # JSON and Excel carry the trend as numbers

@@ -38,7 +38,7 @@ def read_overrides(spec: Spec) -> pd.DataFrame | None:
 
     if spec.targets is None or not spec.targets.overrides:
         return None
-    matches = paths.expand(Path(spec._base_dir), spec.targets.overrides)
+    matches = paths.expand(spec.base_dir, spec.targets.overrides)
     if not matches:
         return None
     file = matches[0]
@@ -200,7 +200,7 @@ def _reconcile(
                                 f"target mismatch for {kpi.id} {parent_level} '{parent}' in "
                                 f"{period.label}: override {float(current.iloc[0]):,.2f} but its "
                                 f"{child_level}s sum to {total:,.2f}",
-                                Location(spec._path, None, "targets.overrides"),
+                                Location(spec.path, None, "targets.overrides"),
                                 "target-mismatch",
                             )
                         )

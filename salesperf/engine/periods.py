@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from salesperf.errors import Finding, Level, Location, UsageError
+from salesperf.errors import Finding, Level, UsageError, argument
 from salesperf.spec.models import Grain
 
 if TYPE_CHECKING:
@@ -206,6 +206,4 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _usage(message: str) -> UsageError:
-    return UsageError(
-        "Bad --period:", [Finding(Level.ERROR, message, Location(key="--period"), "period")]
-    )
+    return UsageError("Bad period:", [Finding(Level.ERROR, message, argument("period"), "period")])

@@ -1,10 +1,12 @@
-"""One function that chains the stages, for the CLI and for notebooks.
+"""The engine's last stage and its result: :class:`Results` of one period.
 
     spec -> sources -> metrics (actuals cube) -> targets -> attainment
 
-``evaluate(spec)`` returns :class:`Results`, whose ``table`` is the tidy results table:
-one row per (kpi, level, entity, period) with actual, target, attainment, gap,
-expected_to_date, pace, projected, status and the target's method and basis.
+:class:`salesperf.review.Review` chains the stages and owns what they compute; the
+functions here are the pure steps it calls: :func:`resolve_period` (which period, as of
+when), :func:`pacing_shares` and :func:`results_table`. ``Results.table`` is the tidy
+results table: one row per (kpi, level, entity, period) with actual, target, attainment,
+gap, expected_to_date, pace, projected, status and the target's method and basis.
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from salesperf.engine.attainment import compute_attainment
 from salesperf.engine.metrics import COMPANY
-from salesperf.errors import Finding, Level, Location, UsageError, did_you_mean
+from salesperf.engine.pacing import elapsed_share
+from salesperf.errors import Finding, Level, UsageError, argument, did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from salesperf.engine.metrics import Rows
     from salesperf.engine.org import Org
     from salesperf.engine.periods import Calendar, Period
     from salesperf.sources.dataset import Dataset
@@ -139,91 +143,35 @@ def resolve_period(
     return calendar, chosen, as_of
 
 
-def evaluate(
-    spec: Spec | str | Path,
-    *,
-    as_of: dt.date | None = None,
-    period: str | None = None,
-    dataset: Dataset | None = None,
-) -> Results:
-    """Compute the results table for one period (default: the period containing as-of,
-    which defaults to the last date in the data)."""
-
-    from salesperf.engine.attainment import compute_attainment
-    from salesperf.engine.metrics import compute_actuals, prepare_rows
-    from salesperf.engine.org import build_org
-    from salesperf.engine.overrides import read_overrides
-    from salesperf.engine.pacing import elapsed_share
-    from salesperf.engine.targets import compute_targets
-    from salesperf.sources.dataset import load_dataset
-    from salesperf.spec import load_spec
-
-    if isinstance(spec, str | Path):
-        spec = load_spec(spec)
-    dataset = dataset or load_dataset(spec)
-    calendar, chosen, as_of = resolve_period(spec, dataset, period, as_of)
-    if "org" not in dataset.cache:
-        dataset.cache["org"] = build_org(dataset)
-    org = dataset.cache["org"]
-    rows = prepare_rows(dataset, org, calendar, as_of)
-    last_p = max(chosen.ordinal, calendar.period_of(as_of).ordinal)
-    cube = _earlier_cube(spec, dataset, rows, calendar, as_of, last_p)
-    if cube is None:
-        cube = compute_actuals(spec.kpis, rows, org, calendar, last_p)
-        dataset.cache["cube"] = (spec.kpis, calendar, as_of, last_p, _rows_first(rows), cube)
-    targets = compute_targets(spec, cube, org, calendar, chosen, read_overrides(spec))
-
+def pacing_shares(
+    spec: Spec, rows: dict[str, Rows], calendar: Calendar, period: Period, as_of: dt.date
+) -> dict[str, float]:
+    """KPI id -> the share of ``period`` that should be done by ``as_of`` (see
+    :mod:`salesperf.engine.pacing`); seasonal pacing reads the company's own rows."""
     shares: dict[str, float] = {}
     for kpi in spec.kpis:
         company_values = None
         if kpi.additive and spec.pacing.value == "seasonal":
             company_values = _daily_values(rows[kpi.source].frame, kpi)
         shares[kpi.id] = elapsed_share(
-            spec, chosen, as_of, calendar=calendar, company_values=company_values
+            spec, period, as_of, calendar=calendar, company_values=company_values
         )
-    current = cube.loc[cube["p"] == chosen.ordinal].drop(columns=["p"])
-    table = compute_attainment(spec, current, targets.frame, shares)
-    table = _decorate(spec, table, org, chosen)
-    findings = list(spec._warnings) + list(dataset.warnings) + targets.findings
-    return Results(spec, chosen, as_of, calendar, table, cube, org, dataset, findings)
+    return shares
 
 
-def _rows_first(rows: dict[str, Any]) -> dict[str, int | None]:
-    return {name: r.first_p for name, r in rows.items()}
-
-
-def _earlier_cube(
+def results_table(
     spec: Spec,
-    dataset: Dataset,
-    rows: dict[str, Any],
-    calendar: Calendar,
-    as_of: dt.date,
-    last_p: int,
-) -> pd.DataFrame | None:
-    """The cube of an earlier evaluation of the same data, cut at ``last_p``, when it holds.
-
-    Scoring evaluates the previous period on the same data as of its last day. The actuals
-    of closed periods do not depend on later rows (a customer's first-ever row, last period's
-    customers and each period's rows are all in the past), so when ``as_of`` closes its period
-    and an earlier run counted rows at least that far, its cube up to ``last_p`` is the cube
-    this run would compute.
-    """
-    earlier = dataset.cache.get("cube")
-    if earlier is None:
-        return None
-    kpis, earlier_calendar, earlier_as_of, earlier_last, firsts, cube = earlier
-    closes = calendar.period_of(as_of).end == as_of + dt.timedelta(days=1)
-    if not (
-        closes
-        and kpis == spec.kpis
-        and earlier_calendar == calendar
-        and earlier_as_of >= as_of
-        and last_p == calendar.period_of(as_of).ordinal
-        and last_p <= earlier_last
-        and firsts == _rows_first(rows)
-    ):
-        return None
-    return cube.loc[cube["p"] <= last_p].reset_index(drop=True)
+    cube: pd.DataFrame,
+    targets: pd.DataFrame,
+    shares: dict[str, float],
+    org: Org,
+    period: Period,
+) -> pd.DataFrame:
+    """The tidy results table of ``period``: its actuals in ``cube`` against ``targets``
+    (attainment, pace, projection, status), with names, parents and the spec's order."""
+    current = cube.loc[cube["p"] == period.ordinal].drop(columns=["p"])
+    table = compute_attainment(spec, current, targets, shares)
+    return _decorate(spec, table, org, period)
 
 
 def _daily_values(frame: pd.DataFrame, kpi: Any) -> pd.DataFrame:
@@ -297,14 +245,16 @@ def find_entity(results: Results, level: str, query: str) -> str:
     hint = did_you_mean(query, choices, n=3)
     if len(partial) > 1:
         hint = f" ({len(partial)} match: {', '.join(partial[:5])}; be more specific)"
-    option = "--rep" if level == "rep" else f"--{level}"
+    # The argument the caller passed: rep= for reps, team= for a roster level (a Python
+    # caller never typed a --flag; the CLI shows its own option names).
+    option = "rep" if level == "rep" else "team"
     raise UsageError(
         f"No {level} called '{query}':",
         [
             Finding(
                 Level.ERROR,
                 f"'{query}' matches no {level} key or name{hint}",
-                Location(key=option),
+                argument(option),
                 "unknown-entity",
             )
         ],
@@ -321,7 +271,7 @@ def check_level(results: Results, level: str | None) -> None:
                 Finding(
                     Level.ERROR,
                     f"use one of {', '.join(levels)}{did_you_mean(level, levels)}",
-                    Location(key="--level"),
+                    argument("level"),
                     "unknown-level",
                 )
             ],
@@ -329,7 +279,7 @@ def check_level(results: Results, level: str | None) -> None:
 
 
 def find_team(results: Results, query: str) -> str:
-    """:func:`find_entity` for --team, with a clear error when the spec has no teams."""
+    """:func:`find_entity` for ``team=``, with a clear error when the spec has no teams."""
     if "team" not in results.org.levels:
         raise UsageError(
             "No teams:",
@@ -337,7 +287,7 @@ def find_team(results: Results, query: str) -> str:
                 Finding(
                     Level.ERROR,
                     "this spec has no team level (map a team column or add an org roster)",
-                    Location(key="--team"),
+                    argument("team"),
                     "no-teams",
                 )
             ],

@@ -220,7 +220,7 @@ class _Planner:
 
     # -- bookkeeping
     def _warn(self, message: str) -> None:
-        loc = Location(self.spec._path, None, f"kpis.{self.kpi.id}.target")
+        loc = Location(self.spec.path, None, f"kpis.{self.kpi.id}.target")
         self.findings.append(Finding(Level.WARNING, f"{self.kpi.id}: {message}", loc, "target"))
 
     def _emit(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salesperf.errors import Finding, Level, Location, UsageError
+from salesperf.errors import Finding, Level, Location, UsageError, argument
 from salesperf.outputs import atomic_write_bytes, neutralise, refuse_inputs
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def build_feedback_form(
     settings = spec.feedback_form or FeedbackFormSpec()
     chosen_kinds = tuple(dict.fromkeys(k.strip() for k in (kinds or settings.kinds) if k.strip()))
     if not chosen_kinds:
-        raise _usage("--kinds", "give at least one kind, e.g. --kinds manager,peer")
+        raise _usage("kinds", "give at least one kind, e.g. manager or peer")
     dataset = dataset or load_dataset(spec)
     calendar, chosen, _ = resolve_period(spec, dataset, period, None)
     org = build_org(dataset)
@@ -165,7 +165,7 @@ def build_feedback_form(
         headers=headers,
         mapping_yaml=mapping,
         data=data,
-        inputs=(spec._path, *dataset.input_files()),
+        inputs=(spec.path, *dataset.input_files()),
         unused_kinds=tuple(k for k in chosen_kinds if used is not None and k not in used),
     )
 
@@ -249,13 +249,13 @@ def _reps(
     if team is not None:
         level = org.levels[0] if org.levels else None
         if level is None:
-            raise _usage("--team", "this spec has no team level (map a team or add a roster)")
+            raise _usage("team", "this spec has no team level (map a team or add a roster)")
         teams = sorted(members[level].dropna().unique())
         match = [t for t in teams if str(t).lower() == team.strip().lower()]
         if not match:
             from salesperf.errors import did_you_mean
 
-            raise _usage("--team", f"no team called '{team}'{did_you_mean(team, teams)}")
+            raise _usage("team", f"no team called '{team}'{did_you_mean(team, teams)}")
         chosen = chosen.loc[chosen[level] == match[0]]
     keys = [
         (str(row.get(org.levels[0]) or "") if org.levels else "", str(row["name"] or rep), rep)
@@ -284,7 +284,7 @@ def _kinds_read(spec: Spec, source: str) -> set[str] | None:
 def _usage(option: str, message: str) -> UsageError:
     return UsageError(
         "Cannot build the feedback form:",
-        [Finding(Level.ERROR, message, Location(key=option), "feedback-form")],
+        [Finding(Level.ERROR, message, argument(option), "feedback-form")],
     )
 
 

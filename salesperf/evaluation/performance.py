@@ -1,6 +1,7 @@
-"""The period-end review in one call: results -> scorecard (with change) -> plans -> comments.
+"""The period-end review's evaluation: results -> scorecard (with change) -> plans -> comments.
 
-:func:`evaluate_performance` is what `salesperf evaluate` and notebooks call;
+:class:`Evaluation` is what :attr:`salesperf.review.Review.evaluation` hands to
+`salesperf evaluate`, reports and notebooks;
 :func:`select` narrows it to a rep, a team or a level; :func:`to_dict` and
 :func:`csv_frame` are the JSON (contract ``salesperf.evaluation/1``) and CSV views. Every
 number is a plain fraction (0.78 = 78%, a score of 1.0 = 100 points), never a string.
@@ -11,10 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salesperf.errors import Finding, Level, Location, UsageError
+from salesperf.errors import Finding, Level, UsageError, argument
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from salesperf.engine.pipeline import Results
     from salesperf.evaluation.plans import Plan
     from salesperf.evaluation.scoring import Scorecard
-    from salesperf.sources.dataset import Dataset
-    from salesperf.spec import Spec
 
 EVALUATION_SCHEMA = "salesperf.evaluation/1"
 #: Per-KPI numbers in the CSV, as ``<kpi>_<field>`` columns.
@@ -53,32 +51,6 @@ class Selection:
     rep: str | None = None
     team: str | None = None
     level: str | None = None
-
-
-def evaluate_performance(
-    spec: Spec | str | Path,
-    *,
-    period: str | None = None,
-    as_of: dt.date | None = None,
-    dataset: Dataset | None = None,
-    compare: bool = True,
-) -> Evaluation:
-    """Evaluate a period (default: the one containing as-of) and score it.
-
-    With ``compare`` the previous period is evaluated on the same loaded data (as of its
-    last day) for the change in score and rank.
-    """
-    from salesperf.engine.pipeline import evaluate
-    from salesperf.evaluation.feedback import feedback_comments
-    from salesperf.evaluation.plans import build_plans
-    from salesperf.evaluation.scoring import score, score_with_change
-
-    results = evaluate(spec, period=period, as_of=as_of, dataset=dataset)
-    scorecard = score_with_change(results) if compare else score(results)
-    plans = build_plans(results, scorecard)
-    comments = feedback_comments(results)
-    findings = list(results.findings) + list(scorecard.findings)
-    return Evaluation(results, scorecard, plans, comments, findings)
 
 
 def select(
@@ -117,7 +89,7 @@ def select(
                     Finding(
                         Level.ERROR,
                         "this spec has no team level (map a team column or add an org roster)",
-                        Location(key="--team"),
+                        argument("team"),
                         "no-teams",
                     )
                 ],

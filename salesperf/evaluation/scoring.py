@@ -48,6 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,7 @@ from salesperf.spec.models import Direction
 if TYPE_CHECKING:
     import pandas as pd
 
+    from salesperf.engine.periods import Period
     from salesperf.engine.pipeline import Results
     from salesperf.spec import KpiSpec, Spec
 
@@ -251,12 +253,12 @@ def weight_fractions(spec: Spec) -> dict[str, float]:
     weighted = [k for k in spec.kpis if k.weight > 0]
     if not weighted:
         raise SpecError(
-            f"{spec._path}: nothing to score:",
+            f"{spec.path}: nothing to score:",
             [
                 Finding(
                     Level.ERROR,
                     "no KPI has a `weight:`; give the KPIs that count a weight (summing to 100)",
-                    Location(spec._path, None, "kpis"),
+                    Location(spec.path, None, "kpis"),
                     "no-weights",
                 )
             ],
@@ -438,17 +440,13 @@ def _rank(totals: pd.DataFrame, rankable: pd.Series) -> pd.DataFrame:
 # -- change vs the previous period ---------------------------------------------------------
 
 
-def previous_results(results: Results) -> Results | None:
-    """The previous period evaluated on the same loaded data, as of its last day (or the
-    current as-of if earlier). None when the data does not reach back that far."""
-    from salesperf.engine.pipeline import evaluate
-
+def previous_period(results: Results) -> Period | None:
+    """The period before the reviewed one, when the data reaches back that far."""
     previous = results.calendar.period(results.period.ordinal - 1)
     cube = results.cube
     if cube.empty or int(cube["p"].min()) > previous.ordinal:
         return None
-    as_of = min(previous.end - dt.timedelta(days=1), results.as_of)
-    return evaluate(results.spec, period=previous.label, as_of=as_of, dataset=results.dataset)
+    return previous
 
 
 def compare(current: Scorecard, previous: Scorecard | None) -> Scorecard:
@@ -481,15 +479,18 @@ def _trend(total: float, change: float) -> str | None:
     return "flat"
 
 
-def score_with_change(results: Results) -> Scorecard:
-    """:func:`score` plus the change vs the previous period (see :func:`compare`).
+def score_with_change(
+    results: Results, previous: Results | Callable[[], Results | None] | None
+) -> Scorecard:
+    """:func:`score` plus the change vs the previous period's results (see :func:`compare`).
 
-    A previous period that cannot be evaluated (for instance a broken overrides file for
-    it) does not stop the review: the scorecard carries a warning instead.
+    ``previous`` may be a function that evaluates the previous period: one that cannot be
+    evaluated (for instance a broken overrides file for it) does not stop the review, the
+    scorecard carries a warning instead.
     """
     current = score(results)
     try:
-        before = previous_results(results)
+        before = previous() if callable(previous) else previous
     except SalesperfError as exc:
         current.findings.append(
             Finding(

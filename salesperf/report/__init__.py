@@ -1,25 +1,30 @@
 """`salesperf report`: the evaluation and feedback report, in HTML, Markdown, Excel or JSON.
 
-    bundle = build_report("kpi.yaml", period="2017-06")
-    write_report(bundle, "html", Path("report.html"))
-    write_rep_reports(bundle, "html", Path("reps/"))
+    review = Review("kpi.yaml", period="2017-06")
+    write_report(review, "html", Path("report.html"))
+    write_rep_reports(review, "html", Path("reps/"))
 
-The stages run once: results (targets, attainment) -> evaluation (scores, plans) -> alerts;
-then a view model (:mod:`salesperf.report.model`) is rendered by templates.
+A :class:`~salesperf.review.Review` runs the stages once: results (targets, attainment) ->
+evaluation (scores, plans) -> alerts -> trend; a view model (:mod:`salesperf.report.model`)
+is made of them and rendered by templates.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salesperf.errors import Finding, Level, Location, UsageError
+from salesperf.errors import Finding, Level, Location, UsageError, argument
+from salesperf.outputs import atomic_write_bytes, distinct_filename, refuse_inputs
+from salesperf.report.model import build_view
+from salesperf.report.render import render_json, render_template
+from salesperf.report.sections import alerts_view, rep_view, scorecard_view
 
 if TYPE_CHECKING:
     from salesperf.engine.pipeline import Results
     from salesperf.evaluation.performance import Evaluation
+    from salesperf.review import Review
 
 FORMATS = ("html", "md", "xlsx", "json")
 EXTENSIONS = {".html": "html", ".htm": "html", ".md": "md", ".xlsx": "xlsx", ".json": "json"}
@@ -49,50 +54,42 @@ def default_name(period: str, fmt: str) -> Path:
     return Path(f"salesperf-report-{period}.{fmt}")
 
 
-def build_report(
-    spec_path: str | Path,
+def report_bundle(
+    review: Review,
     *,
-    period: str | None = None,
-    as_of: dt.date | None = None,
     locale: str | None = None,
     template_dir: Path | None = None,
     charts: bool = True,
 ) -> ReportBundle:
-    from salesperf.anomalies import detect
-    from salesperf.evaluation.performance import evaluate_performance
-    from salesperf.report.model import build_view
-    from salesperf.report.sections import alerts_view, scorecard_view
+    """The report's view model from a review's stages (each computed once, by the review).
 
-    evaluation = evaluate_performance(spec_path, period=period, as_of=as_of)
-    results = evaluation.results
+    ``locale`` defaults to the spec's; ``template_dir`` to the spec's ``report.templates``;
+    ``charts=False`` leaves the chart pictures out (JSON and Excel carry the trend as
+    numbers). Prefer :meth:`salesperf.review.Review.report`, which keeps the bundle.
+    """
+    results = review.results
     spec = results.spec
     locale = locale or spec.locale.value
     if template_dir is None and spec.report is not None and spec.report.templates:
-        template_dir = Path(spec._base_dir) / spec.report.templates
+        template_dir = spec.base_dir / spec.report.templates
     if template_dir is not None and not template_dir.is_dir():
         raise UsageError(
             "No such template folder:",
             [Finding(Level.ERROR, "not a folder", Location(str(template_dir)), "template-dir")],
         )
-    # Alerts compare dates with "today". The data's own latest date (not the wall clock)
-    # keeps the report reproducible, and a past --as-of does not make later rows "future".
-    from salesperf.engine.pipeline import last_data_date
-
-    today = max(results.as_of, last_data_date(results.dataset) or results.as_of)
-    alerts = alerts_view(results, detect(results, today=today), locale)
+    alerts = alerts_view(results, review.alerts, locale)
     view = build_view(
         results,
+        review.trend,
         locale=locale,
         alerts=alerts,
-        scorecard=scorecard_view(evaluation, locale),
+        scorecard=scorecard_view(review.evaluation, locale),
         charts=charts,
     )
-    return ReportBundle(results, evaluation, view, alerts, locale, template_dir)
+    return ReportBundle(results, review.evaluation, view, alerts, locale, template_dir)
 
 
 def render_bytes(view: dict[str, Any], fmt: str, template_dir: Path | None = None) -> bytes:
-    from salesperf.report.render import render_json, render_template
-
     if fmt == "json":
         return render_json(view).encode("utf-8")
     if fmt == "xlsx":
@@ -100,11 +97,30 @@ def render_bytes(view: dict[str, Any], fmt: str, template_dir: Path | None = Non
     return render_template(view, fmt, template_dir).encode("utf-8")
 
 
-def write_report(bundle: ReportBundle, fmt: str, output: Path) -> list[Path]:
-    """Write the company report (and, for Markdown, its charts as SVG files beside it)."""
-    from salesperf.outputs import atomic_write_bytes, refuse_inputs
+def _bundle(
+    report: Review | ReportBundle, fmt: str, locale: str | None, template_dir: Path | None
+) -> ReportBundle:
+    if isinstance(report, ReportBundle):
+        return report
+    # JSON and Excel carry the trend as numbers: no chart pictures to draw.
+    charts = fmt in ("html", "md")
+    return report.report(locale=locale, template_dir=template_dir, charts=charts)
 
-    inputs = [bundle.results.spec._path, *bundle.results.dataset.input_files()]
+
+def write_report(
+    report: Review | ReportBundle,
+    fmt: str,
+    output: str | Path,
+    *,
+    locale: str | None = None,
+    template_dir: Path | None = None,
+) -> list[Path]:
+    """Write the company report of a review (or of a bundle made already) as ``fmt``
+    (html, md, xlsx or json) to ``output``, atomically and never over an input; Markdown's
+    charts are written as SVG files beside it. Returns the files written."""
+    output = Path(output)
+    bundle = _bundle(report, fmt, locale, template_dir)
+    inputs = [bundle.results.spec.path, *bundle.results.dataset.input_files()]
     refuse_inputs(output, inputs)
     written = []
     view = bundle.view
@@ -138,25 +154,25 @@ def _with_chart_files(view: dict[str, Any], output: Path) -> dict[str, Any]:
     return {**view, "kpis": kpis}
 
 
-def write_rep_reports(bundle: ReportBundle, fmt: str, folder: Path) -> list[Path]:
-    """One feedback report per rep (their data, plus non-personal team context)."""
-    from salesperf.outputs import atomic_write_bytes, distinct_filename, refuse_inputs
-    from salesperf.report.sections import rep_view
-
+def write_rep_reports(
+    report: Review | ReportBundle,
+    fmt: str,
+    folder: str | Path,
+    *,
+    locale: str | None = None,
+    template_dir: Path | None = None,
+) -> list[Path]:
+    """One feedback report per rep (their data, plus non-personal team context) as ``fmt``
+    (html, md or json) into ``folder``. Returns the files written."""
     if fmt == "xlsx":
         raise UsageError(
-            "--per-rep writes html, md or json:",
-            [
-                Finding(
-                    Level.ERROR,
-                    "use --format html, md or json",
-                    Location(key="--per-rep"),
-                    "format",
-                )
-            ],
+            "Rep reports are written as html, md or json:",
+            [Finding(Level.ERROR, "use html, md or json", argument("fmt"), "format")],
         )
+    folder = Path(folder)
+    bundle = _bundle(report, fmt, locale, template_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    inputs = [bundle.results.spec._path, *bundle.results.dataset.input_files()]
+    inputs = [bundle.results.spec.path, *bundle.results.dataset.input_files()]
     reps = sorted(
         {
             e["entity"]

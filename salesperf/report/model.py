@@ -22,6 +22,7 @@ from markupsafe import Markup
 from salesperf import __version__
 from salesperf.engine.metrics import COMPANY
 from salesperf.formatting import fmt_fraction, fmt_value
+from salesperf.report.charts import trend_svg
 from salesperf.report.i18n import labels, level_name
 from salesperf.spec.models import CUMULATIVE_MEASURES, Unit
 
@@ -118,14 +119,16 @@ def _kpi_cell(fmt: _Fmt, words: dict[str, str], row: Any) -> dict[str, Any]:
 
 def build_view(
     results: Results,
+    trend: pd.DataFrame,
     *,
     locale: str | None = None,
     alerts: list[dict[str, Any]] | None = None,
     scorecard: dict[str, Any] | None = None,
     charts: bool = True,
 ) -> dict[str, Any]:
-    """The company/team report's view model. ``charts=False`` leaves out the trend charts'
-    SVG (the trend numbers stay): JSON and Excel do not show pictures."""
+    """The company/team report's view model. ``trend``: company actual and target per KPI
+    and period (:attr:`salesperf.review.Review.trend`). ``charts=False`` leaves out the
+    trend charts' SVG (the trend numbers stay): JSON and Excel do not show pictures."""
     spec = results.spec
     locale = locale or spec.locale.value
     words = labels(locale)
@@ -139,7 +142,7 @@ def build_view(
         "labels": words,
         "headline": _headline(results, fmt, words),
         "levels": _levels(results, fmt, words, locale),
-        "kpis": _kpi_sections(results, fmt, words, charts, locale),
+        "kpis": _kpi_sections(results, trend, fmt, words, charts, locale),
         "alerts": alerts,
         "scorecard": scorecard,
         "data_quality": data_quality(results, locale),
@@ -258,42 +261,16 @@ def _levels(
     return out
 
 
-def trend(results: Results, periods: int = TREND_PERIODS) -> pd.DataFrame:
-    """Company actual vs target for the last ``periods`` periods, the current one last
-    (its projection for additive KPIs while it is open)."""
-    import pandas as pd
-
-    from salesperf.backtest import replay
-
-    # Company rows only: the replay then skips splitting targets down to every rep.
-    history = replay(results, periods - 1, levels=[COMPANY])
-    history = history[history["level"] == COMPANY][["kpi", "period", "actual", "target"]]
-    current = results.table[results.table["level"] == COMPANY]
-    additive = {k.id for k in results.spec.kpis if k.additive}
-    now = pd.DataFrame(
-        {
-            "kpi": current["kpi"],
-            "period": current["period"],
-            "actual": [
-                p if k in additive else a
-                for k, a, p in zip(
-                    current["kpi"], current["actual"], current["projected"], strict=True
-                )
-            ],
-            "target": current["target"],
-        }
-    )
-    return pd.concat([history, now], ignore_index=True)
-
-
 def _kpi_sections(
-    results: Results, fmt: _Fmt, words: dict[str, str], charts: bool, locale: str
+    results: Results,
+    series: pd.DataFrame,
+    fmt: _Fmt,
+    words: dict[str, str],
+    charts: bool,
+    locale: str,
 ) -> list[dict[str, Any]]:
-    from salesperf.report.charts import trend_svg
-
-    table = results.table
     # The trend is data (JSON, Excel, templates); only its picture is optional.
-    series = trend(results)
+    table = results.table
     first_level = results.org.levels[0] if results.org.levels else "rep"
     out = []
     for kpi in results.spec.kpis:
@@ -377,7 +354,7 @@ def _sha256(path: str | Path) -> str | None:
 def provenance(results: Results) -> dict[str, Any]:
     """What the report was made from: enough to tell whether a rerun used the same data."""
     spec = results.spec
-    spec_file = Path(spec._path)
+    spec_file = Path(spec.path)
     inputs = []
     for loaded in [*results.dataset.sources.values(), results.dataset.roster]:
         if loaded is None:
@@ -387,7 +364,7 @@ def provenance(results: Results) -> dict[str, Any]:
     if spec.targets is not None and spec.targets.overrides:
         from salesperf import paths
 
-        for file in paths.expand(Path(spec._base_dir), spec.targets.overrides):
+        for file in paths.expand(spec.base_dir, spec.targets.overrides):
             inputs.append({"path": str(file), "rows": None, "sha256": _sha256(file)})
     return {
         "spec": {"path": str(spec_file), "sha256": _sha256(spec_file)},

@@ -7,8 +7,7 @@ many KPIs read it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from salesperf.errors import DataError, Finding, Level, Location
 
@@ -27,8 +26,6 @@ class Dataset:
     #: Problems found while loading (only filled when loading with ``collect=True``).
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
-    #: What an evaluation derived from these rows, for the next one (salesperf.engine.pipeline).
-    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def roster_frame(self) -> pd.DataFrame | None:
         return self.roster.frame if self.roster is not None else None
@@ -44,7 +41,7 @@ class Dataset:
         named = [s.path for s in self.spec.sources.values()]
         if self.spec.targets is not None and self.spec.targets.overrides:
             named.append(self.spec.targets.overrides)
-        base = Path(self.spec._base_dir)
+        base = self.spec.base_dir
         files += [str(p) for pattern in named for p in paths.expand(base, pattern)]
         return files
 
@@ -59,7 +56,7 @@ def load_dataset(spec: Spec, *, collect: bool = False) -> Dataset:
     from salesperf.sources import load_roster, load_source
     from salesperf.spec.rules import fields_needed
 
-    base = Path(spec._base_dir)
+    base = spec.base_dir
     used = list(dict.fromkeys(k.source for k in spec.kpis))
     loaded: dict[str, LoadedSource] = {}
     errors: list[Finding] = []
@@ -100,7 +97,7 @@ def _point_at_spec(spec: Spec, source: str, exc: DataError) -> DataError:
     extra = []
     for field_name, header in columns.items():
         if any(f.location.key == header for f in missing):
-            where = locate(spec._path, spec._raw, ("sources", source, "columns", field_name))
+            where = locate(spec.path, spec.raw, ("sources", source, "columns", field_name))
             extra.append(
                 Finding(
                     Level.ERROR,

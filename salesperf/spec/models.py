@@ -9,6 +9,7 @@ Checks that need more than one object (a KPI's source exists, weights sum to 100
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
@@ -312,6 +313,26 @@ class Spec(_Model):
     _base_dir: str = PrivateAttr(default=".")
     _raw: Any = PrivateAttr(default=None)
     _warnings: tuple[Any, ...] = PrivateAttr(default=())
+
+    @property
+    def path(self) -> str:
+        """The kpi.yaml as error messages show it (the path it was loaded from)."""
+        return self._path
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths in the spec (sources, overrides, templates) start from."""
+        return Path(self._base_dir)
+
+    @property
+    def raw(self) -> Any:
+        """The parsed YAML with line numbers (for :func:`salesperf.spec.locate`)."""
+        return self._raw
+
+    @property
+    def warnings(self) -> tuple[Any, ...]:
+        """Findings of the spec's rules that do not stop a run (weights not summing to 100)."""
+        return self._warnings
 
     @property
     def levels(self) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from salesperf.anomalies import Alert, Severity, detect
-from salesperf.engine.pipeline import evaluate
+from salesperf.review import Review
 
 ROOT = Path(__file__).parents[2]
 TODAY = dt.date(2017, 6, 21)
@@ -31,17 +31,23 @@ def example(example_data):
 
 def alerts_for(example, period: str | None = None) -> list[Alert]:
     spec, data = example
-    return detect(evaluate(spec, period=period, dataset=data), today=TODAY)
+    review = Review(spec, period=period, dataset=data)
+    return detect(review.results, review.rows, today=TODAY)
 
 
 @pytest.fixture(scope="module")
-def june_results(example_june):
-    return example_june  # default as-of: the last order date, 2017-06-21
+def june_review(example_june_review):
+    return example_june_review  # default as-of: the last order date, 2017-06-21
 
 
 @pytest.fixture(scope="module")
-def june(june_results) -> list[Alert]:
-    return detect(june_results, today=TODAY)
+def june_results(june_review):
+    return june_review.results
+
+
+@pytest.fixture(scope="module")
+def june(june_review) -> list[Alert]:
+    return detect(june_review.results, june_review.rows, today=TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +135,8 @@ def test_few_other_warnings(june) -> None:
     assert len(others) <= OTHER_WARNINGS_JUNE, [a.message for a in others]
 
 
-def test_alerts_are_deterministic(june_results, june) -> None:
-    again = detect(june_results, today=TODAY)
+def test_alerts_are_deterministic(june_review, june) -> None:
+    again = detect(june_review.results, june_review.rows, today=TODAY)
     assert [a.to_dict() for a in again] == [a.to_dict() for a in june]
     ranks = [a.severity.rank for a in june]
     assert ranks == sorted(ranks, reverse=True)

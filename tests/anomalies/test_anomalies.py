@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from salesperf.anomalies import Severity, detect
 from salesperf.anomalies.analysis import customer_bridge, explain, volume_value
 from salesperf.anomalies.messages import CATALOGUE, LOCALES
-from salesperf.engine.pipeline import evaluate
 from salesperf.errors import SpecError
+from salesperf.review import Review
 from salesperf.sources import Rejection
 from salesperf.sources.dataset import Dataset
 from salesperf.spec.models import ALERT_RULES, AlertsSpec, KpiAlertsSpec
@@ -95,8 +95,8 @@ def run(
 ):
     parsed = spec_from(spec)
     data = dataset(parsed, {"orders": frame(rows, COLUMNS)}, roster(*reps, extra=extra_roster))
-    results = evaluate(parsed, as_of=as_of, dataset=data)
-    return results, detect(results, config, today=TODAY, analyse=analyse)
+    review = Review(parsed, as_of=as_of, dataset=data)
+    return review.results, detect(review.results, review.rows, config, today=TODAY, analyse=analyse)
 
 
 def flat(*reps: str) -> list[tuple]:
@@ -209,8 +209,8 @@ def test_company_only_data() -> None:
     spec = spec_from(orders_spec(revenue(weight=None), columns="date: d, amount: a"))
     days = pd.date_range("2015-01-01", "2017-06-15", freq="D")
     data = dataset(spec, {"orders": frame([(d, 100.0) for d in days], ["date", "amount"])})
-    results = evaluate(spec, dataset=data)
-    assert detect(results, today=TODAY) == []
+    review = Review(spec, dataset=data)
+    assert detect(review.results, review.rows, today=TODAY) == []
 
 
 def test_per_kpi_override_of_pace_threshold() -> None:
@@ -313,8 +313,8 @@ def test_data_quality_rules() -> None:
     source = StubSource(frame(rows, COLUMNS))
     source.rejected = [Rejection("o.csv", 7, "bad-date", "d", "31/02/2017")]
     data = Dataset(spec, {"orders": source}, StubSource(roster("A", "B", "C", "D")))  # type: ignore[dict-item,arg-type]
-    results = evaluate(spec, as_of=CLOSED, dataset=data)
-    alerts = detect(results, AlertsSpec(disable=KPI_RULES), today=TODAY)
+    review = Review(spec, as_of=CLOSED, dataset=data)
+    alerts = detect(review.results, review.rows, AlertsSpec(disable=KPI_RULES), today=TODAY)
     found = {(a.rule, a.entity): a for a in alerts}
     assert sorted(found) == [
         ("duplicate_key", "A"),
@@ -370,13 +370,14 @@ ANALYSIS_ROWS = [
 def small_results():
     spec = spec_from(SPEC)
     data = dataset(spec, {"orders": frame(ANALYSIS_ROWS, COLUMNS)}, roster("A", "B"))
-    return evaluate(spec, as_of=CLOSED, dataset=data)
+    review = Review(spec, as_of=CLOSED, dataset=data)
+    return review.results, review.rows
 
 
 def test_contributions_against_last_year(small_results) -> None:
     # A: 440 now vs 350 in June 2016, +90. P1 300 - 100 = +200, P2 100 - 200 = -100,
     # P3 40 - 50 = -10; listed in the direction of the change, the rest as "(other)".
-    result = explain(small_results, "revenue", "rep", "A", against="last_year", top=2)
+    result = explain(*small_results, "revenue", "rep", "A", against="last_year", top=2)
     assert (result["current"], result["baseline"], result["change"]) == (440, 350, 90)
     rows = result["drivers"][0]["rows"]
     assert [(r["value"], r["change"]) for r in rows] == [
@@ -389,7 +390,7 @@ def test_contributions_against_last_year(small_results) -> None:
 
 
 def test_volume_value_split_sums_exactly(small_results) -> None:
-    result = explain(small_results, "revenue", "rep", "A", against="last_year")
+    result = explain(*small_results, "revenue", "rep", "A", against="last_year")
     orders, customers = result["volume_value"]
     # 3 orders averaging 350/3 -> 3 orders averaging 440/3: volume 0, value 3 x 30 = 90,
     # interaction 0.
@@ -400,7 +401,7 @@ def test_volume_value_split_sums_exactly(small_results) -> None:
     parts = customers["volume_effect"] + customers["value_effect"] + customers["interaction"]
     assert parts == pytest.approx(customers["change"]) and customers["change"] == 90
     # Against May (one order of 90): 1 -> 3 orders, average 90 -> 146.67.
-    may = explain(small_results, "revenue", "rep", "A", against="last_period")
+    may = explain(*small_results, "revenue", "rep", "A", against="last_period")
     split = may["volume_value"][0]
     assert split["volume_effect"] == pytest.approx(2 * 90)  # (3 - 1) x 90
     assert split["value_effect"] == pytest.approx(1 * (440 / 3 - 90))
@@ -411,7 +412,7 @@ def test_volume_value_split_sums_exactly(small_results) -> None:
 
 
 def test_customer_bridge(small_results) -> None:
-    result = explain(small_results, "revenue", "rep", "A", against="last_year")
+    result = explain(*small_results, "revenue", "rep", "A", against="last_year")
     bridge = result["customers"]
     # existing c1 +200; new c5 +100; returning c4 +40; lost c2 -200 and c3 -50.
     assert {k: (v["customers"], v["change"]) for k, v in bridge.items()} == {
@@ -425,7 +426,7 @@ def test_customer_bridge(small_results) -> None:
 
 def test_team_change_split_by_rep(small_results) -> None:
     # T1: 440 + 0 now vs 350 + 80 in June 2016: +10 = A +90, B -80.
-    result = explain(small_results, "revenue", "team", "T1", against="last_year")
+    result = explain(*small_results, "revenue", "team", "T1", against="last_year")
     by_rep = next(d for d in result["drivers"] if d["dimension"] == "rep")
     assert {r["value"]: r["change"] for r in by_rep["rows"]} == {"A": 90, "B": -80}
 
@@ -433,7 +434,7 @@ def test_team_change_split_by_rep(small_results) -> None:
 def test_usual_baseline_is_spread_by_mix(small_results) -> None:
     # Mix over the 12 previous months: P1 190, P2 200, P3 50 of 440. Against a usual 1,000:
     # P1 300 - 1,000 x 190/440, P2 100 - 1,000 x 200/440, P3 40 - 1,000 x 50/440.
-    result = explain(small_results, "revenue", "rep", "A", against="usual", baseline=1000)
+    result = explain(*small_results, "revenue", "rep", "A", against="usual", baseline=1000)
     rows = {r["value"]: r["change"] for r in result["drivers"][0]["rows"]}
     assert rows == pytest.approx(
         {"P1": 300 - 1000 * 190 / 440, "P2": 100 - 1000 * 200 / 440, "P3": 40 - 1000 * 50 / 440}

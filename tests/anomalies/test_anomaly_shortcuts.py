@@ -125,20 +125,21 @@ def test_by_rep_groups_are_each_reps_rows_in_order(reps) -> None:
         pd.testing.assert_frame_equal(got, want)
 
 
-def test_rules_read_no_period_left_out_of_the_cube(monkeypatch, example_june) -> None:
+def test_rules_read_no_period_left_out_of_the_cube(monkeypatch, example_june_review) -> None:
     # The same-point cube leaves out periods before first_period_read: with every period
     # kept instead, the example's alerts (June 2017, an open period) are the same, and the
     # periods kept hold the same values.
     import salesperf.anomalies.context as context
     from salesperf.anomalies import detect, to_document
 
-    results = example_june  # examples/kpi.yaml as of 2017-06-21 (tests/conftest.py)
+    review = example_june_review  # examples/kpi.yaml as of 2017-06-21 (tests/conftest.py)
+    results, rows = review.results, review.rows
     today = dt.date(2017, 6, 21)
-    trimmed = context.build_context(results, results.spec.alerts, today)
-    found = to_document(results, detect(results, today=today))
+    trimmed = context.build_context(results, rows, results.spec.alerts, today)
+    found = to_document(results, detect(results, rows, today=today))
     monkeypatch.setattr(context, "first_period_read", lambda results, config: -(10**6))
-    whole = context.build_context(results, results.spec.alerts, today)
-    assert to_document(results, detect(results, today=today)) == found
+    whole = context.build_context(results, rows, results.spec.alerts, today)
+    assert to_document(results, detect(results, rows, today=today)) == found
     assert trimmed.basis.open and len(whole.values.columns) > len(trimmed.values.columns)
     kept = whole.values.loc[trimmed.values.index, trimmed.values.columns]
     pd.testing.assert_frame_equal(trimmed.values, kept, check_exact=True)

@@ -15,7 +15,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from salesperf.engine.pipeline import evaluate
+from salesperf.review import Review
 from tests.engine_helpers import dataset, frame, spec_from
 
 SPEC = """
@@ -118,7 +118,7 @@ ROSTER = frame(
 def results():
     spec = spec_from(SPEC)
     data = dataset(spec, {"orders": ORDERS, "pipeline": PIPELINE}, ROSTER)
-    return evaluate(spec, as_of=dt.date(2017, 6, 15), dataset=data)
+    return Review(spec, as_of=dt.date(2017, 6, 15), dataset=data).results
 
 
 def row(results, kpi: str, level: str, entity: str) -> pd.Series:

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesperf.engine.attainment import compute_attainment
-from salesperf.engine.pipeline import evaluate
 from salesperf.engine.targets import largest_remainder
+from salesperf.review import Review
 from tests.engine_helpers import dataset, frame, spec_from
 from tests.properties import examples
 from tests.specs import kpi_item, orders_spec, revenue
@@ -59,9 +59,9 @@ def _results(rows, method="last_year", allocate="history_share", as_of=dt.date(2
     orders = frame(
         [(d.isoformat(), r, a, c) for d, r, a, c in rows], ["date", "rep", "amount", "customer"]
     )
-    return evaluate(
+    return Review(
         spec, as_of=as_of, period="2017-06", dataset=dataset(spec, {"orders": orders}, _roster())
-    )
+    ).results
 
 
 def _by(table: pd.DataFrame, kpi: str, level: str) -> pd.DataFrame:

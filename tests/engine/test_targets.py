@@ -9,8 +9,8 @@ import pytest
 
 from salesperf.engine.pacing import workday_share
 from salesperf.engine.periods import Calendar
-from salesperf.engine.pipeline import evaluate
 from salesperf.engine.targets import largest_remainder, rounding_step
+from salesperf.review import Review
 from salesperf.spec.models import Grain, Unit
 from tests.engine_helpers import dataset, frame, spec_from
 from tests.specs import kpi_item, orders_spec, revenue
@@ -27,7 +27,7 @@ def run(target: str, rows, as_of, *, pacing="calendar", holidays="", period=None
     spec = spec_from(targets_spec(target, pacing=pacing, holidays=holidays))
     orders = frame(rows, ["date", "rep", "amount"])
     data = dataset(spec, {"orders": orders}, roster)
-    return evaluate(spec, as_of=as_of, period=period, dataset=data).table
+    return Review(spec, as_of=as_of, period=period, dataset=data).results.table
 
 
 def pick(table: pd.DataFrame, level: str, entity: str) -> pd.Series:
@@ -57,11 +57,11 @@ def test_seasonal_without_two_years_falls_back() -> None:
     values = {"2017-03": 90.0, "2017-04": 100.0, "2017-05": 110.0}
     spec_rows = monthly(values)
     spec = spec_from(targets_spec("{method: seasonal, periods: 3}"))
-    results = evaluate(
+    results = Review(
         spec,
         as_of=dt.date(2017, 6, 30),
         dataset=dataset(spec, {"orders": frame(spec_rows, ["date", "rep", "amount"])}),
-    )
+    ).results
     rep = results.table[results.table.level == "rep"].iloc[0]
     assert rep.target == 100  # trailing mean of 90, 100, 110
     assert rep.target_method == "trailing_mean"
@@ -91,9 +91,9 @@ def test_fixed_at_team_level_split_equally_and_summed_up() -> None:
         )
     )
     rows = frame([("2017-06-01", "A", 10.0)], ["date", "rep", "amount"])
-    table = evaluate(
+    table = Review(
         spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows}, roster)
-    ).table
+    ).results.table
     assert pick(table, "team", "T1").target == 1001
     assert pick(table, "team", "T2").target == 1001
     assert pick(table, "company", "company").target == 2002  # sum of the teams
@@ -123,9 +123,9 @@ def test_leaver_gets_no_target_and_partial_month_is_prorated() -> None:
         [("2016-06-01", "A", 300.0), ("2016-06-02", "B", 300.0), ("2016-06-03", "C", 300.0)],
         ["date", "rep", "amount"],
     )
-    table = evaluate(
+    table = Review(
         spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows}, roster)
-    ).table
+    ).results.table
     assert pick(table, "rep", "A").target == 100  # 300 x 10/30
     assert "B" not in set(table[table.level == "rep"].entity)  # left before June
     assert pick(table, "rep", "C").target == 300
@@ -197,9 +197,9 @@ def test_count_distinct_trailing_mean_is_a_plain_mean() -> None:
         ],
         ["date", "rep", "customer"],
     )
-    table = evaluate(
+    table = Review(
         spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows})
-    ).table
+    ).results.table
     assert pick(table, "rep", "A").target == pytest.approx(2)
     assert pick(table, "company", "company").target == pytest.approx(2)
 
@@ -211,9 +211,9 @@ def test_lower_is_better_with_zero_actual_is_on_track() -> None:
     )
     spec = spec_from(orders_spec(returns))
     rows = frame([("2017-06-01", "A", 0.0), ("2017-06-02", "B", 10.0)], ["date", "rep", "amount"])
-    table = evaluate(
+    table = Review(
         spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows})
-    ).table
+    ).results.table
     assert pick(table, "rep", "A").status == "on_track"
     b = pick(table, "rep", "B")
     assert b.attainment == pytest.approx(0.5)  # target / actual = 5 / 10
@@ -283,7 +283,7 @@ def levels_results():
     ]
     orders = frame(rows, ["date", "rep", "amount"])
     data = dataset(spec, {"orders": orders}, roster)
-    return evaluate(spec, as_of=dt.date(2017, 6, 30), dataset=data)
+    return Review(spec, as_of=dt.date(2017, 6, 30), dataset=data).results
 
 
 def test_region_of_a_team_is_the_first_named_in_the_roster() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from salesperf.evaluation.performance import evaluate_performance
+from salesperf.review import Review
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "kpi.yaml"
 
@@ -30,9 +30,7 @@ def _reps(evaluation) -> list[str]:
 
 
 def test_june_2017_r21_last_and_r05_near_the_bottom(data) -> None:
-    june = evaluate_performance(
-        data.spec, period="2017-06", as_of=dt.date(2017, 6, 21), dataset=data
-    )
+    june = Review(data.spec, period="2017-06", as_of=dt.date(2017, 6, 21), dataset=data).evaluation
     order = _reps(june)
     assert len(order) == 29
     assert order[-1] == "R21"  # no order at all in June
@@ -46,7 +44,7 @@ def test_june_2017_r21_last_and_r05_near_the_bottom(data) -> None:
 
 
 def test_may_2017_r05_slump(data) -> None:
-    may = evaluate_performance(data.spec, period="2017-05", dataset=data, compare=False)
+    may = Review(data.spec, period="2017-05", dataset=data).evaluation
     order = _reps(may)
     assert "R05" in order[-4:]
     revenue = may.scorecard.kpi_rows("rep", "R05").set_index("kpi").loc["revenue"]
@@ -54,7 +52,7 @@ def test_may_2017_r05_slump(data) -> None:
 
 
 def test_march_2017_r17_tops_the_review(data) -> None:
-    march = evaluate_performance(data.spec, period="2017-03", dataset=data, compare=False)
+    march = Review(data.spec, period="2017-03", dataset=data).evaluation
     assert _reps(march)[0] == "R17"
     revenue = march.scorecard.kpi_rows("rep", "R17").set_index("kpi").loc["revenue"]
     assert revenue.attainment == pytest.approx(2.46, abs=0.01)

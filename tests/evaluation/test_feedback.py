@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 import yaml
 
-from salesperf.engine.pipeline import evaluate
 from salesperf.errors import UsageError
 from salesperf.evaluation.feedback import feedback_comments
 from salesperf.evaluation.feedback_form import (
@@ -18,6 +17,7 @@ from salesperf.evaluation.feedback_form import (
     mapping_yaml,
     write_feedback_form,
 )
+from salesperf.review import Review
 from salesperf.sources import load_source
 from salesperf.spec import load_spec
 from salesperf.spec.models import SourceSpec
@@ -71,7 +71,7 @@ def test_nps_pools_promoters_minus_detractors() -> None:
         {"feedback": frame(rows, FEEDBACK_COLUMNS)},
         frame([("A", "Ann", "T1"), ("B", "Bob", "T1")], ROSTER_COLUMNS),
     )
-    table = evaluate(spec, period="2017-06", as_of=JUNE_END, dataset=data).table.set_index(
+    table = Review(spec, period="2017-06", as_of=JUNE_END, dataset=data).results.table.set_index(
         ["level", "entity"]
     )
     assert table.loc[("rep", "A"), "actual"] == pytest.approx(0.25)
@@ -85,7 +85,7 @@ def test_nps_pools_promoters_minus_detractors() -> None:
 
 def test_comments_newest_first_in_the_period() -> None:
     data = in_memory()
-    results = evaluate(data.spec, period="2017-06", as_of=JUNE_END, dataset=data)
+    results = Review(data.spec, period="2017-06", as_of=JUNE_END, dataset=data).results
     comments = feedback_comments(results)
     # Blank comments are left out; July's is after the period.
     assert list(comments["comment"]) == [
@@ -100,7 +100,7 @@ def test_comments_newest_first_in_the_period() -> None:
     assert list(ann["comment"]) == ["Strong month, keep the pace."]
     assert ann["name"].iloc[0] == "Ann"
     # As of the 15th, later comments are not in yet.
-    early = evaluate(data.spec, period="2017-06", as_of=dt.date(2017, 6, 15), dataset=data)
+    early = Review(data.spec, period="2017-06", as_of=dt.date(2017, 6, 15), dataset=data).results
     assert len(feedback_comments(early)) == 3
 
 
@@ -207,7 +207,7 @@ def test_filled_form_round_trips_into_a_manager_kpi(project: Path) -> None:
         " where: {kind: manager}, unit: score}\n"
     )
     project.write_text(text, encoding="utf-8")
-    results = evaluate(load_spec(project), period="2017-06", as_of=JUNE_END)
+    results = Review(load_spec(project), period="2017-06", as_of=JUNE_END).results
     table = results.table.set_index(["kpi", "level", "entity"])
     assert table.loc[("manager", "rep", "A"), "actual"] == 4
     assert table.loc[("manager", "team", "T1"), "actual"] == pytest.approx(4.5)

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from salesperf.engine.pipeline import evaluate
 from salesperf.evaluation.plans import advice_text, build_plans
 from salesperf.evaluation.scoring import score
+from salesperf.review import Review
 from tests.engine_helpers import spec_from
 from tests.review_fixture import SPEC, in_memory
 
@@ -17,7 +17,7 @@ JUNE_END = dt.date(2017, 6, 30)
 
 def _plans(spec_text: str = SPEC):
     data = in_memory(spec_text)
-    results = evaluate(data.spec, period="2017-06", as_of=JUNE_END, dataset=data)
+    results = Review(data.spec, period="2017-06", as_of=JUNE_END, dataset=data).results
     return build_plans(results, score(results))
 
 

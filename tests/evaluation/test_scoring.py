@@ -25,9 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesperf.engine.periods import Calendar
-from salesperf.engine.pipeline import evaluate
 from salesperf.errors import SpecError
-from salesperf.evaluation.performance import evaluate_performance
 from salesperf.evaluation.scoring import (
     DEFAULT_CAP,
     DEFAULT_FLOOR,
@@ -41,6 +39,7 @@ from salesperf.evaluation.scoring import (
     tier_of,
     tier_table,
 )
+from salesperf.review import Review
 from salesperf.spec import Grain, parse_spec
 from tests.engine_helpers import spec_from
 from tests.properties import examples
@@ -52,8 +51,7 @@ JUNE_END = dt.date(2017, 6, 30)
 @pytest.fixture(scope="module")
 def card():
     data = in_memory()
-    results = evaluate(data.spec, period="2017-06", as_of=JUNE_END, dataset=data)
-    return score_with_change(results)
+    return Review(data.spec, period="2017-06", as_of=JUNE_END, dataset=data).scorecard
 
 
 def total(card, level: str, entity: str) -> pd.Series:
@@ -166,7 +164,7 @@ def test_lower_is_better_with_nothing_scores_the_top() -> None:
     data = in_memory()
     orders = data.sources["orders"].frame
     orders.loc[orders["rep"] == "A", "discount"] = 0.0
-    card = score(evaluate(data.spec, period="2017-06", as_of=JUNE_END, dataset=data))
+    card = score(Review(data.spec, period="2017-06", as_of=JUNE_END, dataset=data).results)
     discount = kpi(card, "rep", "A", "discount")
     assert discount.scored
     assert discount.score == DEFAULT_CAP
@@ -207,16 +205,39 @@ def test_no_weights_is_a_spec_error() -> None:
     spec = parse_spec(text, "kpi.yaml", check_paths=False)
     data = in_memory(text)
     with pytest.raises(SpecError, match="nothing to score"):
-        score(evaluate(spec, period="2017-06", as_of=JUNE_END, dataset=data))
+        score(Review(spec, period="2017-06", as_of=JUNE_END, dataset=data).results)
 
 
-def test_evaluate_performance_without_previous_period() -> None:
+def test_scorecard_without_previous_period() -> None:
     data = in_memory()
-    evaluation = evaluate_performance(
-        data.spec, period="2017-06", as_of=JUNE_END, dataset=data, compare=False
-    )
-    assert evaluation.scorecard.previous_period is None
-    assert evaluation.scorecard.totals["trend"].isna().all()
+    review = Review(data.spec, period="2017-06", as_of=JUNE_END, dataset=data)
+    card = score_with_change(review.results, None)
+    assert card.previous_period is None
+    assert card.totals["trend"].isna().all()
+
+
+def test_previous_period_cut_from_the_cube_equals_a_review_of_it() -> None:
+    # Scoring's previous period is cut from the reviewed cube, not counted again: it must be
+    # exactly what a review of May as of its last day gives.
+    data = in_memory()
+    june = Review(data.spec, period="2017-06", as_of=JUNE_END, dataset=data)
+    may = Review(data.spec, period="2017-05", as_of=dt.date(2017, 5, 31), dataset=data)
+    assert june.previous is not None
+    assert june.previous.period == may.period and june.previous.as_of == may.as_of
+    pd.testing.assert_frame_equal(june.previous.table, may.results.table)
+    pd.testing.assert_frame_equal(june.previous.cube, may.cube)
+
+
+def test_previous_period_that_fails_leaves_a_warning(monkeypatch) -> None:
+    data = in_memory()
+    review = Review(data.spec, period="2017-06", as_of=JUNE_END, dataset=data)
+
+    def broken() -> None:
+        raise SpecError("overrides for 2017-05 are broken")
+
+    card = score_with_change(review.results, broken)
+    assert card.previous_period is None
+    assert [f.code for f in card.findings] == ["previous-period"]
 
 
 # -- properties ------------------------------------------------------------------------------

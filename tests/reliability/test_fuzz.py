@@ -34,8 +34,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from salesperf.engine.attainment import STATUSES
-from salesperf.engine.pipeline import evaluate
 from salesperf.errors import SalesperfError, SpecError
+from salesperf.review import Review
 from salesperf.sources import load_source
 from salesperf.spec import parse_spec
 from salesperf.spec.models import SourceSpec
@@ -395,7 +395,9 @@ def test_engine_invariants_on_random_data(
     orders["amount"] = orders["amount"].astype("float64")
     roster = frame(list(zip(REPS, team_of, strict=True)), ["rep", "team"])
     try:
-        results = evaluate(spec, as_of=as_of, dataset=dataset(spec, {"orders": orders}, roster))
+        results = Review(
+            spec, as_of=as_of, dataset=dataset(spec, {"orders": orders}, roster)
+        ).results
     except SalesperfError:
         return
     table = results.table

@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from salesperf.cli import app
-from salesperf.report import build_report, render_bytes, write_rep_reports, write_report
+from salesperf.report import render_bytes, write_rep_reports, write_report
+from salesperf.review import Review
 
 ROOT = Path(__file__).parents[2]
 MINI = Path(__file__).parents[1] / "fixtures" / "mini"
@@ -22,12 +23,18 @@ AS_OF = dt.date(2017, 6, 21)
 
 
 @pytest.fixture(scope="module")
-def example():
-    """The bundled example's June 2017 report, built from the repository root so that the
-    paths in its provenance are the same on every machine."""
+def example_review():
+    """The bundled example's June 2017 review, loaded from the repository root so that the
+    paths in its report's provenance are the same on every machine."""
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
-        yield build_report("examples/kpi.yaml", as_of=AS_OF)
+        yield Review("examples/kpi.yaml", as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def example(example_review):
+    """Its report (view model with the chart pictures)."""
+    return example_review.report()
 
 
 @pytest.fixture
@@ -63,15 +70,9 @@ def test_golden_json(example, golden) -> None:
     golden("report-2017-06.json", text)
 
 
-def test_json_and_excel_skip_the_chart_pictures_but_keep_the_trend(example) -> None:
-    from salesperf.report.model import build_view
-
-    view = build_view(
-        example.results,
-        alerts=example.alerts,
-        scorecard=example.view["scorecard"],
-        charts=False,
-    )
+def test_json_and_excel_skip_the_chart_pictures_but_keep_the_trend(example_review, example) -> None:
+    view = example_review.report(charts=False).view
+    assert example_review.report(charts=False) is example_review.report(charts=False)
     assert all(k["chart_svg"] is None for k in view["kpis"])
     assert all(k["chart_svg"] for k in example.view["kpis"] if len(k["trend"]) >= 2)
     # The JSON leaves pictures out anyway: it is the same, trend numbers included.
@@ -105,7 +106,7 @@ def test_sections_present(example) -> None:
 
 def test_two_runs_give_identical_bytes(example, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
-    again = build_report("examples/kpi.yaml", as_of=AS_OF)
+    again = Review("examples/kpi.yaml", as_of=AS_OF).report()
     for fmt in ("html", "md", "json"):
         assert render_bytes(example.view, fmt) == render_bytes(again.view, fmt), fmt
     first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
@@ -244,7 +245,7 @@ def test_format_from_extension_and_default_name(tmp_path: Path, monkeypatch) -> 
 
 def test_chinese_report(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
-    bundle = build_report("examples/zh/kpi.yaml")
+    bundle = Review("examples/zh/kpi.yaml").report()
     html = render_bytes(bundle.view, "html").decode("utf-8")
     assert '<html lang="zh-CN">' in html
     assert "达成率" in html and "销售额" in html
@@ -267,9 +268,9 @@ def _chromium() -> str | None:
 @pytest.mark.parametrize("spec", ["examples/kpi.yaml", "examples/zh/kpi.yaml"])
 def test_browser_renders_the_report(spec: str, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
-    bundle = build_report(spec, as_of=AS_OF if "zh" not in spec else None)
+    review = Review(spec, as_of=AS_OF if "zh" not in spec else None)
     page = tmp_path / "report.html"
-    write_report(bundle, "html", page)
+    write_report(review, "html", page)
     flags = [
         "--headless",
         "--no-sandbox",

@@ -55,7 +55,7 @@ def problems(text: str) -> list[str]:
 )
 def test_bundled_specs_are_valid_without_warnings(path: str) -> None:
     spec = load_spec(ROOT / path)
-    assert [str(w) for w in spec._warnings if w.level is not Level.INFO] == []
+    assert [str(w) for w in spec.warnings if w.level is not Level.INFO] == []
 
 
 def test_reference_example_parses() -> None:
@@ -63,7 +63,7 @@ def test_reference_example_parses() -> None:
     assert spec.kpis[0].target.method is TargetMethod.LAST_YEAR
     assert spec.holidays == [dt.date(2017, 5, 1), dt.date(2017, 5, 29)]
     # The reference shows `value:` next to last_year on purpose; that is its only warning.
-    assert [w.code for w in spec._warnings if w.level is Level.WARNING] == ["unused-value"]
+    assert [w.code for w in spec.warnings if w.level is Level.WARNING] == ["unused-value"]
 
 
 def test_defaults() -> None:
@@ -109,7 +109,7 @@ def test_all_problems_reported_together_with_lines() -> None:
 
 def test_weights_warning() -> None:
     spec = parse(MINIMAL.replace("weight: 40", "weight: 30"))
-    warnings = [str(w) for w in spec._warnings if w.level is Level.WARNING]
+    warnings = [str(w) for w in spec.warnings if w.level is Level.WARNING]
     assert warnings == [
         "kpi.yaml:6: kpis: KPI weights sum to 90, not 100; scores will be renormalised"
     ]

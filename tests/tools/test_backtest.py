@@ -21,8 +21,8 @@ from salesperf.backtest import (
     with_method,
 )
 from salesperf.cli import app
-from salesperf.engine.pipeline import evaluate
 from salesperf.errors import UsageError
+from salesperf.review import Review
 from tests.engine_helpers import dataset, frame, spec_from
 from tests.specs import kpi_item, orders_spec, revenue, revenue_spec
 
@@ -35,7 +35,9 @@ def results_for(target: str, amounts: dict[str, float]):
         for rep, amount in amounts.items()
     ]
     orders = frame(rows, ["date", "rep", "amount"])
-    return evaluate(spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": orders}))
+    return Review(
+        spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": orders})
+    ).results
 
 
 def test_replay_uses_only_earlier_periods() -> None:
@@ -95,7 +97,8 @@ def monthly(sales: dict[str, dict[str, float]]) -> pd.DataFrame:
 def backtest_of(target: str, sales: dict[str, dict[str, float]], as_of: str, **options):
     spec = spec_from(revenue_spec(target))
     data = dataset(spec, {"orders": monthly(sales)})
-    return run_backtest(spec, dataset=data, as_of=dt.date.fromisoformat(as_of), **options)
+    review = Review(spec, as_of=dt.date.fromisoformat(as_of), dataset=data)
+    return run_backtest(review, **options)
 
 
 HAND = {
@@ -205,7 +208,7 @@ def test_criterion_comes_from_the_spec() -> None:
         )
     )
     data = dataset(spec, {"orders": monthly(SEASONS)})
-    bt = run_backtest(spec, dataset=data, as_of=dt.date(2017, 6, 30), alerts=False)
+    bt = run_backtest(Review(spec, as_of=dt.date(2017, 6, 30), dataset=data), alerts=False)
     assert bt.kpis[0].best == "last_year"  # 0.3 short of the band, bias 0
     assert bt.kpis[0].verdict.startswith("none meets the criterion (80%–100% of reps")
     assert spec.kpis[0].target.method.value == "trailing_mean"  # the spec is never changed
@@ -221,9 +224,7 @@ def test_methods_option_and_misfits() -> None:
     spec = spec_from(MISFITS)
     data = dataset(spec, {"orders": monthly(HAND)})
     bt = run_backtest(
-        spec,
-        dataset=data,
-        as_of=dt.date(2017, 4, 30),
+        Review(spec, as_of=dt.date(2017, 4, 30), dataset=data),
         methods=parse_methods("seasonal,trailing_median,last_year"),
         alerts=False,
     )
@@ -281,9 +282,11 @@ def test_no_look_ahead() -> None:
     # for retention and the roster built from the data included).
     spec = spec_from(LOOKAHEAD)
     rows = lookahead_rows()
-    full = evaluate(spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows}))
+    full = Review(spec, as_of=dt.date(2017, 6, 30), dataset=dataset(spec, {"orders": rows})).results
     cut_rows = rows[rows["date"] <= "2017-03-31"]
-    cut = evaluate(spec, as_of=dt.date(2017, 3, 31), dataset=dataset(spec, {"orders": cut_rows}))
+    cut = Review(
+        spec, as_of=dt.date(2017, 3, 31), dataset=dataset(spec, {"orders": cut_rows})
+    ).results
     march = full.calendar.parse("2017-03").ordinal
     for kpi in spec.kpis:
         for method in [kpi.target.method, *ALTERNATIVES]:
@@ -333,7 +336,8 @@ def test_alert_backtest_counts_a_slump() -> None:
 
 def backtest_of_rows(spec, rows: pd.DataFrame, as_of: str, periods: int):
     data = dataset(spec, {"orders": rows})
-    return run_backtest(spec, dataset=data, as_of=dt.date.fromisoformat(as_of), periods=periods)
+    review = Review(spec, as_of=dt.date.fromisoformat(as_of), dataset=data)
+    return run_backtest(review, periods=periods)
 
 
 def _rule(bt, name: str):
