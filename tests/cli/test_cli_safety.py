@@ -116,7 +116,7 @@ def test_debug_shows_the_traceback_and_still_exits_3(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("salesperf.engine.pipeline.evaluate", broken)
+    monkeypatch.setattr("salesperf.review.Review.results", property(broken))
     result = run("--debug", "progress", str(project / "kpi.yaml"))
     assert result.exit_code == 3
     assert "Traceback (most recent call last)" in result.stderr
@@ -130,9 +130,9 @@ def test_debug_shows_the_traceback_and_still_exits_3(
 def test_debug_in_a_real_process(project: Path) -> None:
     """The console script, not CliRunner: stderr gets the traceback, the exit code is 3."""
     code = (
-        "import sys, salesperf.engine.pipeline as p\n"
+        "import sys, salesperf.review as r\n"
         "def broken(*a, **k): raise RuntimeError('boom')\n"
-        "p.evaluate = broken\n"
+        "r.Review.results = property(broken)\n"
         "from salesperf.cli import main\n"
         "sys.argv = ['salesperf', *sys.argv[1:]]\n"
         "main()\n"
@@ -155,14 +155,14 @@ def test_interrupt_is_130_and_memory_error_says_so(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("salesperf.engine.pipeline.evaluate", interrupted)
+    monkeypatch.setattr("salesperf.review.Review.results", property(interrupted))
     result = run("progress", str(project / "kpi.yaml"))
     assert (result.exit_code, result.stderr.strip()) == (130, "Interrupted.")
 
     def too_big(*args: object, **kwargs: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr("salesperf.engine.pipeline.evaluate", too_big)
+    monkeypatch.setattr("salesperf.review.Review.results", property(too_big))
     result = run("progress", str(project / "kpi.yaml"))
     assert result.exit_code == 3
     assert "out of memory" in result.stderr and "Traceback" not in result.stderr
@@ -315,7 +315,7 @@ def test_report_interrupted_mid_render_keeps_the_previous_report(
     def crash(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("salesperf.report.render.render_template", crash)
+    monkeypatch.setattr("salesperf.report.render_template", crash)
     result = run("report", str(project / "kpi.yaml"), "-o", str(report))
     assert result.exit_code == 130
     assert report.read_bytes() == before

@@ -7,7 +7,7 @@
 * random mutations of examples/kpi.yaml (a key dropped, a value of the wrong type, an enum
   misspelt, a key moved to the wrong level) through ``parse_spec``: only a
   :class:`SpecError`, and every finding says where (file and line or key);
-* random sales data through ``pipeline.evaluate``: additive KPIs roll up exactly, statuses
+* random sales data through a ``Review``: additive KPIs roll up exactly, statuses
   stay in the allowed set, numbers are finite or missing, and nothing but a
   :class:`SalesperfError` escapes.
 
