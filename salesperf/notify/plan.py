@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salesperf.errors import Finding, Level, Location, UsageError
+from salesperf.errors import Finding, Level, Location, UsageError, argument
 from salesperf.notify.recipients import Recipient, at_or_above, contents, recipients, triggered
 from salesperf.notify.render import Message, Page
 from salesperf.notify.state import State, load_state, locked, save_state
@@ -72,7 +72,7 @@ def _notify_spec(spec: Spec) -> NotifySpec:
                 Finding(
                     Level.ERROR,
                     "add `notify:` with rules and channels (see docs/notify.md)",
-                    Location(spec._path, key="notify"),
+                    Location(spec.path, key="notify"),
                     "no-notify",
                 )
             ],
@@ -89,23 +89,23 @@ def plan(
 ) -> Plan:
     """The deliveries due now (nothing is sent; the state file is only read)."""
     from salesperf.outputs import refuse_inputs
-    from salesperf.report import build_report
+    from salesperf.review import Review
     from salesperf.spec import load_spec
 
     spec = load_spec(spec_path)
     notify = _notify_spec(spec)
     if only is not None and only not in ONLY:
         raise UsageError(
-            "Unknown --only:",
-            [Finding(Level.ERROR, f"use one of {', '.join(ONLY)}", Location(key="--only"))],
+            "Nothing to send of that kind:",
+            [Finding(Level.ERROR, f"use one of {', '.join(ONLY)}", argument("only"))],
         )
     wants_pages = any(
         Content.REPORT in rule.send and EMAIL in rule.via and rule.to != "rep"
         for rule in notify.rules
     )
-    bundle = build_report(spec_path, period=period, as_of=as_of, charts=wants_pages)
-    state_path = Path(spec._base_dir) / notify.state
-    refuse_inputs(state_path, [spec._path, *bundle.results.dataset.input_files()])
+    bundle = Review(spec, period, as_of).report(charts=wants_pages)
+    state_path = spec.base_dir / notify.state
+    refuse_inputs(state_path, [spec.path, *bundle.results.dataset.input_files()])
     state = load_state(state_path)
     out = Plan(spec, bundle, state)
     by_level: dict[str, list[Recipient]] = {}
