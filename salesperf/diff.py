@@ -153,7 +153,8 @@ def report_document(report: Review | Mapping[str, Any] | str | Path) -> dict[str
     # importing the report renderer (Jinja) and pandas.
     from salesperf.report.render import render_json
 
-    return json.loads(render_json(report.report(charts=False).view))
+    document: dict[str, Any] = json.loads(render_json(report.report(charts=False).view))
+    return document
 
 
 def diff_reports(

@@ -238,7 +238,7 @@ def deliver(plan_: Plan, transport: Transport | None = None) -> list[Delivery]:
                 item.error = item.problem
                 continue
             item.attempts, item.error = _send_one(
-                notify, item, transport, template_dir, plan_.spec._base_dir
+                notify, item, transport, template_dir, plan_.spec.base_dir
             )
             item.delivered = item.error is None
             if item.delivered:
@@ -256,7 +256,7 @@ def _already_sent(plan_: Plan, item: Delivery) -> bool:
 
 
 def _send_one(
-    notify: NotifySpec, item: Delivery, transport: Transport, template_dir: Any, base_dir: str
+    notify: NotifySpec, item: Delivery, transport: Transport, template_dir: Any, base_dir: Path
 ) -> tuple[int, str | None]:
     from salesperf.notify import channels, render
 
@@ -268,7 +268,7 @@ def _send_one(
             mail = channels.build_email(smtp, item.message, item.address, html)
         except channels.DeliveryError as exc:
             return 0, exc.reason
-        ca_file = Path(base_dir) / smtp.ca_file if smtp.ca_file else None
+        ca_file = base_dir / smtp.ca_file if smtp.ca_file else None
         return channels.attempt(
             lambda: channels.send_email(smtp, mail, transport, ca_file), transport
         )
