@@ -48,6 +48,8 @@ class SourceSummary:
     future_dates: int
     unknown_reps: list[str]
     warnings: list[str]
+    #: Derived columns (`derive:`): name -> {expression, divide_by_zero, rows, missing_input}.
+    derived: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,15 @@ def summarise_source(dataset: Dataset, name: str, today: dt.date) -> SourceSumma
         future_dates=future,
         unknown_reps=unknown,
         warnings=list(loaded.warnings),
+        derived={
+            note.name: {
+                "expression": note.expression,
+                "divide_by_zero": note.divide_by_zero,
+                "rows": note.divide_by_zero_rows,
+                "missing_input": note.missing_input,
+            }
+            for note in dataset.derived.get(name, [])
+        },
     )
 
 
@@ -227,6 +238,16 @@ def _source_findings(spec: Spec, summary: SourceSummary) -> list[Finding]:
             f"{len(summary.unknown_reps)} rep(s) not in the roster: {shown}; "
             "their rows count for the company but for no team",
         )
+    for derived, info in summary.derived.items():
+        if info["divide_by_zero"]:
+            rows = ", ".join(map(str, info["rows"]))
+            more = "…" if info["divide_by_zero"] > len(info["rows"]) else ""
+            warn(
+                "divide-by-zero",
+                f"derived '{derived}' ({info['expression']}) divides by zero on "
+                f"{info['divide_by_zero']:,} row(s), rows {rows}{more}: the value is missing "
+                "there and those rows count in no sum or average of it",
+            )
     for message in summary.warnings:
         # The loader's warnings already name their file.
         out.append(

@@ -80,6 +80,13 @@ def render_check(report: CheckReport) -> None:
             table.add_row("negative amounts", f"{source.negative_amounts} (returns?)")
         if source.future_dates:
             table.add_row("future dates", f"[yellow]{source.future_dates}[/]")
+        for name, info in source.derived.items():
+            detail = escape(info["expression"])
+            if info["divide_by_zero"]:
+                detail += f" [yellow]({info['divide_by_zero']:,} ÷ 0 → missing)[/]"
+            if info["missing_input"]:
+                detail += f" ({info['missing_input']:,} missing: an input is empty)"
+            table.add_row(f"derived {escape(name)}", detail)
         if source.unknown_reps:
             table.add_row(
                 "not in roster", f"[yellow]{escape(', '.join(source.unknown_reps[:8]))}[/]"

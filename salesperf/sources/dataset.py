@@ -26,6 +26,8 @@ class Dataset:
     #: Problems found while loading (only filled when loading with ``collect=True``).
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    #: Source -> what computing its derived columns (`derive:`) found.
+    derived: dict[str, list[Any]] = field(default_factory=dict)
 
     def roster_frame(self) -> pd.DataFrame | None:
         return self.roster.frame if self.roster is not None else None
@@ -54,7 +56,7 @@ def load_dataset(spec: Spec, *, collect: bool = False) -> Dataset:
     ``salesperf check`` needs to show everything at once).
     """
     from salesperf.sources import load_roster, load_source
-    from salesperf.spec.rules import fields_needed
+    from salesperf.spec.rules import derived_needed, fields_needed
 
     base = spec.base_dir
     used = list(dict.fromkeys(k.source for k in spec.kpis))
@@ -78,12 +80,27 @@ def load_dataset(spec: Spec, *, collect: bool = False) -> Dataset:
                 raise
             errors.extend(exc.findings or [Finding(Level.ERROR, exc.message, Location(), "data")])
     dataset = Dataset(spec, loaded, roster, errors)
+    for name, source in loaded.items():
+        wanted = derived_needed(spec, name)
+        if wanted:
+            dataset.derived[name] = _derive(source, spec.sources[name].derive or {}, wanted)
     dataset.warnings.extend(roster_conflicts(dataset))
     if dataset.warnings and not collect:
         blocking = [w for w in dataset.warnings if w.level is Level.ERROR]
         if blocking:
             raise DataError("The roster cannot be used:", blocking)
     return dataset
+
+
+def _derive(loaded: LoadedSource, derive: dict[str, str], wanted: set[str]) -> list[Any]:
+    """Add the derived columns to the loaded frame, in place: the loader's text codes stay
+    valid because the loaded columns themselves are not replaced."""
+    from salesperf.sources.derive import add_derived
+
+    computed, notes = add_derived(loaded.frame, derive, wanted)
+    for note in notes:
+        loaded.frame[note.name] = computed[note.name]
+    return notes
 
 
 def _point_at_spec(spec: Spec, source: str, exc: DataError) -> DataError:

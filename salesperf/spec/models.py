@@ -97,6 +97,40 @@ class SourceSpec(_Model):
     columns: dict[str, str]
     key: str | None = None
     missing_values: list[str] | None = None
+    #: Computed columns: field name -> expression over this source's fields (see
+    #: salesperf.spec.expressions), e.g. {amount: "quantity * unit_price"}.
+    derive: dict[str, str] | None = None
+
+    @field_validator("derive")
+    @classmethod
+    def _derive(cls, value: dict[str, str] | None, info: ValidationInfo) -> dict[str, str] | None:
+        from salesperf.spec.expressions import ExpressionError, parse_expression
+
+        if value is None:
+            return None
+        mapped = info.data.get("columns") or {}
+        for name, text in value.items():
+            if not FIELD_NAME.match(str(name)):
+                raise ValueError(
+                    f"derived field name '{name}' must be a plain identifier (letters, digits, _)"
+                )
+            if name in mapped:
+                raise ValueError(
+                    f"'{name}' is both mapped under columns: and derived; give the derived "
+                    "column another name"
+                )
+            if not isinstance(text, str):
+                raise ValueError(f'{name}: expects a formula in quotes, e.g. "quantity * price"')
+            try:
+                parse_expression(text)
+            except ExpressionError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        return value
+
+    @property
+    def fields(self) -> list[str]:
+        """Every field a KPI can name: the mapped ones, then the derived ones."""
+        return [*self.columns, *(self.derive or {})]
 
     @field_validator("columns")
     @classmethod

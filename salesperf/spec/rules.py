@@ -172,13 +172,13 @@ def kpi_fields_mapped(spec: Spec) -> Iterator[Finding]:
         if source is None:
             continue
         for field, loc in _field_refs(kpi):
-            if field not in source.columns:
-                mapped = ", ".join(source.columns)
+            if field not in source.fields:
+                mapped = ", ".join(source.fields)
                 yield _error(
                     spec,
                     "unmapped-field",
                     f"field '{field}' is not mapped in sources.{kpi.source}.columns"
-                    f"{did_you_mean(field, source.columns)}; mapped: {mapped}",
+                    f"{did_you_mean(field, source.fields)}; mapped: {mapped}",
                     "kpis",
                     i,
                     *loc,
@@ -269,16 +269,73 @@ def org_levels_mapped(spec: Spec) -> Iterator[Finding]:
 
 def source_keys_mapped(spec: Spec) -> Iterator[Finding]:
     for name, source in spec.sources.items():
-        if source.key and source.key not in source.columns:
+        if source.key and source.key not in source.fields:
             yield _error(
                 spec,
                 "unmapped-field",
                 f"key '{source.key}' is not a mapped field"
-                f"{did_you_mean(source.key, source.columns)}",
+                f"{did_you_mean(source.key, source.fields)}",
                 "sources",
                 name,
                 "key",
             )
+
+
+def derived_names_known(spec: Spec) -> Iterator[Finding]:
+    """A derived column reads mapped fields or derived columns defined above it, and uses
+    each one either as text (compared with a quoted text) or as a number, not both."""
+    from salesperf.spec.expressions import is_text, names_in, parse_expression, text_names
+
+    for name, source in spec.sources.items():
+        available = list(source.columns)
+        kinds: dict[str, str] = {}
+        for derived, text in (source.derive or {}).items():
+            expr = parse_expression(text)
+            loc = ("sources", name, "derive", derived)
+            for used in names_in(expr):
+                if used == derived:
+                    yield _error(spec, "derive-cycle", f"'{derived}' uses itself", *loc)
+                elif used in (source.derive or {}) and used not in available:
+                    yield _error(
+                        spec,
+                        "derive-order",
+                        f"'{derived}' uses '{used}', which is derived below it; define "
+                        f"'{used}' first",
+                        *loc,
+                    )
+                elif used not in available:
+                    yield _error(
+                        spec,
+                        "unknown-name",
+                        f"'{used}' in '{text}' is not a field of source '{name}'"
+                        f"{did_you_mean(used, available)}; names are the keys of columns: "
+                        f"(map the file's header there first) or derived columns above; "
+                        f"fields: {', '.join(available)}",
+                        *loc,
+                    )
+            as_text = text_names(expr)
+            for used in names_in(expr):
+                kind = "text" if used in as_text else "number"
+                if used in source.derive and used in available:
+                    used_expr = parse_expression(source.derive[used])
+                    derived_kind = "text" if is_text(used_expr) else "number"
+                    if derived_kind != kind:
+                        yield _error(
+                            spec,
+                            "derive-type",
+                            f"'{used}' is {derived_kind} but '{derived}' uses it as {kind}",
+                            *loc,
+                        )
+                    continue
+                if kinds.setdefault(used, kind) != kind:
+                    yield _error(
+                        spec,
+                        "derive-type",
+                        f"'{used}' is used both as text (compared with a quoted text) and as a "
+                        "number in the derived columns; use one field for each",
+                        *loc,
+                    )
+            available.append(derived)
 
 
 def paths_exist(spec: Spec) -> Iterator[Finding]:
@@ -331,7 +388,7 @@ def _drillable(spec: Spec, source_name: str) -> set[str]:
     if source is None:
         return set()
     roster_levels = set(spec.org.levels) if spec.org is not None else set()
-    return set(source.columns) | (roster_levels if "rep" in source.columns else set())
+    return set(source.fields) | (roster_levels if "rep" in source.columns else set())
 
 
 def drilldown_fields_mapped(spec: Spec) -> Iterator[Finding]:
@@ -542,6 +599,7 @@ RULES: list[Rule] = [
     weights_sum_to_100,
     org_levels_mapped,
     source_keys_mapped,
+    derived_names_known,
     unused_sources,
     drilldown_fields_mapped,
     alert_thresholds_ordered,
@@ -562,13 +620,41 @@ def fields_needed(spec: Spec, source_name: str) -> tuple[set[str], set[str]]:
     """(fields to load, fields that must be numeric) for one source.
 
     Only these columns are read from the files: exports often have dozens of columns.
+    Derived columns are replaced by the mapped fields they are computed from; those used
+    as numbers in a formula must be numeric.
     """
+    from salesperf.spec.expressions import dependencies, names_in, parse_expression, text_names
+
+    source = spec.sources[source_name]
+    fields, numeric = _fields_used(spec, source_name)
+    derive = source.derive or {}
+    if derive:
+        mapped, derived = dependencies(derive, fields)
+        fields |= mapped
+        for name in derived:
+            expr = parse_expression(derive[name])
+            numeric |= set(names_in(expr)) - text_names(expr)
+    return fields & set(source.columns), numeric & set(source.columns)
+
+
+def derived_needed(spec: Spec, source_name: str) -> set[str]:
+    """The derived columns of a source that its KPIs use (directly or through another)."""
+    from salesperf.spec.expressions import dependencies
+
+    derive = spec.sources[source_name].derive or {}
+    if not derive:
+        return set()
+    fields, _ = _fields_used(spec, source_name)
+    return dependencies(derive, fields)[1]
+
+
+def _fields_used(spec: Spec, source_name: str) -> tuple[set[str], set[str]]:
     source = spec.sources[source_name]
     fields = {"date"}
     numeric: set[str] = set()
     # `comment` is free text that no KPI aggregates, but feedback reports quote it.
     always = {"rep", "comment", *spec.levels}
-    fields |= always & set(source.columns)
+    fields |= always & set(source.fields)
     if source.key:
         fields.add(source.key)
     for kpi in spec.kpis:
@@ -587,9 +673,9 @@ def fields_needed(spec: Spec, source_name: str) -> tuple[set[str], set[str]]:
         for measure, column in parts:
             if column and measure in NUMERIC_COLUMN_MEASURES:
                 numeric.add(column)
-    if "amount" in source.columns:
+    if "amount" in source.fields:
         fields.add("amount")
         numeric.add("amount")
         # The alerts' negative_amount rule tells returns from errors with this filter.
         fields.update(spec.alerts.returns_where or {})
-    return fields & set(source.columns), numeric & set(source.columns)
+    return fields & set(source.fields), numeric
