@@ -1,8 +1,9 @@
 """How much of a period "should" be done by the as-of date.
 
 - ``calendar``: days elapsed (as-of day included) / days in the period.
-- ``workdays``: Monday-Friday, minus the spec's ``holidays:``, plus its ``workdays:``
-  (the adjusted working weekends some countries, China among them, have around holidays).
+- ``workdays``: working days elapsed / working days in the period: the official calendar
+  of ``calendar:`` (or Monday-Friday), minus the spec's ``holidays:``, plus its
+  ``workdays:`` (see :mod:`salesperf.engine.workdays`).
 - ``seasonal``: the share of a period's total that the company had reached at the same
   point of the period, averaged over up to 12 previous periods (captures end-of-month
   pushes). Falls back to ``calendar`` when there are fewer than 3 such periods.
@@ -35,19 +36,14 @@ def calendar_share(period: Period, as_of: dt.date) -> float:
 
 
 def workday_share(spec: Spec, period: Period, as_of: dt.date) -> float:
-    import numpy as np
+    from salesperf.engine.workdays import working_days
 
-    holidays = np.array(sorted(set(spec.holidays)), dtype="datetime64[D]")
-    extra = list(spec.workdays)
-
-    def count(start: dt.date, end: dt.date) -> int:
-        base = int(np.busday_count(start, end, holidays=holidays))
-        return base + sum(1 for d in extra if start <= d < end and d.weekday() >= 5)
-
-    total = count(period.start, period.end)
+    worked = working_days(spec, period.start, period.end)
+    total = int(worked.sum())
     if total == 0:
         return calendar_share(period, as_of)
-    return count(period.start, _elapsed_end(period, as_of)) / total
+    elapsed = (_elapsed_end(period, as_of) - period.start).days
+    return int(worked[:elapsed].sum()) / total
 
 
 def seasonal_share(

@@ -264,6 +264,17 @@ class FeedbackFormSpec(_Model):
     reviewer: bool = True
 
 
+class CalendarSpec(_Model):
+    """`calendar:` the official working-day calendar of `pacing: workdays` (the `holidays`
+    library: public holidays, the country's weekend, make-up working weekends such as
+    China's 调休). The spec's `holidays:` and `workdays:` still remove and add days."""
+
+    #: ISO 3166 country code: US, CN, DE, GB...
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2,3}$")]
+    #: Optional state/province code as `holidays` names it: CA, NY, BY...
+    subdivision: str | None = None
+
+
 class StatusThresholds(_Model):
     """Pace at or above `on_track` is on track; at or above `at_risk` at risk; else behind."""
 
@@ -316,6 +327,8 @@ class Spec(_Model):
     pacing: Pacing = Pacing.CALENDAR
     holidays: list[dt.date] = Field(default_factory=list)
     workdays: list[dt.date] = Field(default_factory=list)
+    #: Official working-day calendar for `pacing: workdays` (see CalendarSpec).
+    calendar: CalendarSpec | None = None
     status: StatusThresholds = Field(default_factory=StatusThresholds)
     #: The source whose last date is the default --as-of (default: the first KPI's source).
     #: Other sources may hold future-dated rows (expected close dates of open deals).

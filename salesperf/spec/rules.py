@@ -338,6 +338,55 @@ def derived_names_known(spec: Spec) -> Iterator[Finding]:
             available.append(derived)
 
 
+def calendar_known(spec: Spec) -> Iterator[Finding]:
+    """`calendar:` names a country (and subdivision) the `holidays` library knows, and is
+    only useful with `pacing: workdays`."""
+    from salesperf.spec.models import Pacing
+
+    calendar = spec.calendar
+    if calendar is not None:
+        from salesperf.engine.workdays import supported_countries
+
+        countries = supported_countries()
+        if calendar.country not in countries:
+            yield _error(
+                spec,
+                "unknown-country",
+                f"country '{calendar.country}' has no official calendar in the holidays "
+                f"library{did_you_mean(calendar.country, countries)}; use an ISO 3166 code "
+                "(US, CN, DE, GB...), or list days under holidays:/workdays: instead",
+                "calendar",
+                "country",
+            )
+        elif calendar.subdivision is not None:
+            subs = countries[calendar.country]
+            if calendar.subdivision not in subs:
+                yield _error(
+                    spec,
+                    "unknown-subdivision",
+                    f"subdivision '{calendar.subdivision}' is not one of {calendar.country}'s"
+                    f"{did_you_mean(calendar.subdivision, subs)}: {', '.join(subs[:60])}",
+                    "calendar",
+                    "subdivision",
+                )
+        if spec.pacing is not Pacing.WORKDAYS:
+            yield _warning(
+                spec,
+                "unused-calendar",
+                "calendar: is only used by `pacing: workdays`; add it or remove calendar:",
+                "calendar",
+            )
+    both = sorted(set(spec.holidays) & set(spec.workdays))
+    if both:
+        yield _warning(
+            spec,
+            "holiday-and-workday",
+            f"{', '.join(d.isoformat() for d in both[:5])} listed under both holidays: and "
+            "workdays:; workdays: wins",
+            "workdays",
+        )
+
+
 def paths_exist(spec: Spec) -> Iterator[Finding]:
     base = Path(spec._base_dir)
     named: list[tuple[str, tuple[str | int, ...]]] = [
@@ -600,6 +649,7 @@ RULES: list[Rule] = [
     org_levels_mapped,
     source_keys_mapped,
     derived_names_known,
+    calendar_known,
     unused_sources,
     drilldown_fields_mapped,
     alert_thresholds_ordered,
