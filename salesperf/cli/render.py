@@ -356,8 +356,16 @@ class live_progress:
         self.live.refresh()
 
 
-def render_written(report: Path, per_rep: list[Path]) -> None:
-    """Where the report went, on stderr (stdout stays clean for scripts)."""
+def render_written(report: Path, per_rep: list[Path], beside: list[Path] | None = None) -> None:
+    """Where the report went, on stderr (stdout stays clean for scripts); ``beside`` are the
+    files written next to it (a Markdown report's charts), which must travel with it."""
     err.print(f"[green]Wrote[/] {escape(str(report))}")
+    if beside:
+        names = ", ".join(escape(p.name) for p in beside[:4]) + (", …" if len(beside) > 4 else "")
+        err.print(
+            f"[green]Wrote[/] {len(beside)} chart file(s) next to it, linked from the report: "
+            f"{names}; copy them along with it",
+            soft_wrap=True,
+        )
     if per_rep:
         err.print(f"[green]Wrote[/] {len(per_rep)} rep reports in {escape(str(per_rep[0].parent))}")

@@ -116,7 +116,11 @@ def feedback_form(
         spec = load_spec(spec_path)
         chosen = kinds.split(",") if kinds is not None else None
         form = build_feedback_form(
-            spec, period=period, kinds=chosen, team=team, file_name=output.name
+            spec,
+            period=period,
+            kinds=chosen,
+            team=team,
+            file_name=_path_from_spec(output, spec_path),
         )
         write_feedback_form(output, form, force=force)
         from salesperf.cli import render_evaluate as cli_render_evaluate
@@ -296,11 +300,22 @@ def report(
             charts=fmt in ("html", "md"),  # JSON and Excel carry the trend as numbers
         )
         target = output or default_name(bundle.results.period.label, fmt)
-        write_report(bundle, fmt, target)
+        written = write_report(bundle, fmt, target)
         reps: list[Path] = []
         if per_rep is not None:
             # Rep reports go to people: an Excel report comes with HTML rep reports.
             reps = write_rep_reports(bundle, "html" if fmt == "xlsx" else fmt, per_rep)
         from salesperf.cli import render as cli_render
 
-        cli_render.render_written(target, reps)
+        cli_render.render_written(target, reps, [p for p in written if p != target])
+
+
+def _path_from_spec(output: Path, spec_path: Path) -> str:
+    """The form's path as a kpi.yaml `path:` reads it: relative to the spec's folder (paths
+    in a spec are), absolute when it is on another drive."""
+    import os
+
+    try:
+        return Path(os.path.relpath(output.resolve(), spec_path.resolve().parent)).as_posix()
+    except ValueError:  # Windows: another drive
+        return str(output.resolve())

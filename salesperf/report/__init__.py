@@ -42,12 +42,34 @@ class ReportBundle:
 
 
 def resolve_format(fmt: str | None, output: Path | None) -> str:
-    """--format wins; else the output's extension; else HTML."""
-    if fmt is not None:
-        return fmt
-    if output is not None and output.suffix.lower() in EXTENSIONS:
-        return EXTENSIONS[output.suffix.lower()]
-    return "html"
+    """--format, else the format of ``-o``'s extension, else HTML (see :func:`check_output`)."""
+    suffix = output.suffix.lower() if output is not None else ""
+    return fmt or EXTENSIONS.get(suffix) or "html"
+
+
+def check_output(fmt: str, output: Path) -> None:
+    """A report file's extension must say what it holds: ``-o r.pdf`` (no such format) and
+    ``--format md -o r.html`` are usage errors, not an HTML file named r.pdf. An output
+    without an extension takes ``--format``."""
+    suffix = output.suffix.lower()
+    if suffix and suffix not in EXTENSIONS:
+        known = ", ".join(EXTENSIONS)
+        message = (
+            f"-o {output}: '{suffix}' is not a report format; name the file with one of "
+            f"{known} (the format follows the extension)"
+        )
+        raise UsageError("Cannot write the report:", [_usage(message)])
+    by_suffix = EXTENSIONS.get(suffix)
+    if by_suffix is not None and by_suffix != fmt:
+        message = (
+            f"--format {fmt} but -o {output} is a .{by_suffix} name; drop --format or name "
+            f"the file .{fmt}"
+        )
+        raise UsageError("Cannot write the report:", [_usage(message)])
+
+
+def _usage(message: str) -> Finding:
+    return Finding(Level.ERROR, message, Location(key="--output"), "output-format")
 
 
 def default_name(period: str, fmt: str) -> Path:
@@ -122,6 +144,7 @@ def write_report(
     bundle = _bundle(report, fmt, locale, template_dir)
     inputs = [bundle.results.spec.path, *bundle.results.dataset.input_files()]
     refuse_inputs(output, inputs)
+    check_output(fmt, output)
     written = []
     view = bundle.view
     if fmt == "md":

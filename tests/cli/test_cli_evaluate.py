@@ -153,3 +153,12 @@ def test_feedback_form_writes_and_refuses(spec_path: Path) -> None:
     assert code == 2
     assert "Refusing to overwrite an input file:" in out
     assert (folder / "feedback.csv").read_text().startswith("Date,Rep,Kind,Score,Comment")
+
+
+def test_feedback_form_prints_the_path_to_paste_relative_to_the_spec(spec_path: Path) -> None:
+    elsewhere = spec_path.parent / "forms" / "june.xlsx"
+    elsewhere.parent.mkdir()
+    code, out = run("feedback-form", spec_path, *JUNE[:2], "-o", elsewhere)
+    assert code == 0, out
+    # Paths in a kpi.yaml are relative to its folder: forms/june.xlsx, not june.xlsx.
+    assert "path: forms/june.xlsx" in out

@@ -314,3 +314,35 @@ def test_markdown_escapes_markup_in_names(hostile: Path, tmp_path: Path) -> None
     ]:
         assert "<script>" not in text and "<img" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "r.pdf"], "-o r.pdf: '.pdf' is not a report format; name the file with one of"),
+        (["-f", "md", "-o", "r.html"], "--format md but -o r.html is a .html name"),
+    ],
+)
+def test_the_format_follows_the_extension_or_it_is_an_error(
+    tmp_path: Path, monkeypatch, args: list[str], message: str
+) -> None:
+    project = tmp_path / "mini"
+    shutil.copytree(MINI, project)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["report", str(project / "kpi.yaml"), *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not (tmp_path / args[-1]).exists()
+
+
+def test_markdown_report_says_it_wrote_chart_files(tmp_path: Path, monkeypatch) -> None:
+    project = tmp_path / "mini"
+    shutil.copytree(MINI, project)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["report", str(project / "kpi.yaml"), "-o", "r.md"])
+    assert result.exit_code == 0, result.output
+    charts = sorted(p.name for p in tmp_path.glob("r-*.svg"))
+    assert charts
+    text = " ".join(result.output.split())
+    assert f"Wrote {len(charts)} chart file(s) next to it, linked from the report:" in text
+    assert charts[0] in text
