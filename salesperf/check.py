@@ -50,6 +50,10 @@ class SourceSummary:
     warnings: list[str]
     #: Derived columns (`derive:`): name -> {expression, divide_by_zero, rows, missing_input}.
     derived: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Rows outside the source's `where:` (not held by the source, not read further).
+    rows_outside: int = 0
+    #: Rows a KPI cannot count (an empty field): {kpi, field, rows, expected, reason, message}.
+    not_counted: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,19 @@ def summarise_source(dataset: Dataset, name: str, today: dt.date) -> SourceSumma
             )
             duplicate_examples.append(f"{clip(value)} ({where})")
     negative = int((frame["amount"] < 0).sum()) if "amount" in frame else 0
+    from salesperf.engine.coverage import kpi_exclusions
+
+    not_counted = [
+        {
+            "kpi": e.kpi,
+            "field": e.field,
+            "rows": e.rows,
+            "expected": e.expected,
+            "reason": e.reason,
+            "message": e.message(),
+        }
+        for e in kpi_exclusions(dataset, name)
+    ]
     future = int((dates > pd.Timestamp(today) + pd.Timedelta(days=1)).sum()) if has_dates else 0
     reps = int(frame["rep"].nunique()) if "rep" in frame else None
     teams = None
@@ -206,6 +223,8 @@ def summarise_source(dataset: Dataset, name: str, today: dt.date) -> SourceSumma
             }
             for note in dataset.derived.get(name, [])
         },
+        rows_outside=loaded.rows_outside,
+        not_counted=not_counted,
     )
 
 
@@ -216,13 +235,34 @@ def _source_findings(spec: Spec, summary: SourceSummary) -> list[Finding]:
     where = Location(summary.files[0].path if single else None)
     out: list[Finding] = []
 
-    def warn(code: str, message: str) -> None:
-        out.append(Finding(Level.WARNING, f"source '{summary.name}': {message}", where, code))
+    def warn(code: str, message: str, level: Level = Level.WARNING) -> None:
+        out.append(Finding(level, f"source '{summary.name}': {message}", where, code))
 
+    source = spec.sources[summary.name]
+    allowed = source.allow_missing or {}
+    if summary.rows_outside:
+        conditions = ", ".join(f"{k}={v}" for k, v in (source.where or {}).items())
+        warn(
+            "outside-where",
+            f"{summary.rows_outside:,} row(s) outside the source's where: ({conditions}) are "
+            "not part of it",
+            Level.INFO,
+        )
     for reason, info in summary.rejected.items():
         rows = ", ".join(map(str, info["rows"]))
         more = "…" if info["count"] > len(info["rows"]) else ""
+        if reason == "missing-date" and "date" in allowed:
+            why = f": {allowed['date']}" if allowed["date"] else ""
+            warn(
+                "expected-missing",
+                f"{info['count']:,} row(s) without a date are not counted (expected{why}), "
+                f"rows {rows}{more}",
+                Level.INFO,
+            )
+            continue
         warn("rejected-rows", f"{info['count']} row(s) rejected ({reason}), rows {rows}{more}")
+    for gap in summary.not_counted:
+        warn("not-counted", gap["message"], Level.INFO if gap["expected"] else Level.WARNING)
     if summary.rows_loaded == 0:
         warn("no-rows", "no usable rows")
     if summary.duplicate_keys:

@@ -64,6 +64,8 @@ def render_check(report: CheckReport) -> None:
             )
             table.add_row("file", f"{escape(f.path)} ({detail}; {f.rows:,} rows)")
         table.add_row("rows", f"{source.rows_loaded:,} loaded of {source.rows_read:,} read")
+        if source.rows_outside:
+            table.add_row("outside where", f"{source.rows_outside:,} (not part of this source)")
         if source.date_min:
             table.add_row("dates", f"{source.date_min} .. {source.date_max}")
         if source.reps is not None:
@@ -80,6 +82,15 @@ def render_check(report: CheckReport) -> None:
             table.add_row("negative amounts", f"{source.negative_amounts} (returns?)")
         if source.future_dates:
             table.add_row("future dates", f"[yellow]{source.future_dates}[/]")
+        for gap in source.not_counted:
+            style = "dim" if gap["expected"] else "yellow"
+            note = f"expected: {gap['reason']}" if gap["expected"] and gap["reason"] else ""
+            note = note or ("expected" if gap["expected"] else "unexpected")
+            table.add_row(
+                "not counted",
+                f"[{style}]{gap['rows']:,} without {escape(gap['field'])} in "
+                f"{escape(gap['kpi'])}[/] ({escape(note)})",
+            )
         for name, info in source.derived.items():
             detail = escape(info["expression"])
             if info["divide_by_zero"]:

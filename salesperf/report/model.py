@@ -339,9 +339,34 @@ def data_quality(results: Results, locale: str = "en") -> list[dict[str, Any]]:
                 "unknown_reps": summary.unknown_reps,
                 "future_dates": summary.future_dates,
                 "warnings": summary.warnings,
+                "notes": _coverage_notes(results, summary, locale),
             }
         )
     return out
+
+
+def _coverage_notes(results: Results, summary: Any, locale: str) -> list[dict[str, Any]]:
+    """Rows outside the source and rows KPIs cannot count, as sentences for the report."""
+    from salesperf.report.i18n import labels
+
+    words = labels(locale)
+    names = {k.id: k.name for k in results.spec.kpis}
+    notes = []
+    if summary.rows_outside:
+        rows = fmt_value(summary.rows_outside, Unit.COUNT, locale=locale)
+        text = words["outside_where"].format(rows=rows, source=summary.name)
+        notes.append({"text": text, "expected": True})
+    for gap in summary.not_counted:
+        rows = fmt_value(gap["rows"], Unit.COUNT, locale=locale)
+        text = words["not_counted"].format(
+            rows=rows, source=summary.name, field=gap["field"], kpi=names[gap["kpi"]]
+        )
+        if gap["expected"]:
+            reason = gap["reason"]
+            why = words["expected_because"].format(reason=reason) if reason else words["expected"]
+            text += why
+        notes.append({"text": text, "expected": gap["expected"]})
+    return notes
 
 
 def _sha256(path: str | Path) -> str | None:

@@ -60,6 +60,9 @@ class _Options:
     missing_values: tuple[str, ...] = ()
     #: A `currency` column is mapped: amounts in several currencies are expected.
     currency_mapped: bool = False
+    #: The source's `where:` (the rows it holds) and the derived columns it may use.
+    where: Mapping[str, object] | None = None
+    derive: Mapping[str, str] | None = None
 
 
 #: One file's frame, info, rejections, warnings, and its text fields' codes (kept rows).
@@ -116,6 +119,8 @@ def load_source(
         source.date_format,
         tuple(source.missing_values or ()),
         "currency" in source.columns,
+        source.where,
+        source.derive if source.where else None,
     )
     numbers = [f for f in ordered if f in set(numeric) and f != DATE]
     return _load(name, options, base_dir, numbers, DATE, shown_base)
@@ -354,6 +359,14 @@ def _finish(
         else:
             columns[field] = text.to_series().array
             texts[field] = text
+    outside = np.zeros(count, dtype=bool)
+    if options.where:
+        from salesperf.sources.select import outside_rows
+
+        # Before rejections are kept: a row the source does not hold is no problem.
+        outside = outside_rows(columns, options.where, options.derive or {}, body.rows)
+        reason[outside] = "outside-where"
+        column[outside] = None
     keep = pd.isna(reason)
     frame = pd.DataFrame({f: _take(v, keep) for f, v in columns.items()})
     texts = {f: Distinct(t.codes[keep], t.values) for f, t in texts.items()}
@@ -373,7 +386,11 @@ def _finish(
             cell = None if why == "missing-date" else clip(str(value).strip())
             rejected.append(Rejection(shown, int(body.rows[i]), why, header, cell))
     rejected.sort(key=lambda r: r.row)
-    info = FileInfo(**read.info, date_format=date_format)  # type: ignore[arg-type]
+    info = FileInfo(
+        **read.info,  # type: ignore[arg-type]
+        date_format=date_format,
+        rows_outside=int(outside.sum()),
+    )
     return (frame, info, rejected, warnings, texts), order
 
 

@@ -60,6 +60,9 @@ class FileInfo:
     rows_read: int
     sha256: str
     date_format: str | None
+    #: Data rows outside the source's `where:` (rows the source does not hold): neither
+    #: loaded nor rejected.
+    rows_outside: int = 0
 
 
 @dataclass
@@ -70,7 +73,8 @@ class LoadedSource:
     as float64, everything else as the ``string`` dtype with ``<NA>`` for missing), plus
     ``_file`` (categorical of file paths, categories in the order of ``files``, so its codes
     index ``files``) and ``_row`` (int64 spreadsheet row). ``rows_read`` counts data rows
-    (blank lines excluded); every one of them is either in ``frame`` or in ``rejected``.
+    (blank lines excluded); every one of them is either in ``frame``, in ``rejected``, or
+    outside the source's ``where:`` (counted in :attr:`rows_outside`).
     """
 
     name: str
@@ -100,6 +104,10 @@ class LoadedSource:
     @property
     def rows_read(self) -> int:
         return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_outside(self) -> int:
+        return sum(f.rows_outside for f in self.files)
 
     @property
     def rows_loaded(self) -> int:

@@ -100,6 +100,22 @@ class SourceSpec(_Model):
     #: Computed columns: field name -> expression over this source's fields (see
     #: salesperf.spec.expressions), e.g. {amount: "quantity * unit_price"}.
     derive: dict[str, str] | None = None
+    #: The rows this source holds (e.g. closed deals of a pipeline export): rows outside it
+    #: are not read, so their gaps (an open deal's missing close date) are not problems.
+    where: dict[str, Any] | None = None
+    #: Fields expected to be empty on some rows, with the reason: {date: "open deals have no
+    #: close date", customer: "walk-in sales"}. A list of fields is read as reasons unknown.
+    #: Rows they leave out are reported as expected (info), not as warnings.
+    allow_missing: dict[str, str] | None = None
+
+    _where = field_validator("where")(classmethod(lambda cls, v: _check_where(v)))
+
+    @field_validator("allow_missing", mode="before")
+    @classmethod
+    def _allow_missing(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return {str(field): "" for field in value}
+        return value
 
     @field_validator("derive")
     @classmethod

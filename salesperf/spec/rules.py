@@ -281,6 +281,25 @@ def source_keys_mapped(spec: Spec) -> Iterator[Finding]:
             )
 
 
+def source_filters_mapped(spec: Spec) -> Iterator[Finding]:
+    """A source's `where:` and `allow_missing:` name its fields (mapped or derived)."""
+    for name, source in spec.sources.items():
+        for key in ("where", "allow_missing"):
+            for field in getattr(source, key) or {}:
+                if field not in source.fields:
+                    yield _error(
+                        spec,
+                        "unmapped-field",
+                        f"field '{field}' is not mapped in sources.{name}.columns"
+                        f"{did_you_mean(field, source.fields)}; mapped: "
+                        f"{', '.join(source.fields)}",
+                        "sources",
+                        name,
+                        key,
+                        field,
+                    )
+
+
 def derived_names_known(spec: Spec) -> Iterator[Finding]:
     """A derived column reads mapped fields or derived columns defined above it, and uses
     each one either as text (compared with a quoted text) or as a number, not both."""
@@ -649,6 +668,7 @@ RULES: list[Rule] = [
     org_levels_mapped,
     source_keys_mapped,
     derived_names_known,
+    source_filters_mapped,
     calendar_known,
     unused_sources,
     drilldown_fields_mapped,
@@ -707,6 +727,7 @@ def _fields_used(spec: Spec, source_name: str) -> tuple[set[str], set[str]]:
     fields |= always & set(source.fields)
     if source.key:
         fields.add(source.key)
+    fields.update(source.where or {})
     for kpi in spec.kpis:
         if kpi.source != source_name:
             continue
