@@ -313,7 +313,9 @@ def future_date(ctx: Context) -> list[Alert]:
         return out
     reference = max(ctx.results.as_of, ctx.today)
     frame = loaded.frame
-    later = frame.loc[frame["date"] > pd.Timestamp(reference)].sort_values("date", kind="stable")
+    # Dates may carry a time of day (exports with "2024-02-20 16:45"): after the as-of DAY.
+    after = pd.Timestamp(reference) + pd.Timedelta(days=1)
+    later = frame.loc[frame["date"] >= after].sort_values("date", kind="stable")
     if later.empty:
         return out
     refs = _row_refs(later)

@@ -221,11 +221,13 @@ def init(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a starter kpi.yaml with the recognised columns of an export mapped.
+    """Write a starter kpi.yaml for an export, and print it with the reason for each choice.
 
     Recognises English and Chinese headers (Sales Rep/销售员/业务员 -> rep, Order Date/订单日期
-    -> date, Amount/销售额/金额 -> amount, Customer/客户名称 -> customer, Team/团队 -> team...)
-    and adds a few starter KPIs. Never overwrites a file without --force.
+    -> date, Amount/close_value/实付金额 -> amount, Customer ID/客户ID -> customer...) and
+    reads the first rows: repeating order ids (line items), quantity x unit price (a derived
+    amount), won/lost stages (a pipeline), a roster file or sheet next to it. Never
+    overwrites a file without --force.
 
     Examples:
 
@@ -237,7 +239,6 @@ def init(
         from salesperf.errors import Finding, Level, Location, UsageError
         from salesperf.outputs import atomic_write_text, refuse_inputs
         from salesperf.scaffold import build_scaffold
-        from salesperf.sources import read_header
 
         if output.exists() and not force:
             raise UsageError(
@@ -253,8 +254,7 @@ def init(
             )
         refuse_inputs(output, [data_file])
         sheet_arg: str | int | None = int(sheet) if sheet and sheet.isdigit() else sheet
-        headers = read_header(data_file, sheet=sheet_arg)
-        scaffold = build_scaffold(data_file, headers, output.parent)
+        scaffold = build_scaffold(data_file, None, output.parent, sheet=sheet_arg)
         atomic_write_text(output, scaffold.text)
         from salesperf.cli import render as cli_render
 

@@ -144,16 +144,23 @@ def render_check(report: CheckReport) -> None:
 
 
 def render_init(path: Path, scaffold: Scaffold) -> None:
-    out.print(f"[green]Wrote[/] {escape(str(path))}")
-    for field, header in scaffold.mapping.items():
-        out.print(f"  {field:<10} ← {escape(header)}")
-    if scaffold.unmapped:
-        out.print(
-            f"[dim]  not mapped: {escape(', '.join(h.strip() for h in scaffold.unmapped))}[/]"
-        )
+    """The spec as written (its comments say why), then what to do next."""
+    out.print(f"[green]Wrote[/] {escape(str(path))}:")
+    out.print()
+    out.print(escape(scaffold.text), soft_wrap=True, highlight=False)
     if "date" not in scaffold.mapping:
         out.print("[yellow]No date column recognised: set sources.orders.columns.date.[/]")
-    out.print(f"Next: [bold]salesperf check {escape(str(path))}[/]")
+    if scaffold.unmapped:
+        out.print(
+            f"[dim]Not mapped (listed as # ?: lines; map any you want to filter or drill "
+            f"down by): {escape(', '.join(h.strip() for h in scaffold.unmapped))}[/]",
+            soft_wrap=True,
+        )
+    out.print(f"Next: [bold]salesperf check {escape(str(path))}[/]", soft_wrap=True)
+    out.print(
+        f"Then: [bold]salesperf report {escape(str(path))}{scaffold.report_options}[/]",
+        soft_wrap=True,
+    )
 
 
 STATUS_STYLE = {

@@ -453,8 +453,10 @@ class _Planner:
         return out, notes
 
     def _bottom_up(self) -> None:
-        if self.kpi.additive:
-            reps = self._entities("rep")
+        # A source without reps (a company-level series) has no one to add up: each level,
+        # the company included, then takes its own history, as non-additive KPIs do.
+        reps = self._entities("rep") if self.kpi.additive else []
+        if reps:
             values: dict[str, float | None] = {}
             bases: dict[str, Basis] = {}
             for rep in reps:

@@ -83,7 +83,7 @@ def scorecard_view(evaluation: Evaluation, locale: str) -> dict[str, Any]:
     groups.sort(
         key=lambda g: (
             level_order.get(g["level"], 99),
-            g["rank"] if g["rank"] == g["rank"] else 1e9,
+            g["rank"] if isinstance(g["rank"], int | float) and g["rank"] == g["rank"] else 1e9,
         )
     )
     plans = [
