@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from salesperf.scaffold_words import (
+    CANCELLED,
     CUSTOMER_IDS,
     LOST,
     NAME_HEADERS,
@@ -115,6 +116,19 @@ def _stage_values(values: pd.Series) -> tuple[list[str], list[str], int]:
     lost = [v for v in distinct if norm(v) in LOST]
     closed = set(won) | set(lost)
     return won, lost, int((~present.isin(closed)).sum())
+
+
+def _fraction(values: pd.Series) -> bool:
+    """Whether a discount column holds fractions (0.15 = 15% off) rather than amounts."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    return bool(len(numbers)) and bool(((numbers >= 0) & (numbers <= 1)).all())
+
+
+def _cancelled(values: pd.Series) -> list[str]:
+    present = values[~_missing(values)]
+    return [v for v in dict.fromkeys(present.tolist()) if norm(v) in CANCELLED]
 
 
 def _span_months(values: pd.Series) -> int:
@@ -209,7 +223,7 @@ class _Plan:
     mapping: dict[str, str]
     reasons: list[str] = field(default_factory=list)
     derive: dict[str, str] = field(default_factory=dict)
-    where: dict[str, list[str]] = field(default_factory=dict)
+    where: dict[str, object] = field(default_factory=dict)
     allow_missing: dict[str, str] = field(default_factory=dict)
     key: str | None = None
     line_items: bool = False
@@ -234,15 +248,26 @@ def plan(data_file: Path, sample: Sample) -> _Plan:
         say(f"{field_name} ← '{header}'{_because(field_name, header, headers)}")
     columns = sample.columns
     if "amount" not in mapping and {"quantity", "unit_price"} <= set(mapping):
-        result.derive["amount"] = "quantity * unit_price"
+        formula = "quantity * unit_price"
+        if "discount" in mapping:
+            fraction = _fraction(columns[mapping["discount"]])
+            formula += " * (1 - discount)" if fraction else " - discount"
+        result.derive["amount"] = formula
         say(
-            f"amount = quantity * unit_price: the export has '{mapping['quantity']}' and "
+            f"amount = {formula}: the export has '{mapping['quantity']}' and "
             f"'{mapping['unit_price']}' but no amount column"
         )
     if "amount" in mapping:
         result.currency = _currency(columns[mapping["amount"]], result.currency)
     if "stage" in mapping:
         won, lost, other = _stage_values(columns[mapping["stage"]])
+        cancelled = _cancelled(columns[mapping["stage"]])
+        if cancelled and not won:
+            result.where = {"stage": {"not_in": cancelled}}
+            say(
+                f"status {', '.join(cancelled)}: the sale did not happen, so the source leaves "
+                "those orders out (where:)"
+            )
         if won:
             result.won = won
             result.where = {"stage": won + lost}
@@ -264,7 +289,7 @@ def plan(data_file: Path, sample: Sample) -> _Plan:
             say(f"'{header}' is unique per row: key: order_id (duplicates will be reported)")
     if "customer" in mapping:
         gaps = _missing(columns[mapping["customer"]])
-        if result.where:  # only the rows the source will hold
+        if result.won:  # only the rows the source will hold
             gaps = gaps[columns[mapping["stage"]].isin(result.where["stage"])]
         if gaps.mean() > GAP_SHARE and len(gaps):
             share = f"{gaps.mean():.0%}"

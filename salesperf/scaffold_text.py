@@ -46,8 +46,13 @@ def write_spec(data_file: Path, sample: Sample, plan: _Plan, spec_dir: Path) -> 
         lines.append("    derive:                 # computed columns")
         lines += [f'      {name}: "{text}"' for name, text in plan.derive.items()]
     if plan.where:
-        values = ", ".join(_q(v) for v in plan.where["stage"])
-        lines.append(f"    where: {{stage: [{values}]}}   # closed deals only")
+        stage = plan.where["stage"]
+        if isinstance(stage, dict):  # cancelled orders left out
+            values = ", ".join(_q(v) for v in stage["not_in"])
+            lines.append(f"    where: {{stage: {{not_in: [{values}]}}}}   # sales that happened")
+        else:
+            values = ", ".join(_q(v) for v in stage)  # type: ignore[union-attr]
+            lines.append(f"    where: {{stage: [{values}]}}   # closed deals only")
     if plan.allow_missing:
         lines.append("    allow_missing:          # gaps that are expected (reported, not warned)")
         lines += [f"      {f}: {_q(reason)}" for f, reason in plan.allow_missing.items()]

@@ -101,7 +101,17 @@ SYNONYMS: dict[str, list[str]] = {
         "客户名",
         "买家",
     ],
-    "team": ["team", "salesteam", "department", "manager", "团队", "部门", "小组", "销售团队"],
+    "team": [
+        "team",
+        "salesteam",
+        "department",
+        "manager",
+        "reportsto",
+        "团队",
+        "部门",
+        "小组",
+        "销售团队",
+    ],
     "region": [
         "region",
         "territory",
@@ -156,6 +166,7 @@ SYNONYMS: dict[str, list[str]] = {
         "订单状态",
         "状态",
     ],
+    "discount": ["discount", "discountrate", "折扣", "优惠金额"],
     "order_id": [
         "orderid",
         "opportunityid",
@@ -182,6 +193,20 @@ NAME_HEADERS = {"name", "fullname", "displayname", "repname", "employeename", "�
 #: Stage values that mean a won or a lost deal (compared lowercased, spaces removed).
 WON = {"won", "closedwon", "win", "closed-won", "赢单", "成交", "已成交", "赢得", "签约"}
 LOST = {"lost", "closedlost", "loss", "closed-lost", "输单", "丢单", "失败", "已丢失"}
+
+#: Order statuses that mean the sale did not happen (left out of the source).
+CANCELLED = {
+    "cancelled",
+    "canceled",
+    "void",
+    "voided",
+    "refunded",
+    "已取消",
+    "取消",
+    "交易关闭",
+    "已关闭",
+    "已退款",
+}
 
 #: File and sheet names that suggest a roster.
 ROSTER_NAMES = re.compile(
