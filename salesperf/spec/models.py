@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 # The models are split by section (base, vocabulary, judging); every name stays importable
 # from here, the module the rest of salesperf has always imported.
