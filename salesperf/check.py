@@ -117,8 +117,38 @@ def run_check(spec_path: str | Path, today: dt.date | None = None) -> CheckRepor
         summary = summarise_source(dataset, name, today)
         report.sources.append(summary)
         report.findings.extend(_source_findings(spec, summary))
+    report.findings.extend(_calendar_findings(spec, dataset, today))
     report.smart = smart_review(spec, dataset, _achievability(spec, dataset))
     return report
+
+
+def _calendar_findings(spec: Spec, dataset: Dataset, today: dt.date) -> list[Finding]:
+    """A year whose official working-day schedule is unknown paces on guesses: say so."""
+    from salesperf.engine.pipeline import last_data_date
+    from salesperf.engine.workdays import unknown_schedules
+    from salesperf.spec import locate
+
+    if spec.calendar is None or not dataset.sources:
+        return []
+    latest = last_data_date(dataset, today)
+    if latest is None:
+        return []
+    missing = unknown_schedules(spec.calendar.country, spec.calendar.subdivision, [latest.year])
+    if not missing:
+        return []
+    import holidays
+
+    return [
+        Finding(
+            Level.WARNING,
+            f"the official {missing[0]} working-day schedule of {spec.calendar.country} (its "
+            f"make-up working weekends) is not in holidays {holidays.__version__}: pacing "
+            "counts the statutory holidays only. Upgrade the holidays package once it is "
+            "published, or list the days under holidays:/workdays:",
+            locate(spec._path, spec._raw, ("calendar", "country")),
+            "calendar-schedule",
+        )
+    ]
 
 
 def _achievability(spec: Spec, dataset: Dataset) -> dict[str, Any]:

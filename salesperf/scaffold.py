@@ -350,6 +350,7 @@ def build_scaffold(
     *,
     sheet: str | int | None = None,
     sample: Sample | None = None,
+    spec_name: str = "kpi.yaml",
 ) -> Scaffold:
     """The starter spec for ``data_file`` (its header and first rows are read)."""
     from salesperf.scaffold_text import write_spec
@@ -357,7 +358,7 @@ def build_scaffold(
 
     sample = sample or read_sample(data_file, sheet)
     decided = plan(data_file, sample)
-    text = write_spec(data_file, sample, decided, spec_dir)
+    text = write_spec(data_file, sample, decided, spec_dir, spec_name)
     used = set(decided.mapping.values())
     unmapped = [h for h in (headers or sample.headers) if h.strip() and h.strip() not in used]
     options = f" --as-of {decided.closes}" if decided.closes else ""

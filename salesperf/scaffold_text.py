@@ -10,14 +10,16 @@ if TYPE_CHECKING:
     from salesperf.sources.sample import Sample
 
 
-def write_spec(data_file: Path, sample: Sample, plan: _Plan, spec_dir: Path) -> str:
+def write_spec(
+    data_file: Path, sample: Sample, plan: _Plan, spec_dir: Path, spec_name: str = "kpi.yaml"
+) -> str:
     from salesperf.scaffold import _q, relative
 
     zh = plan.chinese
     mapping = plan.mapping
     lines = [
         "# Starter kpi.yaml written by `salesperf init`. Review every line, then run",
-        "#   salesperf check kpi.yaml",
+        f"#   salesperf check {spec_name}",
         "# kpi.yaml.example in the salesperf repository documents every key.",
         "# Why each choice was made:",
         *(f"#   - {reason}" for reason in plan.reasons),

@@ -254,7 +254,9 @@ def init(
             )
         refuse_inputs(output, [data_file])
         sheet_arg: str | int | None = int(sheet) if sheet and sheet.isdigit() else sheet
-        scaffold = build_scaffold(data_file, None, output.parent, sheet=sheet_arg)
+        scaffold = build_scaffold(
+            data_file, None, output.parent, sheet=sheet_arg, spec_name=output.name
+        )
         atomic_write_text(output, scaffold.text)
         from salesperf.cli import render as cli_render
 

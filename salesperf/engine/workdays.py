@@ -76,6 +76,23 @@ def _days(dates: object) -> np.ndarray:
     return np.array(sorted(dates), dtype="datetime64[D]")  # type: ignore[call-overload]
 
 
+#: Countries whose governments move working days each year (make-up working weekends): a
+#: year without any in the library means its official schedule is not known yet.
+ADJUSTED = frozenset({"CN"})
+
+
+def unknown_schedules(country: str, subdivision: str | None, years: list[int]) -> list[int]:
+    """Years whose official adjusted schedule the installed `holidays` does not know (China
+    announces each year's in November): pacing then uses the statutory holidays only."""
+    if country not in ADJUSTED:
+        return []
+    return [
+        year
+        for year in sorted(set(years))
+        if not official_calendar(country, subdivision, (year,)).workdays
+    ]
+
+
 def supported_countries() -> dict[str, list[str]]:
     """ISO country code -> its subdivision codes, as the `holidays` library knows them."""
     import holidays

@@ -218,12 +218,13 @@ def _data_quality(book: _Book, quality: list[dict[str, Any]], words: dict[str, s
             "; ".join(q["duplicate_examples"]),
             ", ".join(q["unknown_reps"]),
             ", ".join(q["files"]),
+            "; ".join(n["text"] for n in q.get("notes", [])),
         ]
         for q in quality
     ]
     book.sheet(
         "Data quality",
-        [*(words[h] for h in headers), words["files"]],
+        [*(words[h] for h in headers), words["files"], words["coverage"]],
         rows,
         {2: "#,##0", 3: "#,##0"},
     )

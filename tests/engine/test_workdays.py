@@ -108,3 +108,24 @@ def test_a_calendar_without_workdays_pacing_is_a_warning() -> None:
     text = textwrap.dedent(BASE).format(extra=CN).replace("pacing: workdays", "pacing: calendar")
     parsed = parse_spec(text, "kpi.yaml", check_paths=False)
     assert any("only used by `pacing: workdays`" in w.message for w in parsed._warnings)
+
+
+def test_a_year_without_an_official_schedule_is_named() -> None:
+    from salesperf.engine.workdays import unknown_schedules
+
+    # 2026's schedule (two make-up Saturdays in February) is published; a year far ahead is
+    # not, and the US moves no working days.
+    assert unknown_schedules("CN", None, [2026]) == []
+    assert unknown_schedules("CN", None, [2026, 2099]) == [2099]
+    assert unknown_schedules("US", "CA", [2099]) == []
+
+
+def test_check_warns_when_the_data_reaches_a_year_without_a_schedule(tmp_path: Path) -> None:
+    from salesperf.check import run_check
+
+    (tmp_path / "o.csv").write_text("Date,Rep,Amount\n2099-02-03,r1,500\n")
+    (tmp_path / "kpi.yaml").write_text(textwrap.dedent(BASE).format(extra=CN).lstrip("\n"))
+    report = run_check(tmp_path / "kpi.yaml", today=dt.date(2099, 3, 1))
+    found = [f for f in report.findings if f.code == "calendar-schedule"]
+    assert len(found) == 1
+    assert found[0].message.startswith("the official 2099 working-day schedule of CN")
