@@ -136,13 +136,13 @@ def _calendar_findings(spec: Spec, dataset: Dataset, today: dt.date) -> list[Fin
     missing = unknown_schedules(spec.calendar.country, spec.calendar.subdivision, [latest.year])
     if not missing:
         return []
-    import holidays
+    from importlib.metadata import version
 
     return [
         Finding(
             Level.WARNING,
             f"the official {missing[0]} working-day schedule of {spec.calendar.country} (its "
-            f"make-up working weekends) is not in holidays {holidays.__version__}: pacing "
+            f"make-up working weekends) is not in holidays {version('holidays')}: pacing "
             "counts the statutory holidays only. Upgrade the holidays package once it is "
             "published, or list the days under holidays:/workdays:",
             locate(spec._path, spec._raw, ("calendar", "country")),

@@ -91,8 +91,11 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
     taken: set[str] = set()
     for field_name, synonyms in SYNONYMS.items():
         for synonym in synonyms:
-            header = normalised.get(norm(synonym))
-            if header is not None and header not in taken and header.strip():
+            found = normalised.get(norm(synonym))
+            if found is None:
+                continue
+            header = found
+            if header not in taken and header.strip():
                 mapping[field_name] = header.strip()
                 taken.add(header)
                 break
@@ -144,7 +147,7 @@ def _span_months(values: pd.Series) -> int:
     if dates.empty:
         return 0
     first, last = dates.min(), dates.max()
-    return (last.year - first.year) * 12 + last.month - first.month + 1
+    return int((last.year - first.year) * 12 + last.month - first.month + 1)
 
 
 def _whole_months(values: pd.Series) -> str | None:
@@ -162,7 +165,7 @@ def _whole_months(values: pd.Series) -> str | None:
     months = dates.dt.to_period("M")
     if months.duplicated().any():
         return None
-    return (months.max().end_time.date()).isoformat()
+    return str(months.max().end_time.date().isoformat())
 
 
 def find_roster(data_file: Path, sample: Sample, rep_header: str) -> Roster | None:
@@ -206,7 +209,7 @@ def _roster_mapping(path: Path, sheet: str | None, roster: Sample, reps: set[str
     names = [h for h in others if norm(h) in NAME_HEADERS]
     if names:
         columns["name"] = names[0]
-    levels = []
+    levels: list[str] = []
     for level in ("team", "region"):
         if level in mapping:
             columns[level] = mapping[level]

@@ -53,7 +53,7 @@ def write_spec(
             values = ", ".join(_q(v) for v in stage["not_in"])
             lines.append(f"    where: {{stage: {{not_in: [{values}]}}}}   # sales that happened")
         else:
-            values = ", ".join(_q(v) for v in stage)  # type: ignore[union-attr]
+            values = ", ".join(_q(str(v)) for v in stage)  # type: ignore[attr-defined]
             lines.append(f"    where: {{stage: [{values}]}}   # closed deals only")
     if plan.allow_missing:
         lines.append("    allow_missing:          # gaps that are expected (reported, not warned)")

@@ -11,7 +11,7 @@ spec's reason); otherwise it is a warning, which ``check --strict`` fails on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from salesperf.spec.models import NUMERIC_COLUMN_MEASURES, MeasureKind
 
@@ -50,19 +50,21 @@ class Exclusion:
         )
 
 
-def _fields(kpi: KpiSpec) -> list[tuple[str, dict | None]]:
+def _fields(kpi: KpiSpec) -> list[tuple[str, dict[str, Any] | None]]:
     """(field that must be present, the filter of the part that needs it)."""
-    out: list[tuple[str, dict | None]] = []
-    parts = [(kpi.measure, kpi.column, kpi.where)]
+    out: list[tuple[str, dict[str, Any] | None]] = []
+    parts: list[tuple[MeasureKind, str | None, dict[str, Any] | None]] = [
+        (kpi.measure, kpi.column, kpi.where)
+    ]
     for part in (kpi.numerator, kpi.denominator):
         if part is not None:
-            where = {**(kpi.where or {}), **(part.where or {})}
-            parts.append((part.measure, part.column, where or None))
-    for measure, column, where in parts:
+            combined = {**(kpi.where or {}), **(part.where or {})}
+            parts.append((part.measure, part.column, combined or None))
+    for measure, column, condition in parts:
         if measure in _CUSTOMER:
-            out.append(("customer", where))
+            out.append(("customer", condition))
         elif column and (measure in NUMERIC_COLUMN_MEASURES or measure is _DISTINCT):
-            out.append((column, where))
+            out.append((column, condition))
     return out
 
 

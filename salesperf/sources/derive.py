@@ -127,7 +127,7 @@ def _truth(value: _Value) -> np.ndarray:
     if value.kind == "truth":
         return np.asarray(value.values, dtype=bool)
     numbers = _number(value)
-    return ~np.isnan(numbers) & (numbers != 0)
+    return np.asarray(~np.isnan(numbers) & (numbers != 0), dtype=bool)
 
 
 def _eval(expr: Expr, frame: pd.DataFrame, done: Mapping[str, object]) -> _Value:
@@ -173,7 +173,8 @@ def _eval(expr: Expr, frame: pd.DataFrame, done: Mapping[str, object]) -> _Value
         inner = _eval(expr.operand, frame, done)
         if inner.kind == "text":
             texts = [str(v) for v in expr.values]
-            hit = inner.values.isin(texts).fillna(False).to_numpy(dtype=bool)
+            series = pd.Series(inner.values, index=frame.index).astype("string")
+            hit = series.isin(texts).fillna(False).to_numpy(dtype=bool)
         else:
             numbers = [float(v) for v in expr.values if not isinstance(v, str)]
             hit = np.isin(_number(inner), numbers)

@@ -32,4 +32,5 @@ def outside_rows(
     derived = {f for f in where if f in derive}
     if derived:
         frame, _ = add_derived(frame, derive, derived)
-    return ~where_mask(frame, dict(where)).to_numpy(dtype=bool)
+    selected: np.ndarray = where_mask(frame, dict(where)).to_numpy(dtype=bool)
+    return ~selected

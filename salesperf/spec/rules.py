@@ -333,10 +333,11 @@ def derived_names_known(spec: Spec) -> Iterator[Finding]:
                         *loc,
                     )
             as_text = text_names(expr)
+            derive = source.derive or {}
             for used in names_in(expr):
                 kind = "text" if used in as_text else "number"
-                if used in source.derive and used in available:
-                    used_expr = parse_expression(source.derive[used])
+                if used in derive and used in available:
+                    used_expr = parse_expression(derive[used])
                     derived_kind = "text" if is_text(used_expr) else "number"
                     if derived_kind != kind:
                         yield _error(
