@@ -7,7 +7,7 @@ many KPIs read it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from salesperf.errors import DataError, Finding, Level, Location
 
