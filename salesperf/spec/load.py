@@ -95,11 +95,19 @@ def parse_spec(
                 )
             ],
         )
+    from salesperf.spec.where_values import where_value_findings
+
+    typed = where_value_findings(raw, filename)
     try:
         spec = Spec.model_validate(raw)
     except ValidationError as exc:
         findings = [_finding_from_pydantic(err, filename, raw) for err in exc.errors()]
-        raise SpecError(f"{filename} has {_count(findings)}:", _dedupe(findings)) from None
+        if typed:  # the precise finding, at the item's line, replaces the model's
+            findings = [f for f in findings if "must hold plain values" not in f.message]
+        findings = _dedupe([*typed, *findings])
+        raise SpecError(f"{filename} has {_count(findings)}:", findings) from None
+    if typed:
+        raise SpecError(f"{filename} has {_count(typed)}:", _dedupe(typed))
 
     spec._path = filename
     spec._base_dir = str(base_dir if base_dir is not None else Path())

@@ -185,6 +185,63 @@ def kpi_fields_mapped(spec: Spec) -> Iterator[Finding]:
                 )
 
 
+def _filters(spec: Spec) -> Iterator[tuple[str, dict[str, object], tuple[str | int, ...]]]:
+    """(source, where, key path) of every filter in the spec."""
+    for i, kpi in enumerate(spec.kpis):
+        if kpi.where:
+            yield kpi.source, kpi.where, ("kpis", i, "where")
+        for part_name in ("numerator", "denominator"):
+            part = getattr(kpi, part_name)
+            if part is not None and part.where:
+                yield kpi.source, part.where, ("kpis", i, part_name, "where")
+    if spec.alerts.returns_where:
+        for name, source in spec.sources.items():
+            if "amount" in source.columns:
+                yield name, spec.alerts.returns_where, ("alerts", "returns_where")
+
+
+def where_numbers_fit_fields(spec: Spec) -> Iterator[Finding]:
+    """A filter on a numeric field (one a KPI sums) compares numbers: a text value there
+    would match no row, or fail in the middle of a run."""
+    import math
+
+    numeric_by_source: dict[str, set[str]] = {}
+    for name, where, loc in _filters(spec):
+        if name not in spec.sources:
+            continue
+        if name not in numeric_by_source:
+            numeric_by_source[name] = fields_needed(spec, name)[1]
+        for field, condition in where.items():
+            if field not in numeric_by_source[name]:
+                continue
+            ops = condition if isinstance(condition, dict) else {"eq": condition}
+            for op, value in ops.items():
+                for item in value if isinstance(value, list) else [value]:
+                    number = _as_number(item)
+                    if number is not None and math.isfinite(number):
+                        continue
+                    at = (*loc, field) if ops is not condition else (*loc, field, op)
+                    example = "[1000, 2000]" if op in ("in", "not_in") else "1000"
+                    yield _error(
+                        spec,
+                        "where-not-a-number",
+                        f"'{item}' is not a number, but '{field}' is a numeric field (a KPI "
+                        f"sums it); compare it with a number, e.g. {{{op}: {example}}}",
+                        *at,
+                    )
+
+
+def _as_number(value: object) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
 def target_arguments(spec: Spec) -> Iterator[Finding]:
     levels = ["rep", *spec.levels, "company"]
     for i, kpi in enumerate(spec.kpis):
@@ -664,6 +721,7 @@ RULES: list[Rule] = [
     as_of_source_exists,
     measure_arguments,
     kpi_fields_mapped,
+    where_numbers_fit_fields,
     target_arguments,
     weights_sum_to_100,
     org_levels_mapped,

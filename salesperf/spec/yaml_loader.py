@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from salesperf.errors import Finding, Level, Location, SpecError
 
@@ -25,25 +25,42 @@ MAX_DEPTH = 64
 
 
 class LineDict(dict[str, Any]):
-    """A mapping that records the 1-based line of itself and of each key."""
+    """A mapping that records the 1-based line of itself and of each key.
+
+    ``written`` keeps, for a value that YAML turned into something other than text (a
+    boolean, a number, null), the text as written: ``Yes`` read as true, ``010`` read as
+    the octal number 8. Checks use it to say what was written and how to quote it.
+    """
 
     line: int = 0
     key_lines: dict[str, int]
+    written: dict[str, str]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.key_lines = {}
+        self.written = {}
 
 
 class LineList(list[Any]):
-    """A sequence that records the 1-based line of itself and of each item."""
+    """A sequence that records the 1-based line of itself and of each item (and, like
+    :attr:`LineDict.written`, the written text of each item that is not text)."""
 
     line: int = 0
     item_lines: list[int]
+    written: list[str | None]
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.item_lines = []
+        self.written = []
+
+
+def _written(node: Node) -> str | None:
+    """The text of a plain scalar that YAML resolved to a non-string type."""
+    if isinstance(node, ScalarNode) and node.style is None and not node.tag.endswith(":str"):
+        return str(node.value)
+    return None
 
 
 class _Loader(yaml.SafeLoader):
@@ -118,7 +135,8 @@ class _Loader(yaml.SafeLoader):
                     )
                 )
                 continue
-            key = str(key)
+            # A key is a name: `no:` is the word "no", `010:` is "010", not False and 8.
+            key = str(key) if isinstance(key, str) else str(_written(key_node) or key)
             line = key_node.start_mark.line + 1
             if key in result:
                 self.findings.append(
@@ -133,6 +151,9 @@ class _Loader(yaml.SafeLoader):
                 continue
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[key] = line
+            written = _written(value_node)
+            if written is not None:
+                result.written[key] = written
         return result
 
     def construct_line_sequence(self, node: SequenceNode) -> LineList:
@@ -141,6 +162,7 @@ class _Loader(yaml.SafeLoader):
         for child in node.value:
             result.append(self.construct_object(child, deep=True))
             result.item_lines.append(child.start_mark.line + 1)
+            result.written.append(_written(child))
         return result
 
 

@@ -147,3 +147,38 @@ def test_spec_errors_never_leak_pydantic_jargon() -> None:
     text = "\n".join(found)
     assert "dict_type" not in text and "pydantic" not in text
     assert "sources: expected a mapping of keys here, got a list" in text
+
+
+def test_where_values_typed_by_yaml_are_refused_in_parts_and_alerts() -> None:
+    """Ratio parts and alerts.returns_where are filters too: the same rule, at each line."""
+    found = problems(
+        MINIMAL.replace(
+            "    where: {stage: Won}\n",
+            "    where: {stage: Won}\n"
+            "  - id: rate\n    name: Rate\n    source: orders\n    measure: ratio\n"
+            "    numerator: {measure: count, where: {stage: off}}\n"
+            "    denominator: {measure: count}\n",
+        )
+        + "alerts:\n  returns_where: {customer: 017}\n"
+    )
+    assert found == [
+        "kpi.yaml:22: kpis[2].numerator.where.stage: YAML reads off as false, which matches "
+        "no text in a column; write 'off' in quotes to match that text",
+        "kpi.yaml:26: alerts.returns_where.customer: YAML reads 017 as the number 15 "
+        "(octal: a leading zero); write '017' in quotes to match that text",
+    ]
+
+
+def test_quoted_and_decimal_where_values_are_kept() -> None:
+    spec = parse(
+        MINIMAL.replace(
+            "where: {stage: Won}", "where: {stage: ['Yes', '010'], amount: {gt: 1_000}}"
+        )
+    )
+    assert spec.kpis[1].where == {"stage": ["Yes", "010"], "amount": {"gt": 1000}}
+
+
+def test_mapping_keys_are_the_words_written() -> None:
+    """`no:` is a field named "no", not False (and `010:` is "010", not 8)."""
+    spec = parse(MINIMAL.replace("stage: Stage}", "stage: Stage, no: Order No}"))
+    assert "no" in spec.sources["orders"].columns
