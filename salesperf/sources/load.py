@@ -38,7 +38,15 @@ from salesperf.sources.parse import (
     missing_markers,
     parse_numbers,
 )
-from salesperf.sources.problems import date_suggestion, not_found, refuse_mixed_currencies, summary
+from salesperf.sources.problems import (
+    date_suggestion,
+    not_found,
+    refuse_ambiguous_decimal,
+    refuse_mixed_currencies,
+    refuse_no_rows,
+    summary,
+    warn_most_rejected,
+)
 from salesperf.spec.models import OrgSpec, SourceSpec
 
 __all__ = ["load_roster", "load_source", "match_columns", "read_header"]
@@ -63,6 +71,10 @@ class _Options:
     #: The source's `where:` (the rows it holds) and the derived columns it may use.
     where: Mapping[str, object] | None = None
     derive: Mapping[str, str] | None = None
+    #: The spec's `decimal:` ("." or ","); None: decided from the values.
+    decimal: str | None = None
+    #: Above this share of rejected rows the source gets a warning.
+    max_rejected_share: float = 1.0
 
 
 #: One file's frame, info, rejections, warnings, and its text fields' codes (kept rows).
@@ -121,6 +133,8 @@ def load_source(
         "currency" in source.columns,
         source.where,
         source.derive if source.where else None,
+        source.decimal,
+        source.max_rejected_share,
     )
     numbers = [f for f in ordered if f in set(numeric) and f != DATE]
     return _load(name, options, base_dir, numbers, DATE, shown_base)
@@ -225,7 +239,10 @@ def _parse(
             findings.extend(exc.findings)
     if findings:
         raise DataError(summary(name, findings), findings)
-    return _combine(name, [p for p in parts if p is not None], options, numeric, date_field)
+    loaded = _combine(name, [p for p in parts if p is not None], options, numeric, date_field)
+    refuse_no_rows(loaded)
+    warn_most_rejected(loaded, options.max_rejected_share)
+    return loaded
 
 
 def _read_file(path: Path, shown: str, options: _Options) -> _Read:
@@ -346,9 +363,11 @@ def _finish(
             _mark(reason, column, dates.bad, "bad-date", header)
             warnings += [f"{shown}: column '{header}': {note}" for note in dates.notes]
         elif field in numeric:
-            numbers = parse_numbers(text)
+            numbers = parse_numbers(text, options.decimal)
             columns[field] = numbers.values
             _mark(reason, column, numbers.bad, "bad-number", header)
+            if len(numbers.ambiguous):
+                refuse_ambiguous_decimal(raw, numbers.ambiguous, body.rows, shown, header)
             if not options.currency_mapped:
                 refuse_mixed_currencies(text, numbers.bad, body.rows, shown, header)
             if numbers.decimal_comma:

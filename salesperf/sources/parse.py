@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -116,9 +116,59 @@ class Numbers:
     values: np.ndarray  # float64, NaN where missing or bad
     bad: np.ndarray  # bool: present but not a number
     decimal_comma: bool
+    #: Positions (first few) of values such as ``1.234`` when *every* value with a
+    #: separator reads as well with a decimal point as with dot thousands, and the spec
+    #: gave no ``decimal:``; empty otherwise. The caller stops and asks.
+    ambiguous: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
 
 
-def parse_numbers(text: Distinct) -> Numbers:
+#: "1.234", "-12.500", "€ 1.234": one dot followed by exactly three digits, and a first
+#: group that does not start with 0 (0.125 can only be a decimal).
+_DOT_OR_THOUSANDS = r"^[-+]?\s*[$¥€£]?\s*[1-9]\d{0,2}\.\d{3}\s*(?:[A-Z]{3}|[$¥€£元])?$"
+
+
+def parse_numbers(text: Distinct, decimal: str | None = None) -> Numbers:
+    """Amounts as exports write them -> float64 (see :func:`_parse_numbers`).
+
+    ``decimal`` is the source's ``decimal:``: "," reads ``1.234,50`` and ``1.234`` (1234)
+    and refuses ``12.5``; "." reads ``1,234.50`` and ``1.234`` (1.234) and refuses
+    ``12,5``. Without it the separator is decided from the values, and when every value
+    with a separator is like ``1.234`` (a decimal point, or a thousands dot as in most of
+    Europe) nothing decides: :attr:`Numbers.ambiguous` lists examples.
+    """
+    if decimal == ",":
+        swapped = pd.Series(text.values, dtype=object).str.translate(_SWAP_SEPARATORS).to_numpy()
+        numbers = _parse_numbers(Distinct(text.codes, swapped), allow_comma=False)
+        numbers.decimal_comma = False  # as the spec says: nothing to warn about
+        return numbers
+    numbers = _parse_numbers(text, allow_comma=decimal is None)
+    if decimal is None and not numbers.decimal_comma:
+        numbers.ambiguous = _ambiguous_separators(text, numbers.bad)
+    return numbers
+
+
+_SWAP_SEPARATORS = str.maketrans({".": ",", ",": "."})
+
+
+def _ambiguous_separators(text: Distinct, bad: np.ndarray) -> np.ndarray:
+    """Rows whose value reads as 1.234 or 1234, when no value tells which is meant."""
+    values = pd.Series(text.values, dtype=object)
+    if not len(values):
+        return np.zeros(0, dtype=np.intp)
+    used = np.zeros(len(values), dtype=bool)
+    good = (text.codes >= 0) & ~bad
+    used[text.codes[good]] = True
+    separated = values.str.contains(r"[.,]", regex=True).to_numpy(dtype=bool) & used
+    if not separated.any():
+        return np.zeros(0, dtype=np.intp)
+    either = values.str.match(_DOT_OR_THOUSANDS).to_numpy(dtype=bool) & used
+    if (separated & ~either).any():
+        return np.zeros(0, dtype=np.intp)  # some value decides (12.5, 1,234.50, 0.125)
+    rows = np.flatnonzero(good & either[np.maximum(text.codes, 0)])
+    return rows[:3]
+
+
+def _parse_numbers(text: Distinct, *, allow_comma: bool = True) -> Numbers:
     """Amounts as exports write them -> float64.
 
     Accepted: ``1234.5``, ``1,234.50``, ``1 234.50``, ``1'234.50``, currency symbols and codes
@@ -176,7 +226,7 @@ def parse_numbers(text: Distinct) -> Numbers:
             todo_values[other] = general["point_value"].to_numpy(dtype=np.float64)
             point_only |= bool((general["point_ok"] & ~general["comma_ok"]).any())
             comma_only = bool((general["comma_ok"] & ~general["point_ok"]).any())
-        if comma_only and not point_only:
+        if allow_comma and comma_only and not point_only:
             plain = np.flatnonzero(~np.isnan(values))
             dotted = series.iloc[plain].str.contains(".", regex=False).to_numpy(dtype=bool)
             groups = series.iloc[plain].str.match(_DOT_THOUSANDS).to_numpy(dtype=bool)

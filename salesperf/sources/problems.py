@@ -7,9 +7,11 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from salesperf.errors import DataError, Finding, Level, Location, did_you_mean
 from salesperf.sources.dates import DateProblem
+from salesperf.sources.models import LoadedSource, clip
 from salesperf.sources.parse import Distinct, currency_marks
 
 #: Row numbers listed per currency when a column mixes currencies.
@@ -85,3 +87,89 @@ def not_found(pattern: str, base_dir: Path) -> DataError:
     message = f"{what} {pattern} (looked in {folder}){hint}"
     where = Location(pattern, None, "path")
     return DataError(message, [Finding(Level.ERROR, message, where, "file-not-found")])
+
+
+#: How to fix a source whose every row was rejected, by the first row's reason.
+_NO_ROWS_FIX = {
+    "bad-number": "check that columns: maps the right headers, and list placeholders such as "
+    "'TBD' under missing_values:",
+    "bad-date": "check that columns: date maps the date column and set date_format:",
+    "missing-date": "check that columns: date maps the date column",
+    "encoding": "set encoding: to the file's encoding (e.g. gb18030, cp1252, shift_jis)",
+    "nul-byte": "the file holds NUL bytes (a damaged or binary file): export it again",
+    "wrong-field-count": "set delimiter: to the file's separator, or export the data again",
+    "repeated-header": "the file repeats its header line: export the data again",
+}
+
+
+def refuse_no_rows(loaded: LoadedSource) -> None:
+    """A source with no usable row would report 0 revenue, a 0 score and tier D as if
+    nothing had been sold: stop instead, saying why every row went."""
+    if loaded.rows_loaded:
+        return
+    single = loaded.files[0].path if len(loaded.files) == 1 else None
+    if not loaded.rejected:
+        files = "the file has" if single else f"its {len(loaded.files)} files have"
+        message = (
+            f"source '{loaded.name}' has no data rows: {files} a header but no rows below it; "
+            "export the data again, or point path: at the file with the rows"
+        )
+        where = Location(single)
+    else:
+        first = loaded.rejected[0]
+        value = f" ('{first.value}')" if first.value else ""
+        message = (
+            f"source '{loaded.name}' has no usable rows: all {len(loaded.rejected):,} were "
+            f"rejected ({_reasons(loaded)}; the first on row {first.row}{value}); "
+            + _NO_ROWS_FIX.get(first.reason, _NO_ROWS_FIX["bad-number"])
+        )
+        where = Location(first.file, first.row, first.column)
+    # What the files said while loading (an unclosed quote, a wrong encoding) explains why.
+    notes = [_note(loaded, w) for w in loaded.warnings]
+    error = Finding(Level.ERROR, message, where, "no-usable-rows")
+    raise DataError(summary(loaded.name, [error]), [error, *notes])
+
+
+def _reasons(loaded: LoadedSource) -> str:
+    """ "2 bad-number, 1 nul-byte" """
+    return ", ".join(
+        f"{len(rows):,} {reason}" for reason, rows in loaded.rejected_by_reason.items()
+    )
+
+
+def _note(loaded: LoadedSource, warning: str) -> Finding:
+    """A loader warning ("orders.csv: …") as a finding located at its file."""
+    for info in loaded.files:
+        if warning.startswith(f"{info.path}: "):
+            return Finding(Level.WARNING, warning[len(info.path) + 2 :], Location(info.path))
+    return Finding(Level.WARNING, warning, Location(loaded.files[0].path if loaded.files else ""))
+
+
+def warn_most_rejected(loaded: LoadedSource, limit: float) -> None:
+    """More than ``limit`` (a fraction) of the rows rejected: a warning on the source."""
+    total = loaded.rows_loaded + len(loaded.rejected)
+    if not total or len(loaded.rejected) <= limit * total:
+        return
+    loaded.warnings.append(
+        f"{len(loaded.rejected):,} of {total:,} rows ({len(loaded.rejected) / total:.0%}) were "
+        f"rejected ({_reasons(loaded)}), more than max_rejected_share ({limit:.0%}): the "
+        "numbers leave most of the export out; fix the rows or the mapping (check --strict "
+        "exits 1)"
+    )
+
+
+def refuse_ambiguous_decimal(
+    raw: pd.Series, at: np.ndarray, rows: np.ndarray, shown: str, header: str
+) -> None:
+    """Every amount like 1.234: a decimal point (1.234) or a thousands dot (1234)."""
+    values = [clip(str(raw.iloc[i]).strip()) for i in at.tolist()]
+    examples = ", ".join(f"row {int(rows[i])}: '{v}'" for i, v in zip(at, values, strict=True))
+    digits = re.sub(r"[^\d.]", "", values[0])
+    message = (
+        f"column '{header}': every amount with a separator could be read two ways "
+        f"({examples}): '{values[0]}' is {digits} with a decimal point, or "
+        f'{digits.replace(".", "")} with a dot between thousands. Set decimal: "." or '
+        'decimal: "," for this source'
+    )
+    where = Location(shown, int(rows[at[0]]), header)
+    raise DataError(message, [Finding(Level.ERROR, message, where, "ambiguous-decimal")])

@@ -279,6 +279,10 @@ def build() -> dict[str, bytes]:
         [ORDERS[0], ORDERS[1], "2017-06-02,R\x002,200", ORDERS[3]]
     )
     files[data("nul_padding", "orders.csv")] = _csv(ORDERS) + b"\x00" * 1000
+    # Every row holds a NUL byte: nothing is left to load (an error, not a report of 0).
+    files[data("nul_bytes_every_row", "orders.csv")] = _csv(
+        [ORDERS[0], *(line.replace(",R", ",R\x00") for line in ORDERS[1:])]
+    )
     # UTF-8 with one line appended by a GBK tool: that row is rejected, the rest load.
     names = ["张伟", "李娜", "王芳", "刘洋", "陈静", "杨磊", "赵敏", "黄勇", "周杰", "吴霞"]
     lines = ["订单日期,销售员,金额"] + [

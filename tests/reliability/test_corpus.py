@@ -114,6 +114,14 @@ def _ten_mb_field(folder: Path) -> None:
     )
 
 
+def _overlong_only_row(folder: Path) -> None:
+    """A header and one 5 MB line: that row is rejected, and then nothing is left."""
+    (folder / "orders.csv").write_text(
+        "Order Date,Sales Rep,Amount\n2017-06-01,R1," + "9" * 5_000_000 + "x\n",
+        encoding="utf-8",
+    )
+
+
 def _huge_rep_name(folder: Path) -> None:
     """A 1 MB rep id, on two roster lines and a duplicated order: messages clip it."""
     rep = "R" + "x" * 1_000_000
@@ -162,6 +170,7 @@ def _spec_over_a_megabyte(folder: Path) -> None:
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "ten_mb_single_line": _ten_mb_single_line,
     "ten_mb_field": _ten_mb_field,
+    "overlong_only_row": _overlong_only_row,
     "huge_rep_name": _huge_rep_name,
     "symlink_loop_file": _symlink_loop_file,
     "symlink_loop_glob": _symlink_loop_glob,

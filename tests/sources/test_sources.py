@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -289,9 +290,14 @@ def test_cp1252_fallback_warns_and_explicit_encoding_wins(load: Loader) -> None:
     assert "read it as cp1252" in loaded.warnings[0]
     explicit = load("w.csv", None, {"date": "Date", "customer": "Customer"}, encoding="cp1252")
     assert explicit.warnings == [] and explicit.files[0].encoding == "cp1252"
-    # An explicit but wrong encoding is obeyed: the undecodable row is rejected, not guessed.
-    wrong = load("w.csv", None, {"date": "Date", "customer": "Customer"}, encoding="utf-8")
-    assert [(r.row, r.reason) for r in wrong.rejected] == [(2, "encoding")]
+    # An explicit but wrong encoding is obeyed: the undecodable row is rejected, not guessed
+    # (and with no row left, the source cannot be used).
+    with pytest.raises(DataError) as exc:
+        load("w.csv", None, {"date": "Date", "customer": "Customer"}, encoding="utf-8")
+    finding = exc.value.findings[0]
+    assert finding.code == "no-usable-rows" and finding.location.line == 2
+    assert "all 1 were rejected (1 encoding; the first on row 2" in finding.message
+    assert "set encoding: to the file's encoding" in finding.message
 
 
 def test_unknown_encoding_name(load: Loader) -> None:
@@ -460,11 +466,16 @@ def test_empty_file_and_header_only(load: Loader) -> None:
     with pytest.raises(DataError) as exc:
         load("e.csv", b"\xef\xbb\xbf\r\n", {"date": "Date"})
     assert only_finding(exc).code == "empty-file"
-    loaded = load("h.csv", "Date,Amount\r\n", {"date": "Date", "amount": "Amount"}, ["amount"])
-    assert loaded.rows_loaded == 0 and loaded.rows_read == 0
-    assert loaded.frame["date"].dtype == "datetime64[ns]"
-    assert loaded.frame["amount"].dtype == "float64"
-    assert loaded.warnings == ["h.csv: has a header but no data rows"]
+    # A header and no rows would report 0 sold as if it were true: an error (issue 20 #9).
+    with pytest.raises(DataError) as exc:
+        load("h.csv", "Date,Amount\r\n", {"date": "Date", "amount": "Amount"}, ["amount"])
+    error, note = exc.value.findings
+    assert error.code == "no-usable-rows" and error.location == Location("h.csv")
+    assert error.message == (
+        "source 'orders' has no data rows: the file has a header but no rows below it; export the "
+        "data again, or point path: at the file with the rows"
+    )
+    assert str(note) == "h.csv: has a header but no data rows"
 
 
 # --- amounts and missing values --------------------------------------------------------
@@ -956,3 +967,49 @@ def test_property_loads_or_fails_cleanly(tmp_path: Path, table) -> None:
     assert loaded.frame["date"].notna().all()
     assert loaded.frame["_row"].is_monotonic_increasing
     assert len({r.row for r in loaded.rejected}) == len(loaded.rejected)
+
+
+# --- the decimal separator when nothing decides it (issue 20 #13) -----------------------
+
+
+def _numbers(texts: list[str], decimal: str | None = None) -> Any:
+    from salesperf.sources.parse import clean_text, missing_markers, parse_numbers
+
+    return parse_numbers(clean_text(pd.Series(texts, dtype=object), missing_markers()), decimal)
+
+
+@pytest.mark.parametrize(
+    ("texts", "ambiguous"),
+    [
+        (["1.234", "2.500", "300", "€ 12.750"], [0, 1, 3]),  # every separated value: x.xxx
+        (["1.234", "12.5"], []),  # 12.5 can only be a decimal point
+        (["1.234", "0.125"], []),  # so can 0.125 (no thousands group starts with 0)
+        (["1.234", "1234.567"], []),  # four digits before the dot: not a thousands group
+        (["1.234", "1.234,50"], []),  # a decimal comma is proven
+        (["1.234.567", "2.500"], []),  # two dots: thousands (read as a decimal comma)
+        (["300", "1,234"], []),  # "1,234" is read as 1234 as before
+        (["300", "400"], []),  # no separator at all
+    ],
+)
+def test_amounts_ambiguous_between_decimal_and_thousands(
+    texts: list[str], ambiguous: list[int]
+) -> None:
+    assert _numbers(texts).ambiguous.tolist() == ambiguous
+
+
+def test_decimal_comma_declared_reads_dots_as_thousands() -> None:
+    # 1.234 -> 1234, 1.234,50 -> 1234.5, 12,5 -> 12.5; 12.5 cannot be read with a
+    # decimal comma (a bad number, not 125 and not 12.5).
+    numbers = _numbers(["1.234", "1.234,50", "12,5", "12.5", "(1.000,00)"], ",")
+    assert numbers.values[:3].tolist() == [1234.0, 1234.5, 12.5]
+    assert numbers.bad.tolist() == [False, False, False, True, False]
+    assert numbers.values[4] == -1000.0
+    assert not numbers.decimal_comma and not len(numbers.ambiguous)
+
+
+def test_decimal_point_declared_never_switches_to_a_comma() -> None:
+    # Without decimal: "12,5" alone would make the column decimal-comma (12.5).
+    numbers = _numbers(["1.234", "12,5", "1,234.50"], ".")
+    assert numbers.values[0] == 1.234 and numbers.values[2] == 1234.5
+    assert numbers.bad.tolist() == [False, True, False]
+    assert not numbers.decimal_comma and not len(numbers.ambiguous)

@@ -100,8 +100,8 @@ def test_all_problems_reported_together_with_lines() -> None:
         "kpi.yaml:2: period: 'monthly' is not one of week, month, quarter, year "
         "(did you mean 'month'?)",
         "kpi.yaml:6: sources.orders.colums: unknown key 'colums' (did you mean 'columns'?); "
-        "allowed here: allow_missing, columns, date_format, delimiter, derive, encoding, "
-        "header_row, key, missing_values, path, sheet, where",
+        "allowed here: allow_missing, columns, date_format, decimal, delimiter, derive, "
+        "encoding, header_row, key, max_rejected_share, missing_values, path, sheet, where",
         "kpi.yaml:12: kpis[0].measure: 'summ' is not one of sum, count, count_distinct, mean, "
         "median, ratio, new_customers, retention_rate, nps (did you mean 'sum'?)",
     ]
