@@ -42,6 +42,7 @@ from salesperf.engine.pipeline import (
 )
 from salesperf.engine.replay import replay
 from salesperf.engine.targets import compute_targets
+from salesperf.errors import Finding, Level, argument
 from salesperf.evaluation.feedback import feedback_comments
 from salesperf.evaluation.performance import Evaluation
 from salesperf.evaluation.plans import build_plans
@@ -84,6 +85,10 @@ class Review:
         self.dataset: Dataset = dataset if dataset is not None else load_dataset(self.spec)
         self.calendar, self.period, self.as_of = resolve_period(
             self.spec, self.dataset, period, as_of
+        )
+        #: How ``period`` was read, when that is worth saying (2017-Q2 as a fiscal quarter).
+        self.period_reading: str | None = (
+            self.calendar.reading(period) if period is not None else None
         )
         self._reports: dict[tuple[str | None, Path | None, bool], ReportBundle] = {}
 
@@ -129,6 +134,9 @@ class Review:
             self.spec, self.cube, self.targets.frame, shares, self.org, self.period
         )
         findings = [*self.spec.warnings, *self.dataset.warnings, *self.targets.findings]
+        if self.period_reading:
+            where = argument("period")
+            findings.append(Finding(Level.WARNING, self.period_reading, where, "period-read"))
         return Results(
             self.spec,
             self.period,

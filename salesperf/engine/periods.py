@@ -22,6 +22,11 @@ from salesperf.spec.models import Grain
 if TYPE_CHECKING:
     import pandas as pd
 
+#: Years a period or an as-of date may fall in. Rows are held as pandas timestamps, which
+#: end in 1677 and 2262; targets look back up to ten years and projections run a year
+#: ahead, so a margin is kept on both sides (9999-12 raised OutOfBoundsDatetime).
+FIRST_YEAR, LAST_YEAR = 1700, 2199
+
 #: A Monday, so that week ordinals start on ISO week boundaries.
 _WEEK_EPOCH = dt.date(1970, 1, 5)
 PERIODS_PER_YEAR = {Grain.WEEK: 52, Grain.MONTH: 12, Grain.QUARTER: 4, Grain.YEAR: 1}
@@ -169,9 +174,15 @@ class Calendar:
             if grain is not self.grain:
                 raise _usage(
                     f"'{raw}' is a {grain.value}, but this spec reviews by {self.grain.value} "
-                    f"(`period: {self.grain.value}`); use e.g. --period {examples[self.grain]}"
+                    f"(`period: {self.grain.value}`); use "
+                    + self._holding(raw, grain, examples[self.grain])
                 )
             year = int(match.group(1))
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise _usage(
+                    f"'{raw}': salesperf reviews periods from {FIRST_YEAR} to {LAST_YEAR}; "
+                    f"use e.g. --period {examples[self.grain]}"
+                )
             if grain is Grain.WEEK:
                 week = int(match.group(2))
                 try:
@@ -194,10 +205,67 @@ class Calendar:
             f"e.g. --period {examples[self.grain]}"
         )
 
+    def _holding(self, raw: str, grain: Grain, example: str) -> str:
+        """``--period X``, X being this grain's period that holds the start of ``raw`` (a
+        period of another grain), so the hint names the right fiscal quarter or year."""
+        try:
+            other = Calendar(grain, self.fiscal_year_start).parse(raw)
+        except UsageError:
+            return f"e.g. --period {example}"
+        holding = self.period_of(other.start)
+        return (
+            f"--period {holding.label} ({_span(holding)}), the {self.grain.value} that holds "
+            f"{other.start.isoformat()}"
+        )
+
+    def reading(self, text: str) -> str | None:
+        """How ``text`` was read, when a fiscal year makes that worth saying: ``2017-Q2``
+        without "FY" is the fiscal quarter FY2017-Q2, not April-June 2017."""
+        value = text.strip().upper()
+        if self.fiscal_year_start == 1 or value.startswith("FY"):
+            return None
+        if self.grain not in (Grain.QUARTER, Grain.YEAR):
+            return None
+        period = self.parse(text)
+        if self.grain is Grain.QUARTER:
+            calendar_start = dt.date(int(value[:4]), 3 * int(value[-1]) - 2, 1)
+            other = "calendar quarter"
+        else:
+            calendar_start = dt.date(int(value[:4]), 1, 1)
+            other = "calendar year"
+        holding = self.period_of(calendar_start)
+        return (
+            f"{text.strip()} was read as the fiscal {self.grain.value} {period.label} "
+            f"({_span(period)}), because fiscal_year_start is {self.fiscal_year_start}; the "
+            f"{other} {text.strip()} starts in {holding.label}. Write {period.label} to say so"
+        )
+
     def _fy_start(self, fiscal_year: int) -> dt.date:
         if self.fiscal_year_start == 1:
             return dt.date(fiscal_year, 1, 1)
         return dt.date(fiscal_year - 1, self.fiscal_year_start, 1)
+
+
+def _span(period: Period) -> str:
+    """``2016-07-01 to 2016-09-30``: a period's first and last day."""
+    return f"{period.start.isoformat()} to {(period.end - dt.timedelta(days=1)).isoformat()}"
+
+
+def check_as_of(day: dt.date) -> None:
+    """Refuse an as-of date outside the years salesperf reviews (a usage error)."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise UsageError(
+            "Bad --as-of:",
+            [
+                Finding(
+                    Level.ERROR,
+                    f"{day.isoformat()}: salesperf reviews dates from {FIRST_YEAR} to "
+                    f"{LAST_YEAR}; pass the date the review is as of, e.g. --as-of 2017-06-15",
+                    argument("as_of"),
+                    "as-of",
+                )
+            ],
+        )
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

@@ -129,9 +129,11 @@ def last_data_date(dataset: Dataset, today: dt.date | None = None) -> dt.date | 
 def resolve_period(
     spec: Spec, dataset: Dataset, period: str | None, as_of: dt.date | None
 ) -> tuple[Calendar, Period, dt.date]:
-    from salesperf.engine.periods import Calendar
+    from salesperf.engine.periods import Calendar, check_as_of
 
     calendar = Calendar(spec.period, spec.fiscal_year_start)
+    if as_of is not None:
+        check_as_of(as_of)
     if as_of is None:
         latest = last_data_date(dataset) or dt.date.today()
         if period is not None:

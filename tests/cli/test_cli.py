@@ -240,3 +240,24 @@ def test_missing_header_points_at_file_and_spec_line(project: Path) -> None:
     assert "orders.csv:1: Amout: column 'Amout' (mapped to amount) is not in the header" in out
     assert "did you mean 'Amount'?" in out
     assert "kpi.yaml:9: sources.orders.columns.amount: 'Amout' is mapped here" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["progress", "--period", "9999-12"],
+        ["targets", "--period", "2262-05"],
+        ["evaluate", "--period", "1677-09"],
+        ["alerts", "--as-of", "9999-12-31"],
+        ["report", "--as-of", "9999-12-31", "-o", "r.html"],
+        ["feedback-form", "--period", "9999-12", "-o", "f.xlsx"],
+        ["backtest", "--as-of", "1677-09-21"],
+    ],
+)
+def test_periods_and_dates_beyond_pandas_are_usage_errors(project: Path, args: list[str]) -> None:
+    """They raised OutOfBoundsDatetime or OverflowError (exit 3) in five commands."""
+    command, *options = args
+    code, out = run(command, str(project / "kpi.yaml"), *options)
+    assert code == 2, out
+    assert "salesperf reviews " in out and "from 1700 to 2199" in out
+    assert not (project / "r.html").exists() and not (project / "f.xlsx").exists()

@@ -68,7 +68,7 @@ def test_vectorised_ordinals_match_scalar() -> None:
     ("grain", "text", "fragment"),
     [
         (Grain.MONTH, "2017-Q2", "'2017-Q2' is a quarter, but this spec reviews by month"),
-        (Grain.QUARTER, "2017-06", "use e.g. --period 2017-Q2"),
+        (Grain.QUARTER, "2017-06", "use --period 2017-Q2 (2017-04-01 to 2017-06-30)"),
         (Grain.MONTH, "2017-13", "month must be 01..12"),
         (Grain.WEEK, "2017-W54", "2017 has no ISO week 54"),
         (Grain.MONTH, "June", "'June' is not a period"),
@@ -78,3 +78,56 @@ def test_bad_periods(grain: Grain, text: str, fragment: str) -> None:
     with pytest.raises(UsageError) as info:
         Calendar(grain).parse(text)
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        # June 2017 is in April 2017 .. March 2018 = FY2018, its first quarter (the hint
+        # used to name FY2017-Q2, July-September 2016).
+        ("2017-06", "use --period FY2018-Q1 (2017-04-01 to 2017-06-30), the quarter that holds"),
+        ("2017-W13", "use --period FY2017-Q4 (2017-01-01 to 2017-03-31)"),  # Mon 27 March
+    ],
+)
+def test_hint_names_the_fiscal_quarter_that_holds_the_date(text: str, fragment: str) -> None:
+    with pytest.raises(UsageError) as info:
+        Calendar(Grain.QUARTER, 4).parse(text)
+    assert fragment in str(info.value)
+
+
+def test_a_quarter_without_fy_says_how_it_was_read() -> None:
+    calendar = Calendar(Grain.QUARTER, 4)
+    assert calendar.parse("2017-Q2").label == "FY2017-Q2"
+    assert calendar.reading("2017-Q2") == (
+        "2017-Q2 was read as the fiscal quarter FY2017-Q2 (2016-07-01 to 2016-09-30), because "
+        "fiscal_year_start is 4; the calendar quarter 2017-Q2 starts in FY2018-Q1. Write "
+        "FY2017-Q2 to say so"
+    )
+    assert calendar.reading("FY2017-Q2") is None
+    assert Calendar(Grain.QUARTER, 1).reading("2017-Q2") is None
+    assert "the calendar year 2017 starts in FY2017" in str(Calendar(Grain.YEAR, 4).reading("2017"))
+
+
+@pytest.mark.parametrize(
+    ("grain", "text"),
+    [
+        (Grain.MONTH, "9999-12"),
+        (Grain.MONTH, "2262-05"),
+        (Grain.MONTH, "1677-09"),
+        (Grain.WEEK, "2262-W10"),
+        (Grain.QUARTER, "0001-Q1"),
+        (Grain.YEAR, "9999"),
+    ],
+)
+def test_periods_beyond_the_supported_years_are_usage_errors(grain: Grain, text: str) -> None:
+    with pytest.raises(UsageError) as info:
+        Calendar(grain).parse(text)
+    assert "salesperf reviews periods from 1700 to 2199" in str(info.value)
+
+
+def test_as_of_beyond_the_supported_years_is_a_usage_error() -> None:
+    from salesperf.engine.periods import check_as_of
+
+    check_as_of(dt.date(2199, 12, 31))
+    with pytest.raises(UsageError, match="9999-12-31: salesperf reviews dates from 1700"):
+        check_as_of(dt.date(9999, 12, 31))
