@@ -51,6 +51,9 @@ class Body:
     rejected: list[tuple[int, str, int | None, str | None]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     typed_dates: dict[int, np.ndarray] = field(default_factory=dict)
+    #: Workbooks: position -> rows (bool, aligned with ``rows``) whose cell is a formula
+    #: with no stored result, read as empty (see :func:`xlsx_guard.uncached_formulas`).
+    uncached: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass

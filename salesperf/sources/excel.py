@@ -85,6 +85,9 @@ class WorkbookTable:
                 "header-row",
                 key="header_row",
             )
+        # Kept to look for formulas without stored results, only if a used column has
+        # empty cells (the bytes are the caller's: no copy).
+        self._data = data if fmt == "xlsx" else None
         self.headers = [_cell_text(v) for v in cells[header_row - 1]]
         self._cells = cells[header_row:]
         self._merged = merged
@@ -145,7 +148,21 @@ class WorkbookTable:
             columns[p] = pd.Series(text, dtype=object)
             if stamps is not None:
                 typed[p] = stamps
-        return Body(columns, np.asarray(rows, dtype=np.int64), count, [], [], typed)
+        rows = np.asarray(rows, dtype=np.int64)
+        uncached = self._uncached(columns, rows)
+        return Body(columns, rows, count, [], [], typed, uncached)
+
+    def _uncached(self, columns: dict[int, pd.Series], rows: np.ndarray) -> dict[int, np.ndarray]:
+        """Per used position, the rows whose cell is a formula with no stored result."""
+        if self._data is None or not any((c == "").any() for c in columns.values()):
+            return {}
+        cells = xlsx_guard.uncached_formulas(self._data, self.sheet)
+        out: dict[int, np.ndarray] = {}
+        for position in columns:
+            numbers = [r + 1 for r, c in cells if c == position]
+            if numbers:
+                out[position] = np.isin(rows, numbers)
+        return out
 
 
 def _column(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

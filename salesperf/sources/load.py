@@ -40,6 +40,7 @@ from salesperf.sources.parse import (
 )
 from salesperf.sources.problems import (
     date_suggestion,
+    formulas_without_results,
     not_found,
     refuse_ambiguous_decimal,
     refuse_mixed_currencies,
@@ -348,6 +349,11 @@ def _finish(
     if repeated.any():
         reason[repeated] = "repeated-header"
         column[repeated] = options.columns[date_field or next(iter(options.columns))]
+    warnings += formulas_without_results(body, read.positions, options.columns, shown)
+    for field, header in options.columns.items():
+        uncached = body.uncached.get(read.positions[field])
+        if uncached is not None:
+            _mark(reason, column, uncached, "formula-no-value", header)
     for field, header in options.columns.items():
         raw = body.columns[read.positions[field]]
         text = clean_text(raw, markers)

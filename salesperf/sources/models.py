@@ -32,7 +32,8 @@ class Rejection:
     the salesperf field, because that is what the user sees when they open the file.
     Reasons: ``missing-date``, ``bad-date``, ``bad-number``, ``wrong-field-count``,
     ``encoding`` (undecodable bytes), ``nul-byte``, ``repeated-header`` (a line that repeats
-    the header, as when two exports are joined together).
+    the header, as when two exports are joined together), ``formula-no-value`` (a workbook
+    cell holding a formula whose result was never stored, as scripts write them).
     """
 
     file: str

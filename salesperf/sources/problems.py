@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from salesperf.errors import DataError, Finding, Level, Location, did_you_mean
+from salesperf.sources.csvfile import Body
 from salesperf.sources.dates import DateProblem
 from salesperf.sources.models import LoadedSource, clip
 from salesperf.sources.parse import Distinct, currency_marks
@@ -173,3 +175,31 @@ def refuse_ambiguous_decimal(
     )
     where = Location(shown, int(rows[at[0]]), header)
     raise DataError(message, [Finding(Level.ERROR, message, where, "ambiguous-decimal")])
+
+
+def formulas_without_results(
+    body: Body, positions: Mapping[str, int], columns: Mapping[str, str], shown: str
+) -> list[str]:
+    """Formulas a script wrote without results read as empty cells: revenue 0 with no
+    word. A used column with nothing else in it stops the load; otherwise their rows are
+    rejected (``formula-no-value``) with a warning."""
+    warnings = []
+    for field, header in columns.items():
+        mask = body.uncached.get(positions[field])
+        if mask is None or not mask.any():
+            continue
+        count = int(mask.sum())
+        rows = ", ".join(str(int(r)) for r in body.rows[mask][:SHOW_ROWS])
+        rows += ", …" if count > SHOW_ROWS else ""
+        what = (
+            f"column {header}: {count:,} formula{'s' if count != 1 else ''} "
+            f"{'have' if count != 1 else 'has'} no cached value (rows {rows}); open and save "
+            "the file in Excel, which stores each formula's result"
+        )
+        others = body.columns[positions[field]][~mask]
+        if not others.astype(str).str.strip().ne("").any():
+            message = f"{what}: the column holds nothing else, so nothing can be read from it"
+            where = Location(shown, int(body.rows[mask][0]), header)
+            raise DataError(message, [Finding(Level.ERROR, message, where, "formula-no-value")])
+        warnings.append(f"{shown}: {what}; those rows were rejected as formula-no-value")
+    return warnings

@@ -254,3 +254,50 @@ def _column_letters(number: int) -> str:
         number, rest = divmod(number - 1, 26)
         letters = chr(65 + rest) + letters
     return letters or "A"
+
+
+#: A formula cell whose result was never stored: ``<f>…</f>`` (or ``<f …/>``) followed by
+#: no ``<v>``, ``<v/>`` or an empty ``<v></v>`` before ``</c>``. Files written by scripts
+#: (openpyxl, pandas) hold formulas only; Excel stores each result when it saves.
+_UNCACHED = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_CELL_REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3})(\d{1,7})["']""")
+
+
+def uncached_formulas(data: bytes, sheet: str) -> list[tuple[int, int]]:
+    """(0-based row, 0-based column) of every formula cell of ``sheet`` with no stored
+    result, which calamine (like any reader but Excel) reads as an empty cell. Cells
+    without an ``r=`` reference are not placed, and not listed. The XML is streamed."""
+    found: list[tuple[int, int]] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in _sheet_parts(archive, sheet):
+                with archive.open(name) as stream:
+                    found += _uncached_in(stream)
+    except _UNZIP_ERRORS:
+        return []  # check_sheet has already refused a damaged sheet
+    return found
+
+
+def _uncached_in(stream: io.BufferedIOBase) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    tail = b""
+    while True:
+        block = stream.read(CHUNK)
+        data = tail + block
+        if not data:
+            break
+        # A cell cut at the chunk's end is looked at whole with the next chunk.
+        limit = len(data)
+        if block:
+            last_cell = data.rfind(b"<c")
+            limit = last_cell if last_cell > 0 else max(len(data) - 64, 0)
+        for match in _UNCACHED.finditer(data, 0, limit):
+            start = data.rfind(b"<c", 0, match.start())
+            ref = _CELL_REF.search(data, start, match.start()) if start >= 0 else None
+            if ref is not None:
+                row, column = _reference_value(ref.group(1), ref.group(2))
+                found.append((row - 1, column - 1))
+        if not block:
+            break
+        tail = data[limit:]
+    return found

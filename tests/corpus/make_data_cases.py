@@ -74,6 +74,8 @@ def _cell(ref: str, value: object) -> str:
     if isinstance(value, tuple) and value[0] == "date":
         return f'<c r="{ref}" s="1"><v>{value[1]}</v></c>'
     if isinstance(value, tuple) and value[0] == "f":
+        if value[2] is None:  # a script's formula: no result stored (openpyxl writes <v />)
+            return f'<c r="{ref}"><f>{value[1]}</f><v /></c>'
         return f'<c r="{ref}"><f>{value[1]}</f><v>{value[2]}</v></c>'
     if isinstance(value, str):
         return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
@@ -330,6 +332,28 @@ def build() -> dict[str, bytes]:
         3: ["2017-06-02", "R1", ("f", "C2+50", 250)],
     }
     files[data("formulas_cached_xlsx", "orders.xlsx")] = xlsx(_sheet(formula_rows))
+    # Formulas written by a script (openpyxl, pandas): no result stored, read as empty.
+    files[data("formulas_uncached_xlsx", "orders.xlsx")] = xlsx(
+        _sheet(
+            {
+                1: HEADER,
+                2: ["2017-06-01", "R1", ("f", "100*2", None)],
+                3: ["2017-06-02", "R2", ("f", "C2+50", None)],
+                4: ["2017-06-03", "R1", ("f", "C3+1", None)],
+            }
+        )
+    )
+    # One formula of three without a result (and one with, kept): that row is rejected.
+    files[data("formulas_partly_uncached_xlsx", "orders.xlsx")] = xlsx(
+        _sheet(
+            {
+                1: HEADER,
+                2: ["2017-06-01", "R1", 100],
+                3: ["2017-06-02", "R2", ("f", "C2*2", None)],
+                4: ["2017-06-03", "R1", ("f", "C2+50", 150)],
+            }
+        )
+    )
     # Dates three ways in one column: a date cell, a bare serial number, ISO text.
     mixed_rows = {
         1: HEADER,

@@ -1013,3 +1013,28 @@ def test_decimal_point_declared_never_switches_to_a_comma() -> None:
     assert numbers.values[0] == 1.234 and numbers.values[2] == 1234.5
     assert numbers.bad.tolist() == [False, True, False]
     assert not numbers.decimal_comma and not len(numbers.ambiguous)
+
+
+# --- formulas whose result was never stored (issue 20 #8) -------------------------------
+
+
+def test_uncached_formulas_are_found_in_every_written_form() -> None:
+    """<f>…</f> with no <v>, with <v />, with <v></v>, and a shared formula <f …/>; a
+    formula with a stored result, an empty <v> on a plain cell and a cell without r= are
+    not listed."""
+    import zipfile as zf
+
+    from salesperf.sources.xlsx_guard import uncached_formulas
+
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="2"><c r="C2"><f>A2*2</f></c><c r="D2"><f>1</f><v /></c>'
+        '<c r="E2" t="n"><f>1</f><v></v></c><c r="F2"><f t="shared" si="0"/></c>'
+        '<c r="G2"><f>1</f><v>7</v></c><c r="H2"><v></v></c><c><f>1</f></c>'
+        "</row></sheetData></worksheet>"
+    )
+    buffer = io.BytesIO()
+    with zf.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    found = uncached_formulas(buffer.getvalue(), "Sheet1")
+    assert found == [(1, 2), (1, 3), (1, 4), (1, 5)]
