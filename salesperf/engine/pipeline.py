@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -230,26 +231,35 @@ def _decorate(spec: Spec, table: pd.DataFrame, org: Org, period: Period) -> pd.D
 
 
 def find_entity(results: Results, level: str, query: str) -> str:
-    """Match a rep/team by key or display name, case-insensitively; suggest on a miss."""
+    """Match a rep/team by key or display name, case-insensitively; suggest on a miss.
+
+    A key wins over a name. A name shared by several entities (two reps called Ann Lee)
+    or a partial text matching several is a usage error listing their keys: picking one
+    would show someone else's numbers without a word.
+    """
     rows = results.table.loc[results.table["level"] == level, ["entity", "name"]].drop_duplicates()
+    pairs = [(str(e), str(n)) for e, n in rows.itertuples(index=False)]
     lowered = query.strip().lower()
-    for entity, name in rows.itertuples(index=False):
-        if str(entity).lower() == lowered or str(name).lower() == lowered:
-            return str(entity)
-    partial = [
-        str(e)
-        for e, n in rows.itertuples(index=False)
-        if lowered in str(e).lower() or lowered in str(n).lower()
-    ]
-    if len(partial) == 1:
-        return partial[0]
-    choices = [*map(str, rows["entity"]), *map(str, rows["name"])]
-    hint = did_you_mean(query, choices, n=3)
-    if len(partial) > 1:
-        hint = f" ({len(partial)} match: {', '.join(partial[:5])}; be more specific)"
     # The argument the caller passed: rep= for reps, team= for a roster level (a Python
     # caller never typed a --flag; the CLI shows its own option names).
     option = "rep" if level == "rep" else "team"
+    by_key = [e for e, _ in pairs if e.lower() == lowered]
+    if len(by_key) == 1:
+        return by_key[0]
+    named = list(dict.fromkeys(e for e, n in pairs if n.lower() == lowered))
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise _ambiguous(query, level, option, named, pairs, f"is the name of {len(named)}")
+    partial = list(
+        dict.fromkeys(e for e, n in pairs if lowered in e.lower() or lowered in n.lower())
+    )
+    if len(partial) == 1:
+        return partial[0]
+    if partial:
+        raise _ambiguous(query, level, option, partial, pairs, f"matches {len(partial)}")
+    choices = [*(e for e, _ in pairs), *(n for _, n in pairs)]
+    hint = did_you_mean(query, choices, n=3)
     raise UsageError(
         f"No {level} called '{query}':",
         [
@@ -258,6 +268,35 @@ def find_entity(results: Results, level: str, query: str) -> str:
                 f"'{query}' matches no {level} key or name{hint}",
                 argument(option),
                 "unknown-entity",
+            )
+        ],
+    )
+
+
+#: Matches listed by an ambiguous rep=/team= before "…".
+SHOW_MATCHES = 10
+
+
+def _ambiguous(
+    query: str, level: str, option: str, keys: list[str], pairs: list[tuple[str, str]], what: str
+) -> UsageError:
+    names = dict(pairs)
+    listed = ", ".join(
+        f"{key} ({names[key]})" if names.get(key, key) != key else key
+        for key in keys[:SHOW_MATCHES]
+    )
+    if len(keys) > SHOW_MATCHES:
+        listed += f", … ({len(keys):,} in all)"
+    plural = f"{level}s"
+    return UsageError(
+        f"More than one {level} called '{query}':",
+        [
+            Finding(
+                Level.ERROR,
+                f"'{query}' {what} {plural}: {listed}; pass the key instead, e.g. "
+                f"{shlex.quote(keys[0])}",
+                argument(option),
+                "ambiguous-entity",
             )
         ],
     )

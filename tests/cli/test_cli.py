@@ -92,6 +92,30 @@ def test_progress_unknown_rep_suggests(project: Path) -> None:
     assert "'Anne Lee' matches no rep key or name (did you mean 'Ann Lee'" in out
 
 
+def test_two_reps_with_one_name_are_not_picked_silently(project: Path) -> None:
+    """R2 renamed to Ann Lee: --rep "Ann Lee" used to show R1's numbers without a word."""
+    roster = project / "roster.csv"
+    roster.write_text(roster.read_text().replace("R2,Bo Chen", "R2,Ann Lee"))
+    for command in ("progress", "evaluate", "alerts"):
+        code, out = run(command, str(project / "kpi.yaml"), "--rep", "ann lee")
+        assert code == 2, out
+        assert (
+            "--rep: 'ann lee' is the name of 2 reps: R1 (Ann Lee), R2 (Ann Lee); pass the key "
+            "instead, e.g. R1"
+        ) in " ".join(out.split())
+    code, out = run("progress", str(project / "kpi.yaml"), "--rep", "R2")
+    assert code == 0 and "Ann Lee (R2, North)" in out  # a key is never ambiguous
+
+
+def test_a_partial_match_of_several_reps_lists_them(project: Path) -> None:
+    code, out = run("progress", str(project / "kpi.yaml"), "--rep", "c")
+    assert code == 2
+    assert "'c' matches 2 reps: R2 (Bo Chen), R3 (Cy Diaz); pass the key instead" in " ".join(
+        out.split()
+    )
+    assert "matches no rep" not in out
+
+
 def test_progress_wrong_grain(project: Path) -> None:
     code, out = run("progress", str(project / "kpi.yaml"), "--period", "2017-Q2")
     assert code == 2
