@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -103,6 +104,20 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+#: What an .xlsx cell cannot hold: XML 1.0 forbids these control characters (openpyxl
+#: raises IllegalCharacterError on a rep called "Bob\x0bSmith") and lone surrogates.
+_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def xlsx_text(value: object) -> object:
+    """:func:`neutralise`, with every character an .xlsx cannot hold replaced by a space
+    ("Bob\x0bSmith" -> "Bob Smith"): the workbook is written, and reads as the terminal
+    shows the name."""
+    if isinstance(value, str) and _NOT_IN_XLSX.search(value):
+        value = _NOT_IN_XLSX.sub(" ", value)
+    return neutralise(value)
 
 
 def unneutralise(value: str) -> str:

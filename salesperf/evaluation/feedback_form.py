@@ -10,7 +10,7 @@ not map (:data:`HEADERS`). So the filled-in workbook is loaded by the ordinary l
 the mapping in :attr:`FeedbackForm.mapping_yaml`; rows left without a score are blank
 (NaN) and count for nothing. Unmapped columns (name, team) are there for the reviewer only.
 
-Every text cell goes through :func:`salesperf.outputs.neutralise` (a rep called
+Every text cell goes through :func:`salesperf.outputs.xlsx_text` (a rep called
 ``=HYPERLINK(...)`` stays text) and the file is written atomically.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesperf.errors import Finding, Level, Location, UsageError, argument
-from salesperf.outputs import atomic_write_bytes, neutralise, refuse_inputs
+from salesperf.outputs import atomic_write_bytes, refuse_inputs, xlsx_text
 
 if TYPE_CHECKING:
     from salesperf.engine.org import Org
@@ -309,7 +309,7 @@ def _workbook(
     header_fill = PatternFill("solid", fgColor="DDDDDD")
     input_fill = PatternFill("solid", fgColor="FFF7D6")
     inputs = {"score", "comment", "reviewer"}
-    sheet.append([neutralise(headers[f]) for f in fields])
+    sheet.append([xlsx_text(headers[f]) for f in fields])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = header_fill
@@ -352,12 +352,10 @@ def _workbook(
     guide = book.create_sheet(HELP_SHEET.get(locale, HELP_SHEET["en"]))
     names = {k: headers[k] for k in ("score", "date", "rep", "kind")}
     for line in _HELP.get(locale, _HELP["en"]):
-        guide.append(
-            [neutralise(line.format(title=spec.title or "", period=period.label, **names))]
-        )
-    guide.append([neutralise("sources:")])
+        guide.append([xlsx_text(line.format(title=spec.title or "", period=period.label, **names))])
+    guide.append([xlsx_text("sources:")])
     for line in mapping.rstrip("\n").splitlines():
-        guide.append([neutralise(line)])
+        guide.append([xlsx_text(line)])
     guide.column_dimensions["A"].width = 100
     buffer = io.BytesIO()
     book.save(buffer)
@@ -374,4 +372,4 @@ def _cell(value: Any) -> Any:
         return None
     if isinstance(value, dt.date):
         return value
-    return neutralise(str(value))
+    return xlsx_text(str(value))

@@ -1,7 +1,8 @@
 """The report as an Excel workbook: real numbers with number formats, never strings.
 
 Sheets: Summary, Scorecard, KPI results, Alerts, Data quality. Every text cell goes through
-:func:`salesperf.outputs.neutralise`, so a customer called ``=HYPERLINK(...)`` stays text.
+:func:`salesperf.outputs.xlsx_text` (formulas neutralised, control characters an .xlsx cannot
+hold replaced), so a customer called ``=HYPERLINK(...)`` stays text.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from salesperf.engine.pipeline import TABLE_COLUMNS
-from salesperf.outputs import neutralise
+from salesperf.outputs import xlsx_text
 from salesperf.spec.models import Unit
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def _clean(value: Any) -> Any:
         value = value.item()
     if isinstance(value, dict | list):
         return None
-    return neutralise(value)
+    return xlsx_text(value)
 
 
 def workbook_bytes(bundle: ReportBundle) -> bytes:
@@ -99,7 +100,7 @@ class _Book:
     ) -> Worksheet:
         """A sheet with a bold, frozen, filterable header row; `formats` by 1-based column."""
         ws: Worksheet = self.wb.create_sheet(title)
-        ws.append([neutralise(h) for h in headers])
+        ws.append([xlsx_text(h) for h in headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:

@@ -517,3 +517,15 @@ def test_full_pipeline_with_sockets_disabled(
         result = run(*args)
         assert result.exit_code in (0, 1), (args, result.output)
         assert "network access attempted" not in result.output
+
+
+def test_xlsx_text_replaces_what_an_xlsx_cannot_hold() -> None:
+    """openpyxl refuses XML-illegal control characters and lone surrogates (issue 20 #15)."""
+    from salesperf.outputs import xlsx_text
+
+    assert xlsx_text("Bob\x0bSmith") == "Bob Smith"
+    assert xlsx_text("Al\x1bice\x00") == "Al ice "
+    assert xlsx_text("tab\tand\nnewline") == "tab\tand\nnewline"  # legal in a cell
+    assert xlsx_text("\x0b=SUM(A1)") == " =SUM(A1)"  # text: a space first is no formula
+    assert xlsx_text("bad \ud800 half") == "bad   half"
+    assert xlsx_text(12.5) == 12.5

@@ -285,6 +285,11 @@ def build() -> dict[str, bytes]:
     files[data("nul_bytes_every_row", "orders.csv")] = _csv(
         [ORDERS[0], *(line.replace(",R", ",R\x00") for line in ORDERS[1:])]
     )
+    # Control characters in names (a vertical tab pasted from a form, an escape): an .xlsx
+    # cannot hold them, and openpyxl raised IllegalCharacterError in report and feedback-form.
+    control = _csv([ORDERS[0], "2017-06-01,Bob\x0bSmith,100", "2017-06-02,Al\x1bice,200"])
+    files[data("control_char_names_xlsx_report", "orders.csv")] = control
+    files[data("control_char_names_feedback_form", "orders.csv")] = control
     # UTF-8 with one line appended by a GBK tool: that row is rejected, the rest load.
     names = ["张伟", "李娜", "王芳", "刘洋", "陈静", "杨磊", "赵敏", "黄勇", "周杰", "吴霞"]
     lines = ["订单日期,销售员,金额"] + [
