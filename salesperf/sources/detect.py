@@ -239,7 +239,8 @@ def decode(data: bytes, encoding: str, shown: str) -> Decoded:
     ``auto`` tries, in order: a BOM (UTF-8, UTF-16), UTF-16 without BOM, UTF-8 (also when
     a few damaged bytes are outnumbered by valid UTF-8, rejecting those rows), GB18030
     (what Chinese Excel's "Save as CSV" writes, a superset of GBK) when the text reads as
-    common Chinese, and finally a single-byte Western code page with a warning: cp437 when
+    common Chinese, then a double-byte code page (Shift-JIS, EUC-KR, Big5) whose script the
+    text decodes into, and finally a single-byte Western code page with a warning: cp437 when
     its accented letters sit inside words (DOS exports), else cp1252 (Windows). An explicit
     encoding always wins; rows with bytes it cannot decode are rejected, never guessed.
     """
@@ -265,13 +266,24 @@ def decode(data: bytes, encoding: str, shown: str) -> Decoded:
         result = _finish(text.encode("utf-8"), "utf-8", shown, [], padding)
         _mark_bad_bytes(result, data, bad, "utf-8", shown)
         return result
+    double_byte = _double_byte(data)
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         pass
     else:
-        if _reads_as_chinese(text):
+        # EUC-KR's Hangul bytes are valid GB2312 too: Korean would read as Chinese nonsense.
+        if _reads_as_chinese(text) and not (double_byte and _likely_cjk(data) == "euc_kr"):
             return _finish(text.encode("utf-8"), "gb18030", shown, [], padding)
+    cjk = _likely_cjk(data) if double_byte else None
+    if cjk is not None:
+        text = data.decode(cjk)
+        warning = (
+            f"{shown}: is neither UTF-8 nor GB18030; its bytes read as {CJK_CODECS[cjk]}, so "
+            f"it was read as {cjk}, which gives e.g. '{_example(text)}'. If names look wrong, "
+            "set encoding: for this source"
+        )
+        return _finish(text.encode("utf-8"), cjk, shown, [warning], padding)
     codec, example = _pick_single_byte(data)
     text = data.decode(codec, errors="replace")
     other = "cp1252" if codec == "cp437" else "cp437"
@@ -389,6 +401,56 @@ def _reads_as_chinese(text: str, limit: int = 20000) -> bool:
         if seen >= limit:
             break
     return seen > 0 and common >= 0.5 * seen
+
+
+#: Double-byte code pages tried when a file is neither UTF-8 nor Chinese GB18030, with the
+#: script their text is written in (Shift-JIS files were read as cp1252 nonsense).
+CJK_CODECS = {
+    "cp932": "Japanese (Shift-JIS)",
+    "euc_kr": "Korean (EUC-KR)",
+    "big5": "traditional Chinese (Big5)",
+}
+_SCRIPTS = {
+    # Hiragana, full-width katakana, CJK ideographs (not the half-width katakana that
+    # Korean and Big5 bytes turn into under cp932).
+    "cp932": re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]"),
+    "euc_kr": re.compile(r"[\uac00-\ud7a3]"),  # Hangul syllables
+    "big5": re.compile(r"[\u4e00-\u9fff]"),
+}
+#: Share of non-ASCII characters a reading must put in its script to be suggested.
+CJK_SCRIPT_SHARE = 0.9
+
+
+def _double_byte(data: bytes) -> bool:
+    """True when most high bytes stand next to another high byte, as in double-byte text
+    (田中 is 93 63 92 86) and unlike Western text, whose accents sit between ASCII letters."""
+    arr = np.frombuffer(data, np.uint8)
+    high = arr >= 0x80
+    if not high.any():
+        return False
+    paired = high & (np.r_[high[1:], False] | np.r_[False, high[:-1]])
+    return bool(paired.sum() >= 0.5 * high.sum())
+
+
+def _likely_cjk(data: bytes) -> str | None:
+    """The double-byte code page that decodes ``data`` without error into its own script."""
+    best, best_share = None, 0.0
+    for codec, script in _SCRIPTS.items():
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        wide = _NON_ASCII.findall(text[:200_000])
+        share = len(script.findall("".join(wide))) / len(wide) if wide else 0.0
+        if share >= CJK_SCRIPT_SHARE and share > best_share:
+            best, best_share = codec, share
+    return best
+
+
+def _example(text: str) -> str:
+    """The first word with a non-ASCII character, as decoded."""
+    match = re.search(r"[^\s,;\t]*[^\x00-\x7f][^\s,;\t]*", text)
+    return match.group()[:40] if match else ""
 
 
 @cache

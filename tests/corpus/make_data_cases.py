@@ -311,6 +311,24 @@ def build() -> dict[str, bytes]:
     files[data("utf16_tab", "orders.txt")] = "\ufeff".encode("utf-16-le") + _csv(
         [line.replace(",", "\t") for line in ORDERS], "utf-16-le", "\r\n"
     )
+    # Japanese Excel's "Save as CSV" (Shift-JIS) and a Korean export (EUC-KR): read as
+    # cp1252 nonsense and as Chinese nonsense before; now read in their own encoding, with
+    # a warning naming it.
+    files[data("shift_jis_csv", "orders.csv")] = _csv(
+        [
+            "Order Date,Sales Rep,Amount,Customer",
+            "2017-06-01,田中太郎,100,株式会社サンプル",
+            "2017-06-02,鈴木花子,200,山田商事",
+            "2017-06-03,佐藤,300,トヨタ",
+        ],
+        "shift_jis",
+        "\r\n",
+    )
+    files[data("euc_kr_csv", "orders.csv")] = _csv(
+        ["Order Date,Sales Rep,Amount", "2017-06-01,김민수,100", "2017-06-02,이영희,200"],
+        "euc_kr",
+        "\r\n",
+    )
     # A Windows-1252 export (an é in a rep's name, a € sign).
     files[data("cp1252_csv", "orders.csv")] = _csv(
         ["Order Date,Sales Rep,Amount", "2017-06-01,Renée,100", "2017-06-02,José,200"],

@@ -1038,3 +1038,28 @@ def test_uncached_formulas_are_found_in_every_written_form() -> None:
         archive.writestr("xl/worksheets/sheet1.xml", sheet)
     found = uncached_formulas(buffer.getvalue(), "Sheet1")
     assert found == [(1, 2), (1, 3), (1, 4), (1, 5)]
+
+
+# --- encodings after UTF-8 and GB18030 (issue 20 #23) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "expected"),
+    [
+        ("2017-06-01,田中太郎,株式会社サンプル\n2017-06-02,佐藤,トヨタ\n", "shift_jis", "cp932"),
+        ("2017-06-01,김민수,서울\n2017-06-02,이영희,부산\n", "euc_kr", "euc_kr"),
+        ("2017-06-01,陳大文,台北\n", "big5", None),  # read as GB18030: a known limit
+        ("2017-06-01,Renée Müller,José\n", "cp1252", None),
+        ("2017-06-01,Berguvsvägen,Ångström\n", "cp437", None),
+    ],
+)
+def test_double_byte_encodings_are_recognised(text: str, codec: str, expected: str | None) -> None:
+    from salesperf.sources.detect import decode
+
+    decoded = decode(text.encode(codec), "auto", "x.csv")
+    if expected is None:
+        assert decoded.encoding not in ("cp932", "euc_kr")
+        return
+    assert decoded.encoding == expected
+    assert decoded.body.decode("utf-8") == text
+    assert f"so it was read as {expected}" in decoded.warnings[0]
