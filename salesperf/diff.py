@@ -20,6 +20,7 @@ float noise from a different summation order is not a change.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -115,17 +116,112 @@ def load_report(path: str | Path) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise fail(f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); {hint}") from None
+    except RecursionError:
+        raise fail(
+            f"not a salesperf report: its JSON is nested too deeply to read; {hint}"
+        ) from None
     schema = data.get("schema") if isinstance(data, dict) else None
     if not isinstance(data, dict) or schema != REPORT_SCHEMA:
-        found = f"schema {schema!r}" if schema is not None else "no schema"
+        found = f"schema {clip(repr(schema))}" if isinstance(schema, str) else "no schema"
         raise fail(f"not a salesperf report ({found}, expected '{REPORT_SCHEMA}'); {hint}")
     if data.get("kind", "company") != "company":
-        raise fail(f"a per-rep report (kind {data.get('kind')!r}); diff compares company reports")
-    for key in ("meta", "headline", "levels", "provenance"):
-        if not isinstance(data.get(key), dict | list):
-            raise fail(f"not a complete report: '{key}' is missing")
+        raise fail(
+            f"a per-rep report (kind {clip(repr(data.get('kind')))}); diff compares company reports"
+        )
+    problems = schema_problems(data)  # before any field is read: no crash half-way
+    if problems:
+        findings = [
+            Finding(Level.ERROR, message, Location(str(path), None, key), "diff-input")
+            for key, message in problems
+        ]
+        findings.append(Finding(Level.ERROR, hint, Location(str(path)), "diff-input"))
+        raise DataError("Cannot compare the reports: not a report salesperf wrote:", findings)
     report: dict[str, Any] = data
     return report
+
+
+#: Problems listed per damaged report before the rest are counted.
+SHOW_PROBLEMS = 5
+
+
+@functools.cache
+def _validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(report_schema())
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema (Draft 2020-12) of a company report: salesperf/schemas/."""
+    from importlib.resources import files
+
+    text = files("salesperf").joinpath("schemas/report.schema.json").read_text("utf-8")
+    return dict(json.loads(text))
+
+
+def schema_problems(data: Any) -> list[tuple[str, str]]:
+    """(field path, what is wrong) for the first few places where ``data`` does not match
+    the report schema, in document order; empty when it matches. A report edited by hand
+    or damaged in transit would otherwise fail half-way through the comparison."""
+    try:
+        errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.path])
+    except RecursionError:
+        return [("", "nested too deeply to check")]
+    out: list[tuple[str, str]] = []
+    for error in errors:
+        problem = (_json_path(error.absolute_path) or "(the whole file)", _problem(error))
+        if problem not in out:
+            out.append(problem)
+    errors, out = out, out[:SHOW_PROBLEMS]
+    if len(errors) > SHOW_PROBLEMS:
+        out.append(("", f"and {len(errors) - SHOW_PROBLEMS:,} more problem(s)"))
+    return out
+
+
+def clip(value: object, limit: int = 60) -> str:
+    """A value from a damaged file as shown in a message: one line, at most ``limit``."""
+    text = str(value).replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_JSON_TYPES = {
+    dict: "an object",
+    list: "a list",
+    str: "text",
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def _problem(error: Any) -> str:
+    """One schema error in words: what was expected and what is there."""
+    found = _JSON_TYPES.get(type(error.instance), "a value")
+    if error.validator == "type":
+        wanted = error.validator_value
+        wanted = wanted if isinstance(wanted, list) else [wanted]
+        names = {
+            "object": "an object",
+            "array": "a list",
+            "string": "text",
+            "null": "null",
+            "integer": "an integer",
+        }
+        shown = " or ".join(names.get(w, f"a {w}") for w in wanted)
+        return f"expected {shown}, got {found}"
+    if error.validator == "required":
+        return f"{clip(error.message)} (a report always has it)"
+    if error.validator in ("enum", "const"):
+        return f"{clip(repr(error.instance))} is not allowed here ({clip(error.message)})"
+    return clip(error.message)
 
 
 def same(old: Any, new: Any) -> bool:

@@ -229,7 +229,7 @@ def test_entities_added_and_run_changes() -> None:
         ('{"schema": "salesperf.alerts/1"}', "not a salesperf report (schema 'salesperf.alerts/1'"),
         ("[1, 2]", "not a salesperf report (no schema, expected 'salesperf.report/1')"),
         ('{"schema": "salesperf.report/1", "kind": "rep"}', "a per-rep report (kind 'rep')"),
-        ('{"schema": "salesperf.report/1", "meta": {}}', "not a complete report: 'headline'"),
+        ('{"schema": "salesperf.report/1", "meta": {}}', "'headline' is a required property"),
     ],
 )
 def test_load_report_refuses(tmp_path: Path, content: str, message: str) -> None:
@@ -237,7 +237,7 @@ def test_load_report_refuses(tmp_path: Path, content: str, message: str) -> None
     path.write_text(content, encoding="utf-8")
     with pytest.raises(DataError) as caught:
         load_report(path)
-    (finding,) = caught.value.findings
+    finding = caught.value.findings[0]
     assert finding.location.file == str(path)
     assert finding.message.startswith(message)
 
@@ -333,3 +333,90 @@ def test_a_real_rerun_after_a_data_correction(tmp_path: Path) -> None:
         ("rep", "R1"): (800.0, 900.0),
     }
     assert invoke("diff", old, old)[0] == 0
+
+
+# -- damaged reports: checked against the report's JSON Schema first (issue 20 #18) -----------
+
+
+def test_damaged_reports_name_the_file_and_field(tmp_path: Path) -> None:
+    cases = [
+        (lambda r: r.update(headline=[None]), "headline[0]", "expected an object, got null"),
+        (lambda r: r.update(alerts=[{}]), "alerts[0]", "'severity' is a required property"),
+        (
+            lambda r: rep(r, "R1")["kpis"][0].update(actual="12"),
+            "levels[1].entities[0].kpis[0].actual",
+            "expected a number or null, got text",
+        ),
+        (
+            lambda r: r["provenance"].update(inputs={}),
+            "provenance.inputs",
+            "expected a list, got an object",
+        ),
+    ]
+    for edit, key, message in cases:
+        path = tmp_path / "bad.json"
+        path.write_text(json.dumps(changed(edit)), encoding="utf-8")
+        with pytest.raises(DataError) as caught:
+            load_report(path)
+        first = caught.value.findings[0]
+        assert (first.location.file, first.location.key) == (str(path), key)
+        assert first.message.startswith(message), first.message
+
+
+def test_json_nested_a_hundred_thousand_deep_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{"schema": "salesperf.report/1", "meta": ' + "[" * 100_000, encoding="utf-8")
+    code, out = invoke("diff", str(path), str(path))
+    assert code == 2, out
+    assert "nested too deeply" in out or "not JSON" in out
+
+
+def _wrong_type(value: Any) -> Any:
+    """A value of another JSON type than ``value``."""
+    if isinstance(value, bool) or value is None:
+        return {"x": None}
+    if isinstance(value, str):
+        return 1
+    if isinstance(value, int | float):
+        return "x"
+    return [] if isinstance(value, dict) else {}
+
+
+def _leaves(node: Any, path: tuple = ()):  # every key path of a report
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*path, key), value
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield (*path, i), value
+            yield from _leaves(value, (*path, i))
+
+
+def test_every_single_field_edit_of_a_real_report_is_compared_or_refused(tmp_path: Path) -> None:
+    """Each field of a real report set to null and to a value of another type: diff exits
+    0, 1 or 2 and never crashes (77 of ~1,300 such edits crashed before the schema check)."""
+    project = tmp_path / "mini"
+    shutil.copytree(MINI, project)
+    good = tmp_path / "good.json"
+    assert invoke("report", str(project / "kpi.yaml"), "-f", "json", "-o", str(good))[0] == 0
+    report = json.loads(good.read_text(encoding="utf-8"))
+    report.pop("labels")  # translated words: nothing in them is compared
+    old = load_report(good)
+    edits = refused = 0
+    for where, original in list(_leaves(report)):
+        for value in (None, _wrong_type(original)):
+            damaged = copy.deepcopy(report)
+            node = damaged
+            for part in where[:-1]:
+                node = node[part]
+            node[where[-1]] = value
+            path = tmp_path / "bad.json"
+            path.write_text(json.dumps(damaged), encoding="utf-8")
+            try:
+                diff_reports(old, load_report(path))
+            except DataError as exc:
+                assert exc.findings[0].location.file == str(path)
+                refused += 1
+            edits += 1
+    assert edits > 1000 and refused > 500
