@@ -419,6 +419,21 @@ _SCRIPTS = {
 }
 #: Share of non-ASCII characters a reading must put in its script to be suggested.
 CJK_SCRIPT_SHARE = 0.9
+#: Common Hangul syllables (names, everyday words). Chinese GBK bytes are valid EUC-KR too
+#: (日期 reads as 휑퍅), but they decode into rare syllables: Korean text is mostly these.
+_COMMON_HANGUL = frozenset(
+    "가각간갈감강개거건걸검것게겠격견결경계고곡곤공과관광교구국군권규그극근글금기길김나난날"
+    "남내너넘네녀년노논높누는능니다단달담당대더덕도독돌동되된될두드득들등디따때또라락란람랑"
+    "래러렇레려력련렬령로록론료루류르를름리린림립마만많말맛망매머먼멀메며면명모목몰못무문물"
+    "미민밀바박반받발방배백번벌범법변별병보복본봉부북분불비빌사산살삼상새생서석선설성세소속"
+    "손송수숙순술숭쉬스습승시식신실심십아악안않알암압앙애야약양어억언얼엄업없었에여역연열염"
+    "영예오옥온올와완왕외요용우운울웅원월위유육윤은을음응의이인일임입있자작잔장재저적전절점"
+    "정제조족존종좌주죽준중즉지직진질집짓차착찬참창채처천철청체초총최추축출충취치친칠침카타"
+    "태터토통투트특파판팔패편평포표품풍프피필하학한할함합항해했행향허헌현혈협형혜호혹홍화확"
+    "환활황회효후훈휘흥희히"
+)
+#: Share of Hangul syllables that must be common ones for a file to be read as Korean.
+COMMON_HANGUL_SHARE = 0.5
 
 
 def _double_byte(data: bytes) -> bool:
@@ -442,6 +457,11 @@ def _likely_cjk(data: bytes) -> str | None:
             continue
         wide = _NON_ASCII.findall(text[:200_000])
         share = len(script.findall("".join(wide))) / len(wide) if wide else 0.0
+        if codec == "euc_kr":
+            hangul = script.findall("".join(wide))
+            common = sum(char in _COMMON_HANGUL for char in hangul)
+            if common < COMMON_HANGUL_SHARE * len(hangul):
+                continue
         if share >= CJK_SCRIPT_SHARE and share > best_share:
             best, best_share = codec, share
     return best
