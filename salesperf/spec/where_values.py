@@ -27,7 +27,8 @@ _NOT_DECIMAL = re.compile(r"^[-+]?(0[0-7_]+|0[xob][0-9a-fA-F_]+|[0-9][0-9_]*(:[0
 
 
 def where_value_findings(raw: Any, filename: str) -> list[Finding]:
-    """Every `where:` value that YAML typed differently from how it reads."""
+    """Every `where:` value that YAML typed differently from how it reads, and every octal
+    or base-60 number anywhere in the spec."""
     return list(_walk(raw, (), filename))
 
 
@@ -36,11 +37,41 @@ def _walk(node: Any, path: tuple[str | int, ...], filename: str) -> Iterator[Fin
         for key, value in node.items():
             if key in FILTER_KEYS and isinstance(value, LineDict):
                 yield from _filter(value, (*path, key), filename)
-            else:
+            elif isinstance(value, LineDict | LineList):
                 yield from _walk(value, (*path, key), filename)
+            else:
+                line = node.key_lines.get(key, node.line)
+                yield from _number(value, node.written.get(key), (*path, key), filename, line)
     elif isinstance(node, LineList):
         for i, item in enumerate(node):
-            yield from _walk(item, (*path, i), filename)
+            if isinstance(item, LineDict | LineList):
+                yield from _walk(item, (*path, i), filename)
+            else:
+                line = node.item_lines[i]
+                yield from _number(item, node.written[i], (*path, i), filename, line)
+
+
+#: Octal (``010``) and base-60 (``1:30``) integers, as YAML 1.1 reads them.
+_SURPRISING_INT = re.compile(r"^[-+]?(0[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+)$")
+
+
+def _number(
+    value: Any, written: str | None, path: tuple[str | int, ...], filename: str, line: int
+) -> Iterator[Finding]:
+    """Anywhere in the spec, ``weight: 010`` is 8 and ``periods: 1:30`` is 90 to YAML:
+    nobody means that, so it is refused with the number to write."""
+    if isinstance(value, bool) or not isinstance(value, int) or not written:
+        return
+    if _SURPRISING_INT.match(written.strip()):
+        decimal = written.strip().lstrip("+-").lstrip("0_") or "0"
+        fix = f"write {decimal}" if ":" not in written else "write the number itself"
+        yield _finding(
+            f"YAML reads {written} as the number {value} ({_notation(written)}); {fix}, or "
+            f"'{written}' in quotes if it is text",
+            path,
+            filename,
+            line,
+        )
 
 
 def _filter(where: LineDict, path: tuple[str | int, ...], filename: str) -> Iterator[Finding]:
