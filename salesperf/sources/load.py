@@ -41,6 +41,7 @@ from salesperf.sources.parse import (
 from salesperf.sources.problems import (
     date_suggestion,
     formulas_without_results,
+    mixed_percent_rows,
     not_found,
     refuse_ambiguous_decimal,
     refuse_mixed_currencies,
@@ -372,6 +373,12 @@ def _finish(
             numbers = parse_numbers(text, options.decimal)
             columns[field] = numbers.values
             _mark(reason, column, numbers.bad, "bad-number", header)
+            mixed, note = mixed_percent_rows(
+                numbers.values, numbers.bad, numbers.percent, body.rows, shown, header
+            )
+            if note:
+                _mark(reason, column, mixed, "mixed-percent", header)
+                warnings.append(note)
             if len(numbers.ambiguous):
                 refuse_ambiguous_decimal(raw, numbers.ambiguous, body.rows, shown, header)
             if not options.currency_mapped:

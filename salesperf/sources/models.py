@@ -33,7 +33,8 @@ class Rejection:
     Reasons: ``missing-date``, ``bad-date``, ``bad-number``, ``wrong-field-count``,
     ``encoding`` (undecodable bytes), ``nul-byte``, ``repeated-header`` (a line that repeats
     the header, as when two exports are joined together), ``formula-no-value`` (a workbook
-    cell holding a formula whose result was never stored, as scripts write them).
+    cell holding a formula whose result was never stored, as scripts write them),
+    ``mixed-percent`` (a percentage among plain numbers in one column, or the reverse).
     """
 
     file: str

@@ -120,6 +120,8 @@ class Numbers:
     #: separator reads as well with a decimal point as with dot thousands, and the spec
     #: gave no ``decimal:``; empty otherwise. The caller stops and asks.
     ambiguous: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    #: bool per row: read from a percentage ("12.5%" -> 0.125).
+    percent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 #: "1.234", "-12.500", "€ 1.234": one dot followed by exactly three digits, and a first
@@ -190,6 +192,7 @@ def _parse_numbers(text: Distinct, *, allow_comma: bool = True) -> Numbers:
     series = pd.Series(uniques, dtype=object)
     texts = np.asarray(uniques, dtype=object)
     values = np.full(len(series), np.nan)
+    percent_unique = np.zeros(len(series), dtype=bool)
     # A comma never reads as a plain number: leave those texts to the lanes below
     # (pd.to_numeric is slow on texts it cannot read, and those are most of a formatted
     # column).
@@ -224,6 +227,7 @@ def _parse_numbers(text: Distinct, *, allow_comma: bool = True) -> Numbers:
         if len(other):
             general = _formatted(rest.iloc[other])
             todo_values[other] = general["point_value"].to_numpy(dtype=np.float64)
+            percent_unique[todo[other]] = general["pct"].to_numpy(dtype=bool)
             point_only |= bool((general["point_ok"] & ~general["comma_ok"]).any())
             comma_only = bool((general["comma_ok"] & ~general["point_ok"]).any())
         if allow_comma and comma_only and not point_only:
@@ -252,7 +256,9 @@ def _parse_numbers(text: Distinct, *, allow_comma: bool = True) -> Numbers:
     bad = np.zeros(len(codes), dtype=bool)
     present = codes >= 0
     bad[present] = bad_unique[codes[present]]
-    return Numbers(out, bad, decimal_comma)
+    percent = np.zeros(len(codes), dtype=bool)
+    percent[present] = percent_unique[codes[present]] & ~bad[present]
+    return Numbers(out, bad, decimal_comma, percent=percent)
 
 
 #: Texts converted to a fixed-width array at a time: numpy's string functions make several
@@ -429,5 +435,6 @@ def _formatted(raw: pd.Series) -> pd.DataFrame:
             "comma_ok": comma_ok | dash_zero,
             "point_value": point_value,
             "comma_value": comma_value,
+            "pct": parts["pct"].notna().to_numpy(dtype=bool),
         }
     )

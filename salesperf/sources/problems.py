@@ -203,3 +203,31 @@ def formulas_without_results(
             raise DataError(message, [Finding(Level.ERROR, message, where, "formula-no-value")])
         warnings.append(f"{shown}: {what}; those rows were rejected as formula-no-value")
     return warnings
+
+
+def mixed_percent_rows(
+    values: np.ndarray,
+    bad: np.ndarray,
+    percent: np.ndarray,
+    rows: np.ndarray,
+    shown: str,
+    header: str,
+) -> tuple[np.ndarray, str | None]:
+    """Rows to reject when a column mixes percentages with plain numbers ("5%" among
+    amounts would add 0.05): the less common form, percentages on a tie. Zeros are either.
+    Returns the mask and a warning (None when the column is of one kind)."""
+    nonzero = ~bad & ~np.isnan(values) & (values != 0)
+    pct, plain = nonzero & percent, nonzero & ~percent
+    if not pct.any() or not plain.any():
+        return np.zeros(len(values), dtype=bool), None
+    reject = pct if pct.sum() <= plain.sum() else plain
+    kind = "percentages" if reject is pct else "plain numbers"
+    other = "plain numbers" if reject is pct else "percentages"
+    count = int(reject.sum())
+    listed = ", ".join(str(int(r)) for r in rows[reject][:SHOW_ROWS])
+    listed += ", …" if count > SHOW_ROWS else ""
+    warning = (
+        f"{shown}: column '{header}': {count:,} value(s) are {kind} among {other} (rows "
+        f"{listed}); they were rejected as mixed-percent: one column holds one kind of number"
+    )
+    return reject, warning

@@ -495,7 +495,6 @@ AMOUNTS = [
     ("1,234.50-", -1234.5),
     ("-$3", -3.0),
     ("1 234 567", 1234567.0),
-    ("12.5%", 0.125),
     ("1e3", 1000.0),
     ("-", 0.0),  # Excel's Accounting format shows zero as a dash
     ("$ -", 0.0),
@@ -1063,3 +1062,24 @@ def test_double_byte_encodings_are_recognised(text: str, codec: str, expected: s
     assert decoded.encoding == expected
     assert decoded.body.decode("utf-8") == text
     assert f"so it was read as {expected}" in decoded.warnings[0]
+
+
+def test_percentages_alone_are_fractions_and_mixed_with_amounts_are_rejected(load: Loader) -> None:
+    """ "5%" among amounts added 0.05 to the revenue (found hunting after issue 20)."""
+    rates = load(
+        "r.csv",
+        "Date,Rate\n2003-01-01,12.5%\n2003-01-02,0\n2003-01-03,5%\n",
+        {"date": "Date", "rate": "Rate"},
+        ["rate"],
+    )
+    assert rates.frame["rate"].tolist() == [0.125, 0.0, 0.05] and rates.rejected == []
+    body = "Date,Amount\n2003-01-01,100\n2003-01-02,5%\n2003-01-03,1,200.50\n"
+    amounts = load(
+        "a.csv",
+        body.replace("1,200.50", '"1,200.50"'),
+        {"date": "Date", "amount": "Amount"},
+        ["amount"],
+    )
+    assert amounts.frame["amount"].tolist() == [100.0, 1200.5]  # 100 + 1,200.50; not + 0.05
+    assert [(r.row, r.reason, r.value) for r in amounts.rejected] == [(3, "mixed-percent", "5%")]
+    assert "1 value(s) are percentages among plain numbers (rows 3)" in amounts.warnings[0]
