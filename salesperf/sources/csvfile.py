@@ -31,6 +31,8 @@ from salesperf.sources.recover import PROFILE_ROWS, Recovery, profile_columns
 CHUNK = 1 << 22
 #: Records per call of the C parser: bounds the Python strings alive at once.
 PIECE_ROWS = 100_000
+#: Files of at most this many data records are split by the csv module (_parse_tiny).
+TINY_ROWS = 64
 _BOM = b"\xef\xbb\xbf"
 _SEP_LINE = re.compile(rb"^sep=(.)\r?\n")
 _BLANK_FILE = re.compile(rb"[ \t\r\n\x1a]*\Z")
@@ -220,6 +222,10 @@ class CsvTable:
         else:
             buffer = memoryview(_join_runs(self.region, starts, good))
             offsets = _joined_offsets(self.region, starts, good)
+        if count <= TINY_ROWS and bytes(buffer[:3]) != _BOM:
+            tiny = self._parse_tiny(bytes(buffer), count, sorted(set(positions)))
+            if tiny is not None:
+                return tiny
         # Read a piece at a time and keep each column as codes into its distinct values: the
         # C parser makes one Python string per cell, and holding all of them at once was
         # most of the loader's peak memory (benchmarks/README.md).
@@ -255,6 +261,24 @@ class CsvTable:
                 # int32: a piece has far fewer than 2**31 distinct values; half the memory.
                 pieces[p].append((codes.astype(np.int32), np.asarray(uniques, dtype=object)))
         return pd.DataFrame({p: _categorical(pieces[p]) for p in used})
+
+    def _parse_tiny(self, buffer: bytes, count: int, used: list[int]) -> pd.DataFrame | None:
+        """A few records with the csv module: the C parser's set-up costs ~10 ms a call,
+        which was most of the time of a glob of 10,000 one-row files. Same cells as the
+        C parser (text as is, a missing field as missing); None when the records do not
+        split the same way, and the C parser decides."""
+        text = buffer.decode("utf-8", "replace")
+        try:
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter))
+        except csv.Error:  # e.g. a field over the csv module's size limit
+            return None
+        if len(records) != count:
+            return None
+        columns = {
+            p: pd.Series([r[p] if p < len(r) else None for r in records], dtype=object)
+            for p in used
+        }
+        return pd.DataFrame(columns)
 
     def _record_text(self, index: int) -> str:
         s = self.structure

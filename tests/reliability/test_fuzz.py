@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -213,6 +214,61 @@ def test_loader_raises_only_salesperf_errors(tmp_path: Path, table) -> None:
     assert frame_["_row"].is_monotonic_increasing
     for rejection in loaded.rejected:
         assert rejection.value is None or len(rejection.value) <= 60
+
+
+def _outcome(source: SourceSpec, folder: Path, numeric: list[str]) -> Any:
+    """What loading gives: the frame, rejections and warnings, or the error's findings."""
+    try:
+        loaded = load_source("fuzz", source, folder, None, numeric, shown_base=folder)
+    except SalesperfError as exc:
+        return [str(f) for f in exc.findings]
+    return loaded.frame, loaded.files, loaded.rejected, loaded.warnings
+
+
+def _same(a: Any, b: Any) -> None:
+    if isinstance(a, list) or isinstance(b, list):
+        assert a == b
+        return
+    pd.testing.assert_frame_equal(a[0], b[0])
+    assert a[1:] == b[1:]
+
+
+@fuzz(150)
+@given(table=random_tables())
+def test_small_files_read_by_the_csv_module_as_by_the_c_parser(
+    tmp_path: Path, table, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tiny-file lane (issue 20 #22) gives what pandas' C parser gives, to the cell."""
+    from salesperf.sources import csvfile
+
+    name, data, columns, numeric = table
+    assume(all(h.strip() for h in columns.values()))
+    (tmp_path / name).write_bytes(data)
+    source = SourceSpec(path=name, columns=columns)
+    tiny = _outcome(source, tmp_path, numeric)
+    monkeypatch.setattr(csvfile, "TINY_ROWS", -1)
+    _same(tiny, _outcome(source, tmp_path, numeric))
+
+
+@fuzz(60)
+@given(tables=st.lists(random_tables(), min_size=2, max_size=6))
+def test_a_glob_of_small_files_loads_as_file_by_file(
+    tmp_path: Path, tables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finishing small files of one layout together (issue 20 #22) changes nothing: the
+    same rows, files, rejections, warnings and errors as finishing them one by one."""
+    from salesperf.sources import load as loader
+
+    name, data, columns, numeric = tables[0]
+    assume(all(h.strip() for h in columns.values()) and name.endswith(".csv"))
+    header = data.split(b"\n")[0]
+    for i, (_, other, _, _) in enumerate(tables):
+        # The first table's header over every table's rows: one layout, varied contents.
+        (tmp_path / f"part{i}.csv").write_bytes(header + b"\n" + other.split(b"\n", 1)[-1])
+    source = SourceSpec(path="part*.csv", columns=columns)
+    batched = _outcome(source, tmp_path, numeric)
+    monkeypatch.setattr(loader, "BATCH_ROWS", 0)
+    _same(batched, _outcome(source, tmp_path, numeric))
 
 
 # --- 2. random mutations of the example spec through parse_spec ----------------------------

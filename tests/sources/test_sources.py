@@ -1083,3 +1083,45 @@ def test_percentages_alone_are_fractions_and_mixed_with_amounts_are_rejected(loa
     assert amounts.frame["amount"].tolist() == [100.0, 1200.5]  # 100 + 1,200.50; not + 0.05
     assert [(r.row, r.reason, r.value) for r in amounts.rejected] == [(3, "mixed-percent", "5%")]
     assert "1 value(s) are percentages among plain numbers (rows 3)" in amounts.warnings[0]
+
+
+# --- a glob of many small files (issue 20 #22) ------------------------------------------
+
+SMALL_FILES = [
+    'Date,Rep,Amount,Note\n2017-06-01,ann lee,100,"a, b"\n',
+    'Date,Rep,Amount,Note\n2017-06-02,"bo ""b"" chen",  200 ,"two\nlines"\n2017-06-03,cy,,\n',
+    "Date,Rep,Amount,Note\r\n2017-06-04,dee,1,x,\r\n2017-06-05,eve,2\r\n",
+    'Date,Rep,Amount,Note\n2017-06-06, fay ,"1,234.50",""\n\n2017-06-07,"",3,"q"""\n',
+]
+
+
+@pytest.mark.parametrize("tiny_rows", [64, -1])
+@pytest.mark.parametrize("batch_rows", [10_000, 0])
+def test_small_files_load_the_same_batched_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_rows: int, batch_rows: int
+) -> None:
+    """The csv-module lane for tiny files and finishing small files together give exactly
+    what the C parser and file-by-file finishing give (the reference: -1 and 0)."""
+    from salesperf.sources import csvfile
+    from salesperf.sources import load as loader
+
+    for i, text in enumerate(SMALL_FILES):
+        (tmp_path / f"p{i}.csv").write_text(text, encoding="utf-8")
+    columns = {"date": "Date", "rep": "Rep", "amount": "Amount", "note": "Note"}
+    source = SourceSpec(path="p*.csv", columns=columns)
+
+    def outcome() -> tuple[pd.DataFrame, list[Any], list[Any], list[str]]:
+        got = load_source("o", source, tmp_path, None, ["amount"], shown_base=tmp_path)
+        return got.frame, got.files, got.rejected, got.warnings
+
+    monkeypatch.setattr(csvfile, "TINY_ROWS", -1)
+    monkeypatch.setattr(loader, "BATCH_ROWS", 0)
+    reference = outcome()
+    monkeypatch.setattr(csvfile, "TINY_ROWS", tiny_rows)
+    monkeypatch.setattr(loader, "BATCH_ROWS", batch_rows)
+    got = outcome()
+    pd.testing.assert_frame_equal(got[0], reference[0])
+    assert got[1:] == reference[1:]
+    assert got[0]["rep"].tolist()[:3] == ["ann lee", 'bo "b" chen', "cy"]
+    assert got[0]["note"].tolist()[1] == "two\nlines"
+    assert got[0]["_file"].tolist()[:3] == ["p0.csv", "p1.csv", "p1.csv"]
