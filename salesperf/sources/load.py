@@ -315,12 +315,14 @@ def _finish_together(
         )
     except (DataError, DateProblem):
         return None
+    assert isinstance(info, FileInfo)  # _finish reads one file (here: one merged body)
     if rejected or warnings or " | " in (info.date_format or ""):
         return None
     counts = [len(r.body.rows) for r in group]
     frame["_file"] = np.repeat(np.arange(len(group)), counts)
+    # Each file's own path, rows and digest, with the date format they share.
     infos = [FileInfo(**r.info, date_format=info.date_format) for r in group]  # type: ignore[arg-type]
-    return (frame, infos, [], [], texts), order  # type: ignore[return-value]
+    return (frame, infos, [], [], texts), order
 
 
 def _read_file(path: Path, shown: str, options: _Options) -> _Read:

@@ -278,7 +278,7 @@ def uncached_formulas(data: bytes, sheet: str) -> list[tuple[int, int]]:
     return found
 
 
-def _uncached_in(stream: io.BufferedIOBase) -> list[tuple[int, int]]:
+def _uncached_in(stream: IO[bytes]) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     tail = b""
     while True:
