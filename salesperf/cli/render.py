@@ -31,9 +31,18 @@ LEVEL_STYLE = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.INFO: "di
 
 def _finding_line(finding: Finding) -> str:
     style = LEVEL_STYLE[finding.level]
-    where = str(finding.location)
+    where = str(as_option(finding).location)
     prefix = f"{escape(where)}: " if where else ""
     return f"[{style}]{finding.level.value}[/]: {prefix}{escape(finding.message)}"
+
+
+def as_option(finding: Finding) -> Finding:
+    """A warning about a library argument (``period=``) names the option typed (``--period``),
+    as :func:`salesperf.cli.commands.cli_error` does for errors."""
+    from salesperf.cli.commands import cli_error
+    from salesperf.errors import SalesperfError
+
+    return cli_error(SalesperfError("", [finding])).findings[0]
 
 
 def print_error(exc: SalesperfError) -> None:

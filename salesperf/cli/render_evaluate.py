@@ -335,7 +335,9 @@ def _print_warnings(evaluation: Evaluation) -> None:
 
     for finding in evaluation.findings:
         if finding.level is Level.WARNING:
-            err.print(f"[yellow]warning[/]: {escape(str(finding))}", soft_wrap=True)
+            from salesperf.cli.render import as_option
+
+            err.print(f"[yellow]warning[/]: {escape(str(as_option(finding)))}", soft_wrap=True)
 
 
 def render_feedback_form(path: Path, form: FeedbackForm) -> None:

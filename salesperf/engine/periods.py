@@ -255,7 +255,7 @@ def check_as_of(day: dt.date) -> None:
     """Refuse an as-of date outside the years salesperf reviews (a usage error)."""
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise UsageError(
-            "Bad --as-of:",
+            "Bad as-of date:",
             [
                 Finding(
                     Level.ERROR,

@@ -285,3 +285,19 @@ def test_periods_and_dates_beyond_pandas_are_usage_errors(project: Path, args: l
     assert code == 2, out
     assert "salesperf reviews " in out and "from 1700 to 2199" in out
     assert not (project / "r.html").exists() and not (project / "f.xlsx").exists()
+
+
+def test_a_quarter_without_fy_is_read_as_fiscal_and_said(project: Path) -> None:
+    """With fiscal years from April, 2017-Q2 is July-September 2016: the run says so."""
+    spec = project / "kpi.yaml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text.replace("period: month\n", "period: quarter\nfiscal_year_start: 4\n"))
+    result = CliRunner().invoke(app, ["progress", str(spec), "--period", "2017-Q2"])
+    assert result.exit_code == 0, result.output
+    assert "Mini Co · FY2017-Q2 · as of 2016-09-30" in result.output
+    assert (
+        "warning: --period: 2017-Q2 was read as the fiscal quarter FY2017-Q2 (2016-07-01 to "
+        "2016-09-30), because fiscal_year_start is 4"
+    ) in " ".join(result.output.split())
+    code, out = run("progress", str(spec), "--period", "2017-06")
+    assert code == 2 and "use --period FY2018-Q1 (2017-04-01 to 2017-06-30)" in out
