@@ -270,9 +270,9 @@ def _finish_batches(
     one-row files spent two minutes there. A run of consecutive files with the same mapped
     positions, each at most BATCH_ROWS rows with nothing rejected or warned while reading,
     is parsed as one. The result is kept only when it is what the files give one by one:
-    nothing rejected, no warning, one date format, no decimal comma; otherwise (or on any
-    error) those files are finished one by one as before. Returns read index -> (the
-    run's part for its first file, None for the others; the day/month order found).
+    nothing rejected, no warning, one date format with no day/month order to decide;
+    otherwise (or on any error) those files are finished one by one as before. Returns
+    read index -> (the run's part for its first file, None for the others; no order).
     """
     out: dict[int, tuple[_Part | None, str | None]] = {}
     start = 0
@@ -316,13 +316,15 @@ def _finish_together(
     except (DataError, DateProblem):
         return None
     assert isinstance(info, FileInfo)  # _finish reads one file (here: one merged body)
-    if rejected or warnings or " | " in (info.date_format or ""):
+    # Day/month dates are decided per file, with a warning when a file takes its siblings'
+    # order: only ISO-like dates (no order to decide) keep the batch.
+    if rejected or warnings or order is not None or " | " in (info.date_format or ""):
         return None
     counts = [len(r.body.rows) for r in group]
     frame["_file"] = np.repeat(np.arange(len(group)), counts)
     # Each file's own path, rows and digest, with the date format they share.
     infos = [FileInfo(**r.info, date_format=info.date_format) for r in group]  # type: ignore[arg-type]
-    return (frame, infos, [], [], texts), order
+    return (frame, infos, [], [], texts), None
 
 
 def _read_file(path: Path, shown: str, options: _Options) -> _Read:
