@@ -147,6 +147,7 @@ class SourceSpec(_Model):
     def fields(self) -> list[str]:
         """Every field a KPI can name: the mapped ones, then the derived ones."""
         return [*self.columns, *(self.derive or {})]
+
     #: The decimal separator of amounts: "." or ",". Needed only when every amount could be
     #: read either way (1.234 is 1.234 or 1234): the load stops and asks for it.
     decimal: Literal[".", ","] | None = None
