@@ -2,13 +2,14 @@
 
     python benchmarks/generate.py --rows 1000000 --out /tmp/bench-1m
     python benchmarks/generate.py --rows 200000 --out /tmp/bench-xlsx --xlsx
+    python benchmarks/generate.py --rows 1000000 --reps 100000 --out /tmp/bench-100k-reps
 
 Writes, into ``--out``:
 
 * ``orders.csv``: ``--rows`` order lines over 36 months (2021-01-01 .. 2023-12-20, so December
-  2023 is in progress), ~200 reps, 50k customers, 300 products in 10 categories; about 2% are
-  returns (negative amounts, order ids ending in ``-R``). Each line's price is negotiated
-  around its product's list price, so amounts repeat far less (28% distinct against 6%
+  2023 is in progress), 200 reps (``--reps``), 50k customers, 300 products in 10 categories;
+  about 2% are returns (negative amounts, order ids ending in ``-R``). Each line's price is
+  negotiated around its product's list price, so amounts repeat far less (28% distinct against 6%
   from list prices alone), as in a real export. Amounts are written the way ERPs export
   them (``"1,234.50"``), dates in ISO form.
 * ``pipeline.csv``: opportunities (a tenth of ``--rows``) with stages Won, Lost and Open.
@@ -127,23 +128,23 @@ def sample_days(
     return np.clip(np.searchsorted(cdf, target, side="right") - 1, lo, hi - 1)
 
 
-def make_roster(rng: np.random.Generator, span: int) -> pd.DataFrame:
-    team = np.arange(REPS) % len(TEAMS)
+def make_roster(rng: np.random.Generator, span: int, reps: int = REPS) -> pd.DataFrame:
+    team = np.arange(reps) % len(TEAMS)
     # Most reps predate the data; about one in eight joins during it, one in ten leaves.
     start = np.where(
-        rng.random(REPS) < 0.12,
-        rng.integers(60, span - 90, REPS),
-        -rng.integers(30, 3000, REPS),
+        rng.random(reps) < 0.12,
+        rng.integers(60, span - 90, reps),
+        -rng.integers(30, 3000, reps),
     )
-    end = np.where(rng.random(REPS) < 0.10, rng.integers(120, span - 30, REPS), span + 10_000)
+    end = np.where(rng.random(reps) < 0.10, rng.integers(120, span - 30, reps), span + 10_000)
     end = np.maximum(end, start + 90)
-    first = np.array(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), REPS)]
-    last = np.array(LAST_NAMES)[rng.integers(0, len(LAST_NAMES), REPS)]
+    first = np.array(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), reps)]
+    last = np.array(LAST_NAMES)[rng.integers(0, len(LAST_NAMES), reps)]
     start_date = FIRST_DAY + start.astype("timedelta64[D]")
     end_date = FIRST_DAY + np.minimum(end, span + 5000).astype("timedelta64[D]")
     return pd.DataFrame(
         {
-            "rep_id": [f"R{i:03d}" for i in range(1, REPS + 1)],
+            "rep_id": [f"R{i:03d}" for i in range(1, reps + 1)],
             "name": [f"{a} {b}" for a, b in zip(first, last, strict=True)],
             "team": [TEAMS[t][0] for t in team],
             "region": [TEAMS[t][1] for t in team],
@@ -162,15 +163,17 @@ def rep_rows(
     lo = np.clip(roster["start"].to_numpy(), 0, span)
     hi = np.clip(roster["end"].to_numpy() + 1, 0, span)
     hi = np.maximum(hi, lo + 1)
-    talent = rng.lognormal(0.0, 0.35, REPS)
+    talent = rng.lognormal(0.0, 0.35, len(roster))
     share = talent * (cdf[hi] - cdf[lo])
-    rep = rng.choice(REPS, size=n, p=share / share.sum())
+    rep = rng.choice(len(roster), size=n, p=share / share.sum())
     return rep, sample_days(rng, cdf, lo[rep], hi[rep])
 
 
-def make_customers(rng: np.random.Generator, span: int) -> tuple[np.ndarray, np.ndarray]:
+def make_customers(
+    rng: np.random.Generator, span: int, reps: int = REPS
+) -> tuple[np.ndarray, np.ndarray]:
     """Customer -> account rep, and the day each becomes a customer (55% existing)."""
-    owner = rng.integers(0, REPS, CUSTOMERS)
+    owner = rng.integers(0, reps, CUSTOMERS)
     acquired = np.where(rng.random(CUSTOMERS) < 0.55, 0, rng.integers(0, span, CUSTOMERS))
     return owner, acquired
 
@@ -186,7 +189,7 @@ def pick_customers(
     more often), so first purchases (new customers) keep arriving and most buyers return."""
     order = np.lexsort((acquired, owner))
     key_sorted = owner[order].astype(np.int64) * 1_000_000 + acquired[order]
-    offsets = np.searchsorted(owner[order], np.arange(REPS + 1))
+    offsets = np.searchsorted(owner[order], np.arange(int(rep.max(initial=0)) + 2))
     reachable = np.searchsorted(key_sorted, rep * 1_000_000 + day, side="right") - offsets[rep]
     reachable = np.maximum(reachable, np.minimum(offsets[rep + 1] - offsets[rep], 1))
     pick = np.floor(reachable * rng.random(len(rep)) ** 1.4).astype(np.int64)
@@ -208,7 +211,7 @@ def make_orders(
     rng: np.random.Generator, roster: pd.DataFrame, n: int, span: int, cdf: np.ndarray
 ) -> pd.DataFrame:
     rep, day = rep_rows(rng, roster, n, span, cdf)
-    owner, acquired = make_customers(rng, span)
+    owner, acquired = make_customers(rng, span, len(roster))
     customer = pick_customers(rng, rep, day, owner, acquired)
     names = np.array(
         [
@@ -263,7 +266,7 @@ def make_pipeline(
 ) -> pd.DataFrame:
     rep, close = rep_rows(rng, roster, n, span, cdf)
     created = np.maximum(close - rng.integers(7, 120, n), -200)
-    skill = rng.beta(4, 6, REPS)[rep]
+    skill = rng.beta(4, 6, len(roster))[rep]
     won = rng.random(n) < skill
     # Deals due to close in the last weeks are often still open.
     open_ = (close > span - 25) & (rng.random(n) < 0.6)
@@ -286,7 +289,7 @@ def make_feedback(
     rng: np.random.Generator, roster: pd.DataFrame, n: int, span: int, cdf: np.ndarray
 ) -> pd.DataFrame:
     rep, day = rep_rows(rng, roster, n, span, cdf)
-    mood = rng.normal(4.1, 0.3, REPS)[rep]
+    mood = rng.normal(4.1, 0.3, len(roster))[rep]
     score = np.clip(np.round(rng.normal(mood, 0.9)), 1, 5).astype(np.int64)
     comment = np.where(
         rng.random(n) < 0.05, np.array(COMMENTS)[rng.integers(0, len(COMMENTS), n)], ""
@@ -452,14 +455,21 @@ def write_xlsx(orders: pd.DataFrame, path: Path) -> None:
     book.save(path)
 
 
-def generate(rows: int, out: Path, seed: int = SEED, xlsx_rows: int | None = None) -> Path:
-    """Write the benchmark project for ``rows`` order lines into ``out``; returns kpi.yaml."""
+def generate(
+    rows: int,
+    out: Path,
+    seed: int = SEED,
+    xlsx_rows: int | None = None,
+    reps: int = REPS,
+) -> Path:
+    """Write the benchmark project for ``rows`` order lines by ``reps`` reps into ``out``;
+    returns kpi.yaml."""
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     span = int((LAST_DAY - FIRST_DAY).astype(np.int64)) + 1
     days = FIRST_DAY + np.arange(span + 1).astype("timedelta64[D]")
     cdf = np.r_[0.0, np.cumsum(day_weights(days[:-1]))]
-    roster = make_roster(rng, span)
+    roster = make_roster(rng, span, reps)
     roster.drop(columns=["start", "end"]).to_csv(out / "roster.csv", index=False)
     orders = make_orders(rng, roster, rows, span, cdf)
     orders.to_csv(out / "orders.csv", index=False, lineterminator="\n")
@@ -483,9 +493,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--xlsx", action="store_true", help="also write orders.xlsx")
     parser.add_argument("--xlsx-rows", type=int, default=200_000)
+    parser.add_argument("--reps", type=int, default=REPS, help="reps on the roster (default 200)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    spec = generate(args.rows, args.out, args.seed, args.xlsx_rows if args.xlsx else None)
+    xlsx_rows = args.xlsx_rows if args.xlsx else None
+    spec = generate(args.rows, args.out, args.seed, xlsx_rows, args.reps)
     print(f"wrote {spec.parent} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return 0
 

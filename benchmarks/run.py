@@ -4,6 +4,7 @@
     python benchmarks/run.py --rows 1000000 --markdown      # the table for README.md
     python benchmarks/run.py --excel                         # calamine vs openpyxl, 200k rows
     python benchmarks/run.py --help-startup                  # `salesperf --help` wall time
+    python benchmarks/run.py --rows 1000000 --reps 100000   # scaling in reps, not rows
 
 Data is generated once per size (``benchmarks/generate.py``) into ``--data`` (default
 ``benchmarks/.data/rows-N``, git-ignored) and reused. Every measurement is a fresh
@@ -31,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import generate  # noqa: E402
+from generate import REPS, generate  # noqa: E402
 
 BIN = Path(sys.executable).parent
 SALESPERF = str(BIN / "salesperf") if (BIN / "salesperf").exists() else "salesperf"
@@ -91,14 +92,15 @@ def _env(cache: Path | None = None) -> dict[str, str]:
     return env
 
 
-def data_for(rows: int, folder: Path | None, xlsx: bool = False) -> Path:
-    """The generated project for ``rows`` (made on first use)."""
-    folder = folder or HERE / ".data" / f"rows-{rows}"
+def data_for(rows: int, folder: Path | None, xlsx: bool = False, reps: int = REPS) -> Path:
+    """The generated project for ``rows`` by ``reps`` reps (made on first use)."""
+    name = f"rows-{rows}" if reps == REPS else f"rows-{rows}-reps-{reps}"
+    folder = folder or HERE / ".data" / name
     spec = folder / "kpi.yaml"
     if not spec.exists() or (xlsx and not (folder / "orders.xlsx").exists()):
         started = time.perf_counter()
         print(f"generating {rows:,} rows into {folder} ...", file=sys.stderr)
-        generate(rows, folder, xlsx_rows=200_000 if xlsx else None)
+        generate(rows, folder, xlsx_rows=200_000 if xlsx else None, reps=reps)
         print(f"  done in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return folder
 
@@ -307,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--excel", action="store_true", help="time the .xlsx readers instead")
     parser.add_argument("--help-startup", action="store_true", help="time `salesperf --help`")
+    parser.add_argument("--reps", type=int, default=REPS, help="reps on the roster (200)")
     args = parser.parse_args(argv)
     if shutil.which(SALESPERF) is None and not Path(SALESPERF).exists():
         raise SystemExit("salesperf is not installed in this environment (pip install -e .)")
@@ -318,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = data_for(args.rows, args.data, xlsx=True)
         print(excel(folder, args.repeat))
         return 0
-    folder = data_for(args.rows, args.data)
+    folder = data_for(args.rows, args.data, reps=args.reps)
     commands = build_commands(folder, args.only)
     run_rounds(commands, args.repeat)
     print(table(commands, args.rows, args.markdown))

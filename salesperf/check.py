@@ -118,7 +118,9 @@ def run_check(spec_path: str | Path, today: dt.date | None = None) -> CheckRepor
         report.sources.append(summary)
         report.findings.extend(_source_findings(spec, summary))
     report.findings.extend(_calendar_findings(spec, dataset, today))
-    report.smart = smart_review(spec, dataset, _achievability(spec, dataset))
+    judged, rules = _achievability(spec, dataset)
+    report.findings.extend(rules)
+    report.smart = smart_review(spec, dataset, judged)
     return report
 
 
@@ -151,8 +153,23 @@ def _calendar_findings(spec: Spec, dataset: Dataset, today: dt.date) -> list[Fin
     ]
 
 
-def _achievability(spec: Spec, dataset: Dataset) -> dict[str, Any]:
-    """Replay the target rules over recent closed periods (see salesperf.backtest).
+#: Warnings of the targets engine that ``check`` repeats: a documented rule, not the data,
+#: decided a target (see salesperf.engine.target_roster).
+TARGET_RULE_CODES = frozenset(
+    {
+        "no-rows-in-lookback",
+        "tenure-unknown",
+        "unassigned-share",
+        "partial-period",
+        "no-rows-after",
+        "target",
+    }
+)
+
+
+def _achievability(spec: Spec, dataset: Dataset) -> tuple[dict[str, Any], list[Finding]]:
+    """Replay the target rules over recent closed periods (see salesperf.backtest), and the
+    warnings of the current period's targets (which rule decided where the data could not).
 
     ``check`` must report on any data it can read, so an engine problem here only leaves
     the Achievable column unjudged.
@@ -162,12 +179,15 @@ def _achievability(spec: Spec, dataset: Dataset) -> dict[str, Any]:
     from salesperf.review import Review
 
     if dataset.errors or not dataset.sources:
-        return {}
+        return {}, []
     try:
         results = Review(spec, dataset=dataset).results
     except SalesperfError:
-        return {}
-    return {a.kpi: a for a in achievability(results)}
+        return {}, []
+    rules = [
+        f for f in results.findings if f.code in TARGET_RULE_CODES and f.level is Level.WARNING
+    ]
+    return {a.kpi: a for a in achievability(results)}, rules
 
 
 def summarise_source(dataset: Dataset, name: str, today: dt.date) -> SourceSummary:

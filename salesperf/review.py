@@ -39,6 +39,7 @@ from salesperf.engine.pipeline import (
     pacing_shares,
     resolve_period,
     results_table,
+    stale_findings,
 )
 from salesperf.engine.replay import replay
 from salesperf.engine.targets import compute_targets
@@ -137,6 +138,7 @@ class Review:
         if self.period_reading:
             where = argument("period")
             findings.append(Finding(Level.WARNING, self.period_reading, where, "period-read"))
+        findings += stale_findings(self.dataset, self.as_of)
         return Results(
             self.spec,
             self.period,

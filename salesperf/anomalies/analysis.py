@@ -380,8 +380,11 @@ class Explainer:
             key = results.spec.sources[kpi.source].key
             key = key if key in data.columns else None
             totals = (current_total, before.total())
-            orders = (current.volume("orders", key), before.volume("orders", key))
-            out["volume_value"] = [_volume_split("orders", orders, totals)]
+            # Distinct order ids are orders; without a key, rows are only lines (calling
+            # them orders beside an Orders KPI that counts ids would state another number).
+            volume = "orders" if key else "lines"
+            orders = (current.volume(volume, key), before.volume(volume, key))
+            out["volume_value"] = [_volume_split(volume, orders, totals)]
             if "customer" in data.columns:
                 customers = (current.volume("customers", None), before.volume("customers", None))
                 out["volume_value"].append(_volume_split("customers", customers, totals))
@@ -559,8 +562,9 @@ def _volume_split(
 
 
 def _volume(frame: pd.DataFrame, volume: str, key: str | None) -> int:
-    """Orders (distinct keys, or rows) or customers. Every row counts, returns included, so
-    that no orders means no revenue and n x average is the total on both sides."""
+    """Orders (distinct keys), lines (rows, without a key) or customers. Every row counts,
+    returns included, so that no orders means no revenue and n x average is the total on
+    both sides."""
     if volume == "customers":
         return int(frame["customer"].nunique(dropna=False))
     return int(frame[key].nunique(dropna=False)) if key else len(frame)

@@ -187,6 +187,7 @@ def fold_members(ctx: Context, alerts: list[Alert]) -> list[Alert]:
     """Fold alerts into their parent's alert of the same rule and KPI (see module doc)."""
     index = {(a.rule, a.kpi, a.level, a.entity): a for a in alerts if a.kpi is not None}
     outliers = {(a.kpi, a.entity) for a in alerts if a.rule == "peer_outlier"}
+    lower = {k.id for k in ctx.results.spec.kpis if k.direction.value == "lower"}
     into: dict[int, Alert] = {}
     for alert in alerts:
         if alert.kpi is None or alert.rule not in ROLLUP_RULES or alert.level == COMPANY:
@@ -196,7 +197,10 @@ def fold_members(ctx: Context, alerts: list[Alert]) -> list[Alert]:
         parent = ctx.parents.get((alert.level, alert.entity))
         above = ctx.parent_level(alert.level)
         host = index.get((alert.rule, alert.kpi, above, parent)) if parent and above else None
-        if host is not None and alert.severity.rank <= host.severity.rank:
+        # Good news (a spike above the usual level) never folds into bad news, nor the
+        # other way round: the host's line would call it "also behind".
+        same_way = host is not None and _adverse(alert, lower) == _adverse(host, lower)
+        if host is not None and same_way and alert.severity.rank <= host.severity.rank:
             into[id(alert)] = host
     if not into:
         return alerts
@@ -215,6 +219,7 @@ def fold_members(ctx: Context, alerts: list[Alert]) -> list[Alert]:
                 "severity": alert.severity.value,
                 "observed": alert.observed,
                 "expected": alert.expected,
+                "adverse": _adverse(alert, lower),
                 "message": alert.message,
             }
         )
@@ -228,6 +233,15 @@ def fold_members(ctx: Context, alerts: list[Alert]) -> list[Alert]:
             )
         out.append(alert)
     return out
+
+
+def _adverse(alert: Alert, lower: set[str]) -> bool:
+    """Whether the alert is bad news: below what was expected (above, when lower is
+    better). Without both values (rules that judge otherwise) it counts as bad news."""
+    if alert.observed is None or alert.expected is None:
+        return True
+    below = alert.observed < alert.expected
+    return below != (alert.kpi in lower)
 
 
 def fold_symptoms(ctx: Context, alerts: list[Alert]) -> list[Alert]:

@@ -57,6 +57,12 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "also behind: {count} of its members ({who})",
         "zh-CN": "同样落后的下级：{count} 个（{who}）",
     },
+    "members_ahead": {
+        "en": "also ahead: {count} of its members ({who})",
+        "zh-CN": "同样领先的下级：{count} 个（{who}）",
+    },
+    "lines": {"en": "lines", "zh-CN": "行数"},
+    "average line": {"en": "average line", "zh-CN": "平均每行金额"},
     "none": {"en": "No alerts.", "zh-CN": "没有预警。"},
     "title": {"en": "Alerts", "zh-CN": "预警"},
     "as_of": {"en": "as of {date}", "zh-CN": "截至 {date}"},
@@ -200,7 +206,12 @@ def _analysis_lines(
             lines.append(f"{label} {head}: {', '.join(items)}")
     for split in analysis.get("volume_value", [])[:1]:
         before, after = split["before"], split["after"]
-        average = word("average order" if split["volume"] == "orders" else "per customer", locale)
+        average = word(
+            {"orders": "average order", "lines": "average line"}.get(
+                split["volume"], "per customer"
+            ),
+            locale,
+        )
         interaction = _money(split["interaction"], unit, currency, locale, signed=True)
         reference = analysis.get("reference_period")
         lines.append(
@@ -236,7 +247,8 @@ def _fold_lines(alert: Alert, locale: str, names: dict[str, str]) -> list[str]:
     folded = alert.evidence.get("members") or []
     if folded:
         who = ", ".join(str(m.get("name") or m.get("entity")) for m in folded)
-        lines.append(word("members", locale, count=len(folded), who=who))
+        key = "members" if folded[0].get("adverse", True) else "members_ahead"
+        lines.append(word(key, locale, count=len(folded), who=who))
     symptoms = alert.evidence.get("symptoms") or []
     if symptoms:
         by_kpi: dict[str, list[str]] = {}

@@ -261,11 +261,16 @@ def sharp_change(ctx: Context) -> list[Alert]:
                     "span": ctx.span(ctx.p),
                     "comparison_span": ctx.span(p_before),
                 }
+                key = "sharp_change"
+                if not last:
+                    key = "sharp_change.adjusted"
+                    facts["before"] = Value(worst["value"], kpi.unit)
+                    facts["factor"] = f"{worst['seasonal_adjustment']:.2f}"
                 out.append(
                     ctx.alert(
                         severity,
                         "sharp_change",
-                        "sharp_change",
+                        key,
                         facts,
                         kpi=kpi,
                         level=level,

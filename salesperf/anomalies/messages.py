@@ -70,6 +70,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "in {comparison_span}",
         "zh-CN": "{who}：{kpi}较{against}{change}：{span} {observed}，{comparison_span} {expected}",
     },
+    # Against last period x the seasonal move: the expected value is not an actual, so the
+    # message says what each figure is.
+    "sharp_change.adjusted": {
+        "en": "{who}: {kpi} {change} vs {against}: actual {observed} in {span} against "
+        "{expected} expected ({comparison_span} actual {before} x seasonal move {factor})",
+        "zh-CN": "{who}：{kpi}较{against}{change}：{span}实际 {observed}，预期 {expected}"
+        "（{comparison_span}实际 {before} × 季节变动 {factor}）",
+    },
     "consecutive_declines": {
         "en": "{who}: {kpi} fell {n} periods in a row ({path}), {total} in all",
         "zh-CN": "{who}：{kpi}连续 {n} 期下降（{path}），累计 {total}",

@@ -2,26 +2,33 @@
 
 Definitions (fractions, not percent):
 
-- ``attainment`` = actual / target (``direction: lower``: target / actual).
+- ``attainment`` = actual / target (``direction: lower``: target / actual) for positive
+  targets; see :func:`attainment_ratio` for targets and actuals <= 0.
 - ``gap`` = actual - target, in the KPI's unit (negative: below target).
 - ``expected_to_date`` = target x elapsed share for KPIs that accumulate through a period
-  (sum, count, new customers, distinct customers, retention to date); for ratios and means,
-  which do not, it is the target itself.
+  (sum, count, new customers, distinct customers); for ratios, means and retention, which
+  are shares or averages, it is the target itself.
 - ``pace`` = actual / expected_to_date (lower: expected_to_date / actual). At period end
   pace equals attainment.
 - ``projected`` = actual / elapsed share for accumulating KPIs (run rate on the same curve
-  as the pacing; retention capped at 100%); the current value for ratios and means.
+  as the pacing); the current value for ratios, means and retention.
 - ``status``: ``on_track`` when pace >= status.on_track (default 1.0) or, for ``direction:
   lower``, when the actual is 0 (attainment has no finite value then), ``at_risk`` when
   pace >= status.at_risk (default 0.9), else ``behind``; ``no_target`` without a usable
-  target, ``no_data`` without an actual (or with fewer than ``min_responses``).
+  target, ``no_data`` without an actual (or with fewer than ``min_responses``). Any target
+  shown is a target: a negative one gets a status like a positive one, and a target of 0
+  is on track when the actual is at or better than 0, else behind.
+- Retention is a share, like a ratio: it is not paced (expected_to_date is the target and
+  the projection is the value to date), so pace equals attainment to date. Retention to
+  date only rises through a period: before it ends, its status compares the share so far
+  with the full target.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from salesperf.spec.models import CUMULATIVE_MEASURES, Direction, MeasureKind
+from salesperf.spec.models import CUMULATIVE_MEASURES, Direction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,6 +36,29 @@ if TYPE_CHECKING:
     from salesperf.spec import Spec
 
 STATUSES = ("on_track", "at_risk", "behind", "no_target", "no_data")
+
+
+def attainment_ratio(actual: pd.Series, target: pd.Series, lower: pd.Series) -> pd.Series:
+    """Attainment as a fraction (1.0 = on target), for targets and actuals of any sign.
+
+    - Higher is better: actual / target for a positive target. For a negative target (a
+      loss to narrow) it is 1 + (actual - target) / |target|, the same formula written so
+      that doing better than the target always scores above 1: target -100, actual -50
+      -> 1.5; actual +50 -> 2.5. (For a positive target the two are equal.)
+    - Lower is better: target / actual when both are positive; an actual <= 0 under a
+      positive target is the best case (no finite value; status on track). For a negative
+      target: 1 + (target - actual) / |target|.
+    - A target of 0 has no ratio (NaN); its status follows the sign of the gap.
+    """
+    import numpy as np
+
+    scale = target.abs()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        higher = 1 + (actual - target) / scale
+        lower_value = (target / actual).where(target > 0, 1 + (target - actual) / scale)
+    lower_value = lower_value.where(~((target > 0) & (actual <= 0)))
+    out = higher.where(~lower, lower_value).where((target != 0) & target.notna())
+    return out.replace([np.inf, -np.inf], np.nan)
 
 
 def compute_attainment(
@@ -44,9 +74,6 @@ def compute_attainment(
     table = actuals.merge(targets, on=["kpi", "level", "entity"], how="left")
     kpis = {k.id: k for k in spec.kpis}
     cumulative = table["kpi"].map(lambda k: kpis[k].measure in CUMULATIVE_MEASURES).astype(bool)
-    share_capped = (
-        table["kpi"].map(lambda k: kpis[k].measure is MeasureKind.RETENTION_RATE).astype(bool)
-    )
     lower = table["kpi"].map(lambda k: kpis[k].direction is Direction.LOWER).astype(bool)
     min_responses = table["kpi"].map(lambda k: kpis[k].min_responses or 0).astype("int64")
     share = table["kpi"].map(shares).astype("float64")
@@ -57,46 +84,40 @@ def compute_attainment(
     table["actual"] = actual
     target = pd.to_numeric(table["target"], errors="coerce").astype("float64")
     table["target"] = target
-    usable = target.notna() & (target > 0)
+    usable = target.notna()
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        higher_att = actual / target
-        lower_att = target / actual
-    attainment = higher_att.where(~lower, lower_att).where(usable & actual.notna())
-    attainment = attainment.replace([np.inf, -np.inf], np.nan)
-    table["attainment"] = attainment
+    table["attainment"] = attainment_ratio(actual, target, lower).where(actual.notna())
     table["gap"] = (actual - target).where(target.notna())
 
     expected = (target * share).where(cumulative, target)
     table["expected_to_date"] = expected.where(usable)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pace_higher = actual / expected
-        pace_lower = expected / actual
-    pace = pace_higher.where(~lower, pace_lower)
-    pace = pace.where(usable & actual.notna() & (expected > 0))
-    table["pace"] = pace.replace([np.inf, -np.inf], np.nan)
+    pace = attainment_ratio(actual, expected, lower)
+    table["pace"] = pace.where(usable & actual.notna() & (expected != 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         projected = (actual / share).where(cumulative & (share > 0), actual)
-    # A share cannot project past 100%.
-    projected = projected.where(~share_capped, projected.clip(upper=1.0))
     table["projected"] = projected.where(~(cumulative & (share <= 0)))
     table["elapsed"] = share
 
     on_track = spec.status.on_track
     at_risk = spec.status.at_risk
-    # Lower is better and nothing happened (no returns, no complaints): the best case,
-    # though target / actual has no finite value.
-    perfect = (lower & usable & (actual == 0)).to_numpy()
+    # Lower is better and nothing happened (no returns, no complaints) or better than
+    # nothing: the best case, though target / actual has no finite value.
+    perfect = (lower & (target > 0) & (actual <= 0)).to_numpy()
+    # A target of 0 has no ratio: on track at or better than 0.
+    zero = (target == 0).to_numpy()
+    zero_ok = zero & np.where(lower, actual <= 0, actual >= 0)
     status = np.select(
         [
             actual.isna().to_numpy(),
             ~usable.to_numpy(),
             perfect,
+            zero_ok,
+            zero,
             (table["pace"] >= on_track).to_numpy(),
             (table["pace"] >= at_risk).to_numpy(),
             table["pace"].notna().to_numpy(),
         ],
-        ["no_data", "no_target", "on_track", "on_track", "at_risk", "behind"],
+        ["no_data", "no_target", "on_track", "on_track", "behind", "on_track", "at_risk", "behind"],
         default="no_data",
     )
     table["status"] = status

@@ -130,7 +130,9 @@ def compute_actuals(
             values = kpi_values(kpi, source, level)
             key = (kpi.source, level, first_p)
             if key not in universes:
-                universes[key] = _universe(level, org, source_rows.frame, calendar, first_p, last_p)
+                universes[key] = _universe(
+                    level, org, source_rows.frame, calendar, first_p, last_p, kpi.source
+                )
             universe = universes[key]
             if kpi.measure is MeasureKind.RETENTION_RATE and level == "rep":
                 # Retention looks back one period, so it would give a rep who has left a
@@ -165,9 +167,17 @@ def _fill(kpi: KpiSpec, values: pd.DataFrame) -> pd.DataFrame:
 
 
 def _universe(
-    level: str, org: Org, frame: pd.DataFrame, calendar: Calendar, first_p: int, last_p: int
+    level: str,
+    org: Org,
+    frame: pd.DataFrame,
+    calendar: Calendar,
+    first_p: int,
+    last_p: int,
+    source: str,
 ) -> pd.MultiIndex:
-    """Entities that must appear even without rows: roster reps while employed, all teams."""
+    """Entities that must appear even without rows: roster reps while employed (from the
+    start :meth:`Org.tenure_start` gives for ``source``, else from the source's first
+    period: another source's rows never change this one's history), all teams."""
     import numpy as np
     import pandas as pd
 
@@ -178,7 +188,7 @@ def _universe(
         members = org.members
         if members.empty:
             return pd.MultiIndex.from_arrays([[], []], names=["key", "p"])
-        start = calendar.ordinals(pd.to_datetime(members["start"])).fillna(first_p)
+        start = calendar.ordinals(pd.to_datetime(org.tenure_start(source))).fillna(first_p)
         end = calendar.ordinals(pd.to_datetime(members["end"])).fillna(last_p)
         grid = pd.MultiIndex.from_product([members.index.astype(str), periods], names=["key", "p"])
         reps = grid.get_level_values("key")

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from salesperf.engine.attainment import compute_attainment
 from salesperf.engine.metrics import COMPANY
 from salesperf.engine.pacing import elapsed_share
-from salesperf.errors import Finding, Level, UsageError, argument, did_you_mean
+from salesperf.engine.target_roster import UNASSIGNED
+from salesperf.errors import Finding, Level, Location, UsageError, argument, did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,6 +128,26 @@ def last_data_date(dataset: Dataset, today: dt.date | None = None) -> dt.date | 
     return latest
 
 
+def stale_findings(dataset: Dataset, as_of: dt.date) -> list[Finding]:
+    """A warning when as-of (``--as-of``, or the end of a ``--period``) is after the clock
+    source's last row: every actual after that date reads 0 and every status "behind"
+    because nothing was exported yet, not because nothing was sold."""
+    latest = last_data_date(dataset, today=max(as_of, dt.date.today()))
+    if latest is None or as_of <= latest:
+        return []
+    name = dataset.spec.clock_source
+    return [
+        Finding(
+            Level.WARNING,
+            f"no rows after {latest.isoformat()} in source '{name}' (as of "
+            f"{as_of.isoformat()}): actuals after that date are 0 because the data stops, "
+            "and pace and status say nothing yet",
+            Location(key="--as-of"),
+            "no-rows-after",
+        )
+    ]
+
+
 def resolve_period(
     spec: Spec, dataset: Dataset, period: str | None, as_of: dt.date | None
 ) -> tuple[Calendar, Period, dt.date]:
@@ -172,7 +193,14 @@ def results_table(
 ) -> pd.DataFrame:
     """The tidy results table of ``period``: its actuals in ``cube`` against ``targets``
     (attainment, pace, projection, status), with names, parents and the spec's order."""
+    import pandas as pd
+
     current = cube.loc[cube["p"] == period.ordinal].drop(columns=["p"])
+    if (targets["entity"] == UNASSIGNED).any():
+        from salesperf.engine.target_roster import unassigned_actuals
+
+        extra = unassigned_actuals(cube, org, targets, period.ordinal)
+        current = pd.concat([current, extra], ignore_index=True)
     table = compute_attainment(spec, current, targets, shares)
     return _decorate(spec, table, org, period)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
+from salesperf.engine.attainment import attainment_ratio
 from salesperf.engine.targets import compute_targets
 from salesperf.spec.models import Direction
 
@@ -88,9 +88,7 @@ def replay_periods(
     least = out["kpi"].map({k.id: k.min_responses or 0 for k in spec.kpis}).astype("int64")
     out["actual"] = out["actual"].where(out["responses"].astype("int64") >= least)
     lower = out["kpi"].map({k.id: k.direction is Direction.LOWER for k in spec.kpis}).astype(bool)
-    usable = (out["target"] > 0) & out["actual"].notna()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        attainment = (out["actual"] / out["target"]).where(~lower, out["target"] / out["actual"])
+    attainment = attainment_ratio(out["actual"], out["target"], lower)
     out = out[columns].copy()
-    out["attainment"] = attainment.where(usable).replace([np.inf, -np.inf], np.nan)
+    out["attainment"] = attainment.where(out["actual"].notna())
     return out

@@ -16,15 +16,23 @@ Rules, in the words a sales-ops analyst would use in a review:
   company history (falls back to ``trailing_mean``, with a warning, when there is less).
 - ``fixed``: ``value`` at ``level`` (company by default). Ratios and means are not
   additive, so a fixed value applies to every entity at every level.
+- Growth on a negative base means improvement: base + |base| x growth.
 - ``allocate`` (additive KPIs): the company target is split level by level down to reps,
   by each child's share of its parent over the method's look-back (``history_share``) or
-  equally. Amounts are rounded to whole units (cents below 100) with largest-remainder
-  rounding so that children always sum exactly to their parent.
-- New joiners (not employed during the first period of the look-back) get the median of
-  their peers' weights
-  or targets, prorated by the days they are employed in the period; leavers get none.
+  equally. When the parent's target or a child's weight is negative, shares of a signed
+  total mean nothing: each child keeps its own weight plus a share of the change
+  (target - sum of weights) in proportion to |weight| (:func:`split_signed`; with weights
+  of one sign this is the same as proportional shares). Amounts are rounded to whole units
+  (cents below 100) with largest-remainder rounding so that children always sum exactly
+  to their parent.
+- Who carries a target (reps without rows, tenure, unassigned sales, partly covered
+  periods): :mod:`salesperf.engine.target_roster`. New joiners get the median of their
+  peers' weights or targets, prorated by the days they are employed in the period;
+  leavers get none.
 - Without ``allocate``, each rep's target comes from their own history and, for additive
-  KPIs, every parent is the sum of its children.
+  KPIs, every parent is the sum of its children; a parent none of whose children has a
+  target has none either (never a 0 that looks like a target). A KPI whose source has no
+  rep column takes every level's target from that level's own history.
 """
 
 from __future__ import annotations
@@ -35,8 +43,16 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesperf.engine.allocation import (
+    grow,
+    largest_remainder,
+    median,
+    round_to,
+    rounding_step,
+)
 from salesperf.engine.metrics import COMPANY
 from salesperf.engine.target_history import (
+    SEASONAL_MIN_YEARS,
     Basis,
     History,
     basis_window,
@@ -44,12 +60,17 @@ from salesperf.engine.target_history import (
     is_missing,
     seasonal_index,
 )
+from salesperf.engine.target_roster import (
+    RULE_NEW_JOINER,
+    RULE_UNASSIGNED,
+    UNASSIGNED,
+    RosterRules,
+    partly_covered,
+)
 from salesperf.errors import Finding, Level, Location
-from salesperf.spec.models import Allocation, KpiSpec, TargetMethod, Unit
+from salesperf.spec.models import Allocation, KpiSpec, TargetMethod
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     import pandas as pd
 
     from salesperf.engine.org import Org
@@ -74,37 +95,6 @@ class TargetSet:
 
 
 # -- small helpers ----------------------------------------------------------------------------
-
-
-def rounding_step(unit: Unit, magnitude: float) -> float:
-    """Targets are stated in whole units (a quota of 12,345.67 invites a smirk), except for
-    small amounts where whole units would distort shares."""
-    if unit in (Unit.CURRENCY, Unit.COUNT, Unit.NUMBER, Unit.SCORE) and abs(magnitude) >= 100:
-        return 1.0
-    return 0.01
-
-
-def largest_remainder(total: float, weights: list[float], step: float) -> list[float]:
-    """Split ``total`` in proportion to ``weights`` into multiples of ``step`` that sum to
-    ``total`` (rounded to ``step``) exactly. Ties go to the earlier item (callers sort)."""
-    units_total = round(total / step)
-    n = len(weights)
-    if n == 0:
-        return []
-    weight_sum = math.fsum(weights)
-    shares = [w / weight_sum for w in weights] if weight_sum > 0 else [1.0 / n] * n
-    raw = [units_total * s for s in shares]
-    floors = [math.floor(r) for r in raw]
-    left = units_total - sum(floors)
-    order = sorted(range(n), key=lambda i: (-(raw[i] - floors[i]), i))
-    for i in order[: max(left, 0)]:
-        floors[i] += 1
-    return [f * step if step < 1 else float(f) for f in floors]
-
-
-def _round_to(value: float, step: float) -> float:
-    units = round(value / step)
-    return units * step if step < 1 else float(units)
 
 
 def _clamp(kpi: KpiSpec, value: float) -> float:
@@ -181,7 +171,7 @@ def compute_targets(
     return TargetSet(frame, findings)
 
 
-class _Planner:
+class _Planner(RosterRules):
     """Targets for one KPI and period."""
 
     def __init__(
@@ -209,25 +199,34 @@ class _Planner:
         self.lookups = {} if lookups is None else lookups
         self.cube = cube
         self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.window = basis_window(kpi, calendar, period)
+        from salesperf.engine.periods import PERIODS_PER_YEAR
+
+        reach = max(period.ordinal - min(self.window), 10 * PERIODS_PER_YEAR[calendar.grain])
+        self.left_out = partly_covered(org.coverage.get(kpi.source), calendar, period, reach)
+        self.used_window = [p for p in self.window if p not in self.left_out]
+        self._report_left_out()
         self.season: dict[int, float] | None = None
         if self.target.method is TargetMethod.SEASONAL:
-            self.season = seasonal_index(self.history(COMPANY), calendar, period)
+            self.season = seasonal_index(
+                self.history(COMPANY), calendar, period, exclude=self.left_out
+            )
             if self.season is None:
                 self._warn(
-                    "seasonal needs two whole years of company history before "
-                    f"{period.label}; using trailing_mean for now",
+                    f"seasonal needs {SEASONAL_MIN_YEARS} whole years of consecutive company "
+                    f"history before {period.label}; using trailing_mean for now",
                 )
 
     # -- bookkeeping
-    def _warn(self, message: str) -> None:
+    def _warn(self, message: str, code: str = "target") -> None:
         loc = Location(self.spec.path, None, f"kpis.{self.kpi.id}.target")
-        self.findings.append(Finding(Level.WARNING, f"{self.kpi.id}: {message}", loc, "target"))
+        self.findings.append(Finding(Level.WARNING, f"{self.kpi.id}: {message}", loc, code))
 
     def _emit(
         self, level: str, entity: str, value: float | None, basis: Any, note: str = ""
     ) -> None:
-        method = self.target.method.value  # type: ignore[union-attr]
-        if self.target.method is TargetMethod.SEASONAL and self.season is None:  # type: ignore[union-attr]
+        method = self.target.method.value
+        if self.target.method is TargetMethod.SEASONAL and self.season is None:
             method = "trailing_mean"
         self.rows[(level, entity)] = {
             "kpi": self.kpi.id,
@@ -244,10 +243,17 @@ class _Planner:
         assert target is not None
         if target.method is TargetMethod.FIXED:
             self._fixed()
+        elif not self.has_reps:
+            self._own_history(self.levels)  # company-level data: no rep column
         elif target.allocate is not None and self.kpi.additive:
             self._top_down(COMPANY)
         else:
             self._bottom_up()
+        if self.has_reps and target.method is not TargetMethod.FIXED:
+            self._no_target_reps()
+            self._report_guessed_tenure()
+        if any(e == UNASSIGNED for _, e in self.rows):
+            self._report_unassigned()
         kept = [k for k in self.rows if k[0] in self.wanted]
         return [self.rows[k] for k in sorted(kept, key=self._order)]
 
@@ -263,6 +269,14 @@ class _Planner:
         history: History = self.lookups[key]
         return history
 
+    @functools.cached_property
+    def has_reps(self) -> bool:
+        key = ("has_reps", self.kpi.id)
+        if key not in self.lookups:
+            self.lookups[key] = bool((self.cube["level"] == "rep").any())
+        found: bool = self.lookups[key]
+        return found
+
     def below_wanted(self, level: str) -> bool:
         """Whether a kept level lies at or below ``level`` (splits only ever go down)."""
         return any(self.levels.index(lv) <= self.levels.index(level) for lv in self.wanted)
@@ -270,9 +284,11 @@ class _Planner:
     # -- entities and tenure
     def active_fraction(self, rep: str) -> float:
         """Share of the target period's days that the rep is employed (1 when unknown)."""
-        key = ("fractions", self.period.ordinal)
+        key = ("fractions", self.kpi.source, self.period.ordinal)
         if key not in self.lookups:  # asked for every rep at every level of a split
-            self.lookups[key] = employed_fractions(self.org.members, self.period)
+            members = self.org.members
+            tenure = members[["end"]].assign(start=self.org.tenure_start(self.kpi.source))
+            self.lookups[key] = employed_fractions(tenure, self.period)
         fractions: dict[str, float] = self.lookups[key]
         return fractions.get(rep, 1.0)
 
@@ -285,26 +301,6 @@ class _Planner:
             self.lookups[key] = dict(zip(members.index, members[column], strict=True))
         values: dict[Any, Any] = self.lookups[key]
         return values
-
-    def has_history(self, rep: str) -> bool:
-        """Employed during the first period of the look-back (so its values, zeros included,
-        describe the rep). A rep who started within that period counts: a tenure taken from
-        the first row rarely falls on the 1st of a month."""
-        import pandas as pd
-
-        starts = self.member("start")
-        if rep not in starts:
-            return True  # not on the roster: only their rows tell
-        start = starts[rep]
-        if pd.isna(start):
-            return False
-        return bool(start.date() < self._look_back_first_end)
-
-    @functools.cached_property
-    def _look_back_first_end(self) -> dt.date:
-        """End (exclusive) of the look-back's first period: the same for every rep."""
-        window = basis_window(self.kpi, self.calendar, self.period)
-        return self.calendar.period(min(window)).end
 
     def parent_of(self, level: str, parent_level: str) -> dict[str, str]:
         """Entity of ``level`` (not rep) -> its ``parent_level``, from the first roster row
@@ -325,40 +321,31 @@ class _Planner:
         parent_of: dict[str, str] = self.lookups[key]
         return parent_of
 
-    def children(self, level: str, parent_level: str, parent: str) -> list[str]:
-        """Entities of ``level`` under ``parent`` that can carry a target this period."""
-        key = ("children", self.period.ordinal, level, parent_level, parent)
-        if key not in self.lookups:  # the same for every KPI's planner
-            self.lookups[key] = self._children(level, parent_level, parent)
-        return list(self.lookups[key])
-
-    def _children(self, level: str, parent_level: str, parent: str) -> list[str]:
-        members = self.org.members
-        if level == "rep":
-            if parent_level == COMPANY:
-                # Reps missing from a roster get no target: nobody set one for them
-                # (check and alerts report them).
-                reps = list(members.index[members["on_roster"].astype(bool)])
-            else:
-                reps = list(members.index[members[parent_level].astype("string") == parent])
-            return sorted(str(r) for r in reps if self.active_fraction(str(r)) > 0)
-        column = members[level].dropna()
-        if parent_level != COMPANY:
-            column = column[members.loc[column.index, parent_level].astype("string") == parent]
-        return sorted(column.astype(str).unique())
-
     def child_level(self, level: str) -> str | None:
         i = self.levels.index(level)
         return self.levels[i - 1] if i > 0 else None
 
     # -- methods
+    def _basis(self, level: str, entity: str) -> Basis:
+        history = self.history(level) if entity != UNASSIGNED else self.unassigned_history
+        assert history is not None
+        return history_basis(
+            history, entity, self.calendar, self.period, self.season, self.left_out
+        )
+
     def _history_value(self, level: str, entity: str) -> tuple[float | None, Basis]:
-        basis = history_basis(self.history(level), entity, self.calendar, self.period, self.season)
+        basis = self._basis(level, entity)
         if basis.value is None:
             return None, basis
         target = self.target
         assert target is not None
-        return _clamp(self.kpi, basis.value * (1 + target.growth)), basis
+        return _clamp(self.kpi, grow(basis.value, target.growth)), basis
+
+    def _rule(self, basis: Basis) -> str | None:
+        """The documented rule that shaped a history target, for its basis."""
+        if basis.value is not None and basis.value < 0 and self._growth():
+            return "negative base: base + |base| x growth"
+        return None
 
     def _fixed(self) -> None:
         target = self.target
@@ -381,8 +368,6 @@ class _Planner:
     def _entities(self, level: str) -> list[str]:
         if level == COMPANY:
             return [COMPANY]
-        if level == "rep":
-            return self.children("rep", COMPANY, COMPANY)
         return self.children(level, COMPANY, COMPANY)
 
     def _top_down(self, level: str) -> None:
@@ -392,7 +377,8 @@ class _Planner:
             self._emit(COMPANY, COMPANY, None, basis.as_dict(self._growth()), "no history")
             return
         step = rounding_step(self.kpi.unit, value)
-        self._emit(COMPANY, COMPANY, _round_to(value, step), basis.as_dict(self._growth()))
+        rule = self._rule(basis)
+        self._emit(COMPANY, COMPANY, round_to(value, step), basis.as_dict(self._growth(), rule))
         self._split(COMPANY, COMPANY)
 
     def _growth(self) -> float:
@@ -406,38 +392,61 @@ class _Planner:
         parent = self.rows[(level, entity)]
         total = parent["target"]
         kids = self.children(child_level, level, entity)
-        if total is None or not kids:
+        if total is None:
             return
-        weights, notes = self._weights(child_level, kids)
+        weights, notes = self._weights(child_level, kids) if kids else ([], [])
+        unassigned = self._unassigned_weight(level, weights)
+        if unassigned is not None:
+            kids, notes = [*kids, UNASSIGNED], [*notes, "sales no roster rep carries"]
+            weights = [*weights, unassigned]
+        if not kids:
+            return
         step = rounding_step(self.kpi.unit, total)
-        parts = largest_remainder(total, weights, step)
-        parent_share = {"parent": entity, "parent_level": level}
+        signed = total < 0 or any(w < 0 for w in weights)
+        # A signed split keeps each child's own level: weights are sums over the look-back,
+        # so state them per period, the unit of the target.
+        per_period = max(len(self.used_window), 1) if signed else 1
+        parts = largest_remainder(total, [w / per_period for w in weights], step)
+        scale = math.fsum(abs(w) for w in weights)
         for kid, part, weight, note in zip(kids, parts, weights, notes, strict=True):
-            share = weight / math.fsum(weights) if math.fsum(weights) > 0 else 1 / len(kids)
-            basis = {**parent_share, "share": round(share, 6), "weight": round(weight, 6)}
+            share = abs(weight) / scale if scale > 0 else 1 / len(kids)
+            basis: dict[str, Any] = {
+                "parent": entity,
+                "parent_level": level,
+                "share": round(share, 6),
+                "weight": round(weight, 6),
+            }
+            if signed:
+                basis["rule"] = "signed split: own weight + share of the change by |weight|"
+            if kid == UNASSIGNED:
+                basis["rule"] = RULE_UNASSIGNED
+            elif note.startswith("new"):
+                basis["rule"] = self._joiner_rule(kid)
             self._emit(child_level, kid, part, basis, note)
-            self._split(child_level, kid)
+            if kid != UNASSIGNED:
+                self._split(child_level, kid)
+
+    def _joiner_rule(self, rep: str) -> str:
+        start = self.lookups[("starts", self.kpi.source)].get(rep)
+        shown = start.date().isoformat() if start is not None and start == start else "?"
+        return RULE_NEW_JOINER.format(start=shown)
 
     def _weights(self, level: str, kids: list[str]) -> tuple[list[float], list[str]]:
         target = self.target
         assert target is not None
-        window = basis_window(self.kpi, self.calendar, self.period)
         weights: list[float | None] = []
         notes: list[str] = []
         for kid in kids:
             if target.allocate is Allocation.EQUAL:
                 weights.append(1.0)
-                notes.append("")
-                continue
-            if level == "rep" and not self.has_history(kid):
+            elif level == "rep" and not self.has_history(kid):
                 weights.append(None)
-                notes.append("")
-                continue
-            values = self.history(level).window_values(kid, window)
-            weights.append(sum(v for _, v in values) if values else None)
+            else:
+                values = self.history(level).window_values(kid, self.used_window)
+                weights.append(sum(v for _, v in values) if values else None)
             notes.append("")
         known = sorted(w for w in weights if w is not None)
-        fallback = _median(known) if known else 1.0
+        fallback = median(known) if known else 1.0
         out: list[float] = []
         for i, kid in enumerate(kids):
             fraction = self.active_fraction(kid) if level == "rep" else 1.0
@@ -449,39 +458,43 @@ class _Planner:
                     notes[i] += f", x {fraction:.2f} employed"
             elif fraction < 1:
                 notes[i] = f"x {fraction:.2f} employed"
-            out.append(max(w, 0.0) * fraction)
+            out.append(w * fraction)
         return out, notes
 
-    def _bottom_up(self) -> None:
-        # A source without reps (a company-level series) has no one to add up: each level,
-        # the company included, then takes its own history, as non-additive KPIs do.
-        reps = self._entities("rep") if self.kpi.additive else []
-        if reps:
+    # -- bottom-up
+    def _own_history(self, levels: list[str]) -> None:
+        """Each kept level from its own history (non-additive KPIs; company-level data)."""
+        for level in levels:
+            if level not in self.wanted:
+                continue  # no kept row needs it
+            entities = self._entities(level) if self.has_reps else self.history(level).entities
             values: dict[str, float | None] = {}
             bases: dict[str, Basis] = {}
-            for rep in reps:
-                value, basis = (
-                    self._history_value("rep", rep)
-                    if self.has_history(rep)
-                    else (
-                        None,
-                        Basis([], [], None),
-                    )
-                )
-                values[rep] = value
-                bases[rep] = basis
-            self._fill_new_joiners("rep", reps, values, bases, prorate=True)
-            self._roll_up(from_level="rep")
-            return
-        for level in self.levels:
-            if level not in self.wanted:
-                continue  # each level from its own history: no kept row needs it
-            entities = self._entities(level)
-            values = {}
-            bases = {}
             for entity in entities:
                 values[entity], bases[entity] = self._history_value(level, entity)
             self._fill_new_joiners(level, entities, values, bases, prorate=False)
+
+    def _bottom_up(self) -> None:
+        if not self.kpi.additive:
+            self._own_history(self.levels)
+            return
+        reps = self._entities("rep")
+        values: dict[str, float | None] = {}
+        bases: dict[str, Basis] = {}
+        for rep in reps:
+            if self.has_history(rep):
+                values[rep], bases[rep] = self._history_value("rep", rep)
+            else:
+                values[rep], bases[rep] = None, Basis([], [], None)
+        self._fill_new_joiners("rep", reps, values, bases, prorate=True)
+        if self._unassigned_weight(COMPANY, []) is not None:  # it sold in the look-back
+            value, basis = self._history_value("unassigned", UNASSIGNED)
+            if value is not None:
+                value = round_to(value, rounding_step(self.kpi.unit, value))
+                top = self.levels[-2]
+                rule = RULE_UNASSIGNED
+                self._emit(top, UNASSIGNED, value, basis.as_dict(self._growth(), rule))
+        self._roll_up(from_level="rep")
 
     def _fill_new_joiners(
         self,
@@ -493,44 +506,43 @@ class _Planner:
         prorate: bool,
     ) -> None:
         """Entities without usable history get the median of their peers (same parent level
-        where there is one), prorated by days employed for additive KPIs."""
+        where there is one), prorated by days employed for additive KPIs. Each group's
+        median is computed once: a roster of 100,000 reps has thousands of joiners."""
         parent_level = self.levels[self.levels.index(level) + 1] if level != COMPANY else None
+        by_team = level == "rep" and parent_level not in (None, COMPANY) and self.has_reps
+        team_of = self.member(parent_level) if by_team else {}  # type: ignore[arg-type]
+        known = [(e, v) for e, v in values.items() if v is not None]
+        overall = median([v for _, v in known]) if known else None
+        per_team: dict[Any, list[float]] = {}
+        for e, v in known:
+            per_team.setdefault(team_of.get(e), []).append(v)
+        team_median = {t: median(vs) for t, vs in per_team.items() if t is not None}
         for entity in entities:
             value = values[entity]
-            basis = bases[entity].as_dict(self._growth())
+            basis = bases[entity].as_dict(self._growth(), self._rule(bases[entity]))
             fraction = self.active_fraction(entity) if (prorate and level == "rep") else 1.0
             note = ""
             if value is None:
-                peers = [v for e, v in values.items() if v is not None and e != entity]
-                if (
-                    level == "rep"
-                    and parent_level not in (None, COMPANY)
-                    and entity in self.member(parent_level)
-                ):
-                    team_of = self.member(parent_level)
-                    team = team_of[entity]
-                    same = [
-                        v
-                        for e, v in values.items()
-                        if v is not None and e in team_of and team_of[e] == team
-                    ]
-                    peers = same or peers
-                if not peers:
+                peers = team_median.get(team_of.get(entity), overall)
+                if peers is None:
                     self._emit(level, entity, None, basis, "no history")
                     continue
-                value = _median(sorted(peers))
+                value = peers
                 note = "new: median of peers' targets"
+                if level == "rep":
+                    basis["rule"] = self._joiner_rule(entity)
                 if fraction < 1:
                     note += f", x {fraction:.2f} employed"
             elif fraction < 1:
                 note = f"x {fraction:.2f} employed"
             value = value * fraction
             if self.kpi.additive:
-                value = _round_to(value, rounding_step(self.kpi.unit, value))
+                value = round_to(value, rounding_step(self.kpi.unit, value))
             self._emit(level, entity, value, basis, note)
 
     def _roll_up(self, from_level: str) -> None:
-        """Parents above ``from_level`` are the sums of their children (additive KPIs)."""
+        """Parents above ``from_level`` are the sums of their children (additive KPIs); a
+        parent none of whose children has a target has none."""
         start = self.levels.index(from_level)
         for parent_level in self.levels[start + 1 :]:
             child_level = self.levels[self.levels.index(parent_level) - 1]
@@ -538,7 +550,7 @@ class _Planner:
             for (level, entity), row in list(self.rows.items()):
                 if level != child_level or row["target"] is None:
                     continue
-                if parent_level == COMPANY:
+                if parent_level == COMPANY or entity == UNASSIGNED:
                     parent = COMPANY
                 elif child_level == "rep":
                     parent_of = self.member(parent_level)
@@ -550,19 +562,18 @@ class _Planner:
                     if entity not in parents:
                         continue
                     parent = parents[entity]
+                if parent == COMPANY and parent_level != COMPANY:
+                    continue  # the unassigned share counts for the company only
                 sums[parent] = sums.get(parent, 0.0) + row["target"]
             if parent_level == COMPANY and child_level != "rep" and from_level == "rep":
-                # Reps outside every team still count for the company.
-                sums[COMPANY] = sum(
+                # Reps outside every team still count for the company, and so does the
+                # unassigned share.
+                carried = [
                     r["target"]
-                    for (lv, _), r in self.rows.items()
-                    if lv == "rep" and r["target"] is not None
-                )
+                    for (lv, e), r in self.rows.items()
+                    if r["target"] is not None and (lv == "rep" or e == UNASSIGNED)
+                ]
+                if carried:
+                    sums[COMPANY] = math.fsum(carried)
             for parent, total in sums.items():
                 self._emit(parent_level, parent, total, {"sum_of": child_level})
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2

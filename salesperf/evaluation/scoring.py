@@ -53,6 +53,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from salesperf.engine.metrics import COMPANY
+from salesperf.engine.target_roster import UNASSIGNED
 from salesperf.errors import Finding, Level, Location, SalesperfError, SpecError
 from salesperf.spec.models import Direction
 
@@ -278,7 +279,9 @@ def score(results: Results) -> Scorecard:
     weights = weight_fractions(spec)
     rules = {k.id: rule_for(spec, k) for k in spec.kpis if k.id in weights}
     kpis = {k.id: k for k in spec.kpis}
-    table = results.table
+    # "(unassigned)" holds sales no roster rep carries: a share of the target, not someone
+    # to score.
+    table = results.table.loc[results.table["entity"] != UNASSIGNED]
     entities = table.drop_duplicates(["level", "entity"])[["level", "entity", "name", "parent"]]
     grid = entities.merge(pd.DataFrame({"kpi": list(weights)}), how="cross")
     measured = table.loc[table["kpi"].isin(list(weights))].drop(columns=["name", "parent"])
@@ -338,10 +341,13 @@ def _scorable(kpi: KpiSpec, row: dict[str, Any]) -> tuple[str | None, float]:
         return "insufficient_data", math.nan
     if actual != actual:
         return "no_data", math.nan
-    if target != target or target <= 0:
+    if target != target:
         return "no_target", math.nan
+    lower = kpi.direction is Direction.LOWER
+    if target == 0:  # no ratio: at or better than 0 is the best, worse the worst
+        return None, math.inf if (actual <= 0 if lower else actual >= 0) else -math.inf
     pace = _number(row.get("pace"))
-    if pace != pace and kpi.direction is Direction.LOWER and actual == 0:
+    if pace != pace and lower and actual <= 0:
         expected = _number(row.get("expected_to_date"))
         if expected == expected and expected > 0:
             return None, math.inf  # nothing of a lower-is-better KPI: the best possible

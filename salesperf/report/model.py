@@ -117,6 +117,28 @@ def _kpi_cell(fmt: _Fmt, words: dict[str, str], row: Any) -> dict[str, Any]:
     }
 
 
+def _blank_cell(kpi: str, words: dict[str, str]) -> dict[str, Any]:
+    """The cell of a KPI an entity has no row for."""
+    dash = "–"
+    return {
+        "kpi": kpi,
+        "actual": None,
+        "actual_fmt": dash,
+        "target": None,
+        "target_fmt": dash,
+        "attainment": None,
+        "attainment_fmt": dash,
+        "bar_pct": 0.0,
+        "pace": None,
+        "pace_fmt": dash,
+        "projected": None,
+        "projected_fmt": dash,
+        "status": "no_data",
+        "status_label": words.get("no_data", "no_data"),
+        "note": "",
+    }
+
+
 def build_view(
     results: Results,
     trend: pd.DataFrame,
@@ -246,7 +268,9 @@ def _levels(
                     "entity": str(first.entity),
                     "name": str(first.name),
                     "parent": None if parent is None or parent != parent else str(parent),
-                    "kpis": [by_kpi[k] for k in kpi_order if k in by_kpi],
+                    # "(unassigned)" has rows for additive KPIs only: a dash elsewhere
+                    # keeps every row of the table as wide as its header.
+                    "kpis": [by_kpi.get(k) or _blank_cell(k, words) for k in kpi_order],
                 }
             )
         entities.sort(key=lambda e: (e["parent"] or "", e["name"]))
@@ -338,7 +362,7 @@ def data_quality(results: Results, locale: str = "en") -> list[dict[str, Any]]:
                 "duplicate_examples": summary.duplicate_examples,
                 "unknown_reps": summary.unknown_reps,
                 "future_dates": summary.future_dates,
-                "warnings": summary.warnings,
+                "warnings": [*summary.warnings, *_stale(summary.date_max, results.as_of)],
                 "notes": _coverage_notes(results, summary, locale),
             }
         )
@@ -367,6 +391,13 @@ def _coverage_notes(results: Results, summary: Any, locale: str) -> list[dict[st
             text += why
         notes.append({"text": text, "expected": gap["expected"]})
     return notes
+
+
+def _stale(date_max: str | None, as_of: dt.date) -> list[str]:
+    """The report's line for a source that stops before as-of (see engine.pipeline)."""
+    if date_max is None or date_max >= as_of.isoformat():
+        return []
+    return [f"no rows after {date_max}: actuals after that date are 0 because the data stops"]
 
 
 def _sha256(path: str | Path) -> str | None:

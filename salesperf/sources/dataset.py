@@ -6,6 +6,7 @@ many KPIs read it.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -127,12 +128,16 @@ def _point_at_spec(spec: Spec, source: str, exc: DataError) -> DataError:
 
 
 def roster_conflicts(dataset: Dataset) -> list[Finding]:
-    """A rep listed twice with different teams makes every roll-up ambiguous: an error."""
+    """Roster rows that make a roll-up ambiguous, each an error: a rep listed twice with
+    different teams, a rep with a blank team (the rest of the company's target would go to
+    the other teams), a team in two regions (one region would be left without children)."""
     if dataset.roster is None or dataset.spec.org is None:
         return []
     frame = dataset.roster.frame
     findings: list[Finding] = []
     shown = dataset.roster.files[0].path if dataset.roster.files else dataset.spec.org.path
+    findings.extend(_blank_levels(dataset, frame, shown))
+    findings.extend(_split_parents(dataset, frame, shown))
     for level in dataset.spec.levels:
         if level not in frame.columns:
             continue
@@ -151,6 +156,65 @@ def roster_conflicts(dataset: Dataset) -> list[Finding]:
                     f"({', '.join(clip(v) for v in values[:10])}) on rows {listed}; keep one "
                     "row per rep",
                     Location(shown, int(rows[0]), dataset.spec.org.columns[level]),
+                    "roster-conflict",
+                )
+            )
+    return findings
+
+
+def _rows_text(rows: list[Any]) -> str:
+    return ", ".join(map(str, rows[:10])) + (", …" if len(rows) > 10 else "")
+
+
+def _blank_levels(dataset: Dataset, frame: pd.DataFrame, shown: str) -> list[Finding]:
+    from salesperf.sources.models import clip
+
+    assert dataset.spec.org is not None
+    findings = []
+    for level in dataset.spec.levels:
+        if level not in frame.columns:
+            continue
+        values = frame[level].astype("string").str.strip()
+        blank = frame["rep"].notna() & (values.isna() | (values == ""))
+        if not blank.any():
+            continue
+        reps = frame.loc[blank, "rep"].astype(str).tolist()
+        rows = frame.loc[blank, "_row"].tolist()
+        named = ", ".join(clip(r) for r in reps[:10]) + (", …" if len(reps) > 10 else "")
+        findings.append(
+            Finding(
+                Level.ERROR,
+                f"{len(reps)} rep(s) with no {level}: {named} (rows {_rows_text(rows)}); "
+                f"fill in their {level}, or remove the rows of people who carry no target",
+                Location(shown, int(rows[0]), dataset.spec.org.columns[level]),
+                "roster-blank-level",
+            )
+        )
+    return findings
+
+
+def _split_parents(dataset: Dataset, frame: pd.DataFrame, shown: str) -> list[Finding]:
+    """A team (any inner level) placed under two regions (the next level out)."""
+    from salesperf.sources.models import clip
+
+    assert dataset.spec.org is not None
+    levels = [lv for lv in dataset.spec.levels if lv in frame.columns]
+    findings = []
+    for inner, outer in itertools.pairwise(levels):
+        pairs = frame.loc[frame[inner].notna() & frame[outer].notna(), [inner, outer, "_row"]]
+        counts = pairs.groupby(inner, observed=True)[outer].nunique()
+        for entity in counts.index[counts > 1][:10]:
+            mine = pairs.loc[pairs[inner] == entity]
+            parents = sorted(mine[outer].astype(str).unique())
+            rows = mine["_row"].tolist()
+            findings.append(
+                Finding(
+                    Level.ERROR,
+                    f"{inner} '{clip(entity)}' is in more than one {outer} "
+                    f"({', '.join(clip(p) for p in parents[:10])}) on rows {_rows_text(rows)}; "
+                    f"a {inner} belongs to one {outer}: correct the rows, or name the "
+                    f"{inner}s apart",
+                    Location(shown, int(rows[0]), dataset.spec.org.columns[outer]),
                     "roster-conflict",
                 )
             )

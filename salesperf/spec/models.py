@@ -9,6 +9,7 @@ Checks that need more than one object (a KPI's source exists, weights sum to 100
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -181,6 +182,11 @@ class SourceSpec(_Model):
         return "\t" if value in {"\\t", "tab"} else value
 
 
+#: The levels a roster has when `levels:` is not given: those of these that are mapped.
+#: Other columns (e-mail addresses, chat robots...) are levels only when listed.
+DEFAULT_LEVELS = ("team", "region")
+
+
 class OrgSpec(_Model):
     """The roster: who is on which team (and region...)."""
 
@@ -190,7 +196,17 @@ class OrgSpec(_Model):
     delimiter: str | None = None
     header_row: Annotated[int, Field(ge=1)] = 1
     columns: dict[str, str]
-    levels: list[str] = Field(default_factory=lambda: ["team"])
+    #: Roster levels, innermost first. Default: team and region, those of them that are
+    #: mapped (neither: reps roll up straight to the company).
+    levels: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_levels(cls, data: Any) -> Any:
+        columns = data.get("columns") if isinstance(data, dict) else None
+        if isinstance(columns, dict) and "levels" not in data:
+            data = {**data, "levels": [lv for lv in DEFAULT_LEVELS if lv in columns]}
+        return data
 
     @field_validator("columns")
     @classmethod
@@ -305,8 +321,16 @@ class StatusThresholds(_Model):
     at_risk: float = 0.9
 
 
+class Tenure(StrEnum):
+    """Where a rep's start date comes from (new joiners and proration)."""
+
+    ROSTER = "roster"  # only the roster's start_date / end_date
+    FIRST_ROW = "first_row"  # else the rep's first row in the KPI's own source
+
+
 class TargetsSpec(_Model):
     overrides: str | None = None
+    tenure: Tenure = Tenure.ROSTER
 
 
 class BacktestSpec(_Model):

@@ -40,8 +40,9 @@ class MeasureKind(StrEnum):
 #: Measures whose values add up from reps to teams to the company.
 ADDITIVE_MEASURES = frozenset({MeasureKind.SUM, MeasureKind.COUNT, MeasureKind.NEW_CUSTOMERS})
 #: Measures that grow through a period (paced by the elapsed share): the additive ones, and
-#: distinct customers and retention, which accumulate over time though not across reps.
-CUMULATIVE_MEASURES = ADDITIVE_MEASURES | {MeasureKind.COUNT_DISTINCT, MeasureKind.RETENTION_RATE}
+#: distinct customers, which accumulate over time though not across reps. Retention is a
+#: share, like a ratio: it is not paced (a linear pace of "retained so far" read 1,148%).
+CUMULATIVE_MEASURES = ADDITIVE_MEASURES | {MeasureKind.COUNT_DISTINCT}
 #: Measures that aggregate a numeric column (the column must hold numbers).
 NUMERIC_COLUMN_MEASURES = frozenset(
     {MeasureKind.SUM, MeasureKind.MEAN, MeasureKind.MEDIAN, MeasureKind.NPS}

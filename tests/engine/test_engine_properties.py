@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesperf.engine.attainment import compute_attainment
+from salesperf.engine.target_roster import UNASSIGNED
 from salesperf.engine.targets import largest_remainder
 from salesperf.review import Review
 from tests.engine_helpers import dataset, frame, spec_from
@@ -29,7 +30,7 @@ def properties_spec(method: str, allocate: str) -> str:
         ),
         kpi_item("orders", "Orders", "count", target="{method: trailing_mean, periods: 2}"),
         columns="date: d, rep: r, amount: a, customer: c",
-        org="rep: rep, team: team, region: region",
+        org="rep: rep, team: team, region: region, start_date: start_date",
         levels="[team, region]",
     )
 
@@ -47,11 +48,20 @@ rows_strategy = st.lists(
 
 
 def _roster(extra_rep: bool = True) -> pd.DataFrame:
+    """The roster; NEW starts on 2017-06-01 (a new joiner)."""
     reps = [*REPS, "NEW"] if extra_rep else REPS
-    return frame(
-        [(r, TEAMS.get(r, "T1"), "North" if TEAMS.get(r, "T1") != "T3" else "South") for r in reps],
-        ["rep", "team", "region"],
-    )
+    rows = [
+        (
+            r,
+            TEAMS.get(r, "T1"),
+            "North" if TEAMS.get(r, "T1") != "T3" else "South",
+            "2017-06-01" if r == "NEW" else None,
+        )
+        for r in reps
+    ]
+    out = frame(rows, ["rep", "team", "region", "start_date"])
+    out["start_date"] = pd.to_datetime(out["start_date"])
+    return out
 
 
 def _results(rows, method="last_year", allocate="history_share", as_of=dt.date(2017, 6, 20)):
@@ -82,10 +92,15 @@ def test_additive_actuals_roll_up(rows) -> None:
         teams = _by(table, kpi, "team")
         company = _by(table, kpi, "company").loc["company", "actual"]
         assert math.isclose(reps["actual"].sum(), company, abs_tol=1e-6)
+        # The regions and the share no roster rep carries make up the company exactly.
+        top = _by(table, kpi, "region")["actual"].sum()
+        if UNASSIGNED not in _by(table, kpi, "region").index:
+            top += reps.loc[reps["parent"].isna(), "actual"].sum()  # nothing sold off roster
+        assert math.isclose(top, company, abs_tol=1e-6)
         for team, value in teams["actual"].items():
             members = reps[reps["parent"] == team]["actual"].sum()
             assert math.isclose(members, value, abs_tol=1e-6)
-        regions = _by(table, kpi, "region")
+        regions = _by(table, kpi, "region").drop(index=UNASSIGNED, errors="ignore")
         for region, value in regions["actual"].items():
             assert math.isclose(
                 teams[teams["parent"] == region]["actual"].sum(), value, abs_tol=1e-6
@@ -106,11 +121,14 @@ def test_allocated_targets_sum_exactly(rows, method, allocate) -> None:
     regions = _by(table, "revenue", "region")
     teams = _by(table, "revenue", "team")
     reps = _by(table, "revenue", "rep")
-    assert regions["target"].sum() == company.loc["company", "target"]  # exact, not approx
-    for region, value in regions["target"].items():
-        assert teams[teams["parent"] == region]["target"].sum() == value
+    # Exact, not approx, the unassigned share (rep Z is not on the roster) included.
+    assert regions["target"].sum() == company.loc["company", "target"]
+    for region, value in regions["target"].drop(index=UNASSIGNED, errors="ignore").items():
+        total = teams[teams["parent"] == region]["target"].sum(min_count=1)
+        assert total == value or (pd.isna(total) and pd.isna(value))
     for team, value in teams["target"].items():
-        assert reps[reps["parent"] == team]["target"].sum() == value
+        total = reps[reps["parent"] == team]["target"].sum(min_count=1)
+        assert total == value or (pd.isna(total) and pd.isna(value))
     # The new joiner (no history at all) never gets zero when their team's target has
     # enough units to go round (>= 1 currency unit = 100 cents for three reps).
     new = reps.loc["NEW"]

@@ -35,7 +35,9 @@ def pick(table: pd.DataFrame, level: str, entity: str) -> pd.Series:
 
 
 def monthly(values: dict[str, float], rep: str = "A") -> list[tuple[str, str, float]]:
-    return [(f"{month}-15", rep, value) for month, value in values.items()]
+    # Dated the 1st: the data covers each month whole (a first row on the 15th would make
+    # the first month a partly covered period, left out of every basis).
+    return [(f"{month}-01", rep, value) for month, value in values.items()]
 
 
 def test_seasonal_index_restores_the_peak() -> None:
@@ -65,7 +67,7 @@ def test_seasonal_without_two_years_falls_back() -> None:
     rep = results.table[results.table.level == "rep"].iloc[0]
     assert rep.target == 100  # trailing mean of 90, 100, 110
     assert rep.target_method == "trailing_mean"
-    assert any("seasonal needs two whole years" in f.message for f in results.findings)
+    assert any("seasonal needs 2 whole years" in f.message for f in results.findings)
 
 
 def test_trailing_median_with_growth() -> None:
