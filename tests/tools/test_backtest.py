@@ -30,7 +30,7 @@ from tests.specs import kpi_item, orders_spec, revenue, revenue_spec
 def results_for(target: str, amounts: dict[str, float]):
     spec = spec_from(revenue_spec(target))
     rows = [
-        (f"{month}-10", rep, amount)
+        (f"{month}-01", rep, amount)
         for month in pd.period_range("2016-12", "2017-06", freq="M").astype(str)
         for rep, amount in amounts.items()
     ]
@@ -89,8 +89,10 @@ def test_too_easy_and_out_of_reach() -> None:
 
 
 def monthly(sales: dict[str, dict[str, float]]) -> pd.DataFrame:
-    """{"2017-01": {"A": 100.0}} -> one order per rep and month, on the 10th."""
-    rows = [(f"{m}-10", rep, amount) for m, reps in sales.items() for rep, amount in reps.items()]
+    """{"2017-01": {"A": 100.0}} -> one order per rep and month, on the 1st (the data then
+    covers its first month whole: a first row on the 10th would leave that month out of
+    every basis, see the partly covered periods rule)."""
+    rows = [(f"{m}-01", rep, amount) for m, reps in sales.items() for rep, amount in reps.items()]
     return frame(rows, ["date", "rep", "amount"])
 
 
@@ -393,7 +395,14 @@ kpis:
 @pytest.fixture
 def hand_project(write) -> Path:
     lines = ["Date,Rep,Amount"]
-    lines += [f"{m}-10,{rep},{amount}" for m, reps in HAND.items() for rep, amount in reps.items()]
+    # The first month's rows on the 1st, so that the data covers it whole (else it would
+    # be a partly covered period, left out of every basis); later ones on the 10th.
+    first = min(HAND)
+    lines += [
+        f"{m}-{'01' if m == first else '10'},{rep},{amount}"
+        for m, reps in HAND.items()
+        for rep, amount in reps.items()
+    ]
     write("orders.csv", "\n".join(lines) + "\n")
     return write("kpi.yaml", PROJECT)
 
