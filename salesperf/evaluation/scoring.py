@@ -341,11 +341,10 @@ def _scorable(kpi: KpiSpec, row: dict[str, Any]) -> tuple[str | None, float]:
         return "insufficient_data", math.nan
     if actual != actual:
         return "no_data", math.nan
-    if target != target:
+    # A target of 0 has no ratio to score (its status follows the sign of the gap).
+    if target != target or target == 0:
         return "no_target", math.nan
     lower = kpi.direction is Direction.LOWER
-    if target == 0:  # no ratio: at or better than 0 is the best, worse the worst
-        return None, math.inf if (actual <= 0 if lower else actual >= 0) else -math.inf
     pace = _number(row.get("pace"))
     if pace != pace and lower and actual <= 0:
         expected = _number(row.get("expected_to_date"))
