@@ -172,10 +172,11 @@ def test_pacing_and_status(results) -> None:
 
 
 def test_count_trailing_mean_bottom_up(results) -> None:
-    # Orders in the two previous months: A: May 1, April 0 -> mean 0.5 -> 0.5 (cents step).
-    # B and C: 0 and 0 -> 0. Team T1 = sum of its reps; company = sum of all reps.
+    # Orders in the two previous months: A: May 1, April 0 -> mean 0.5 -> 1 (counts are
+    # whole, half away from zero). B and C: 0 and 0 -> 0. Team T1 = sum of its reps;
+    # company = sum of all reps.
     a = row(results, "orders", "rep", "A")
-    assert a.target == pytest.approx(0.5)
+    assert a.target == 1
     assert row(results, "orders", "rep", "B").target == 0
     assert row(results, "orders", "team", "T1").target == pytest.approx(
         sum(row(results, "orders", "rep", r).target for r in ("A", "B", "D"))
