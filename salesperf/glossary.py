@@ -30,7 +30,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_data": ("no data", "无数据"),
     "not measured at this level": ("not measured at this level", "该层级不统计"),
     "insufficient data": ("too few answers", "反馈过少"),
-    "met_by": ("met, {amount} ({percent}) over", "已达标，超出 {amount}（{percent}）"),
+    "met_by": ("met, {amount} over ({percent})", "已达标，超出 {amount}（{percent}）"),
     "missed_by": ("missed by {amount} ({percent})", "未达标，差 {amount}（{percent}）"),
     "met_by_points": ("met, {amount} over", "已达标，超出 {amount}"),
     "missed_by_points": ("missed by {amount}", "未达标，差 {amount}"),
@@ -72,6 +72,9 @@ WORDS: dict[str, tuple[str, str]] = {
     # -- report structure ----------------------------------------------------------------
     "report": ("Sales performance report", "销售业绩报告"),
     "rep_report": ("Performance feedback", "个人业绩反馈"),
+    "rep_title": ("Performance feedback: {name}", "个人业绩反馈：{name}"),
+    "my_results": ("Your results", "本人业绩"),
+    "team_title": ("Your team: {name}", "所在团队：{name}"),
     "period": ("Period", "期间"),
     "as_of": ("As of", "数据截至"),
     "elapsed": ("of the period elapsed", "时间进度"),
@@ -173,6 +176,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "{kpi}: per-rep targets are below {minimum} a period, so reps are scored on their "
         "{level}'s result.",
         "{kpi}：每人目标不足 {minimum}，按所在{level}的结果计分。",
+    ),
+    "scored_company": (
+        "{kpi}: targets below {minimum} a period at every level below the company, so reps "
+        "are scored on the company's result.",
+        "{kpi}：公司以下各层级目标均不足 {minimum}，按公司整体结果计分。",
     ),
     "verdict_line": ("{name} {actual}, {relation}", "{name} {actual}，{relation}"),
     "verdict_line_open": (

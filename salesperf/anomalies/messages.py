@@ -92,7 +92,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "以往到这个时点通常有 {expected} 条",
     },
     "duplicate_key": {
-        "en": "{who}: {count} × {key} appear more than once in {source} ({examples}); "
+        "en": "{who}: {count} {key} repeated in {source} ({examples}); "
         "the extra copies add {extra} to the totals",
         "zh-CN": "{who}：{source} 中有 {count} 个 {key} 重复出现（{examples}），多计 {extra}",
     },
@@ -103,7 +103,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "future_date": {
         "en": "{source}: {count} lines dated after {reference} ({examples}); no KPI counts them",
-        "zh-CN": "{source} 中有 {count} 行日期晚于 {reference}（{examples}），未计入任何指标",
+        "zh-CN": "{source} 中有 {count} 条记录的日期晚于 {reference}（{examples}），未计入任何指标",
     },
     "large_transaction": {
         "en": "{who}: {amount} on {date} in {source} ({where}) is {factor}× the 99th "
@@ -113,13 +113,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "rejected_rows": {
         "en": "{source}: {count} lines could not be read ({reasons}); every total leaves them out",
-        "zh-CN": "{source} 有 {count} 行在读取时被拒绝（{reasons}），所有合计均未包含",
+        "zh-CN": "{source} 有 {count} 条记录无法读取（{reasons}），所有合计均未包含",
     },
     "not_on_roster": {
         "en": "{who} has {count} lines in {source} ({total}) but is not on the roster: "
         "counted for the company, in no team",
-        "zh-CN": "{who} 在 {source} 中有 {count} 行（合计 {total}），但不在花名册中：只计入公司，"
-        "不属于任何团队",
+        "zh-CN": "{who} 在 {source} 中有 {count} 条记录（合计 {total}），但不在花名册中："
+        "只计入公司，不属于任何团队",
     },
 }
 

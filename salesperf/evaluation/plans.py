@@ -481,7 +481,7 @@ _WORDS = {
         "of_target": "{name}{pace}达成率 {att}（团队中位数 {median}）",
         "of_target_alone": "{name}{pace}达成率 {att}",
         "pace": "进度",
-        "versus": "{name}{actual}，目标{target}",
+        "versus": "{name} {actual}，目标 {target}",
         "join": "；",
         "focus": "——重点：{focus}",
         "end": "。",

@@ -15,10 +15,11 @@ a KPI's own ``scoring:`` replaces the top-level one as a whole)
     - bands: ``[[attainment, points], ...]`` on a 0-100 point scale, linear between pairs
       and flat outside them; ``score = points / 100``.
 
-Small counts (:func:`score_small_targets_above`)
+Small counts (:mod:`salesperf.evaluation.volume`)
     A counted KPI (``unit: count``, additive) whose target for an entity is below
     :data:`MIN_VOLUME` (3 a period) is scored on the nearest level up whose target reaches
-    it: with 0.3 new customers a month per rep, one customer swings a rep from 0% to 300%.
+    it (the company when none does): with 0.3 new customers a month per rep, one customer
+    swings a rep from 0% to 300%.
     The entity gets its parent's attainment to date and score; ``scored_as`` names the level.
 
 Totals
@@ -63,7 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesperf.engine.metrics import COMPANY
 from salesperf.errors import Finding, Level, Location, SalesperfError, SpecError
-from salesperf.spec.models import Direction, Unit
+from salesperf.spec.models import Direction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,9 +81,6 @@ TREND_THRESHOLD = 0.02
 TRENDS = {"up": "▲", "down": "▼", "flat": "▶", "new": "•"}
 #: A total covering less than this share of the weights gets no tier and no rank.
 MIN_RANKED_WEIGHT = 0.5
-#: A counted KPI whose target for an entity is below this (new customers: 0.3 a rep a
-#: month) is scored at the nearest level up whose target reaches it.
-MIN_VOLUME = 3
 #: Totals are compared at this many decimals (ties and tiers are not decided by float noise).
 PRECISION = 9
 
@@ -329,6 +327,8 @@ def score(results: Results) -> Scorecard:
     frame = pd.DataFrame.from_records(records)
     for column in ("actual", "target", "attainment", "pace"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    from salesperf.evaluation.volume import score_small_targets_above
+
     frame, scored_above = score_small_targets_above(frame, results, rules)
     scored_weight = frame["weight"].where(frame["scored"], 0.0)
     denominator = scored_weight.groupby([frame["level"], frame["entity"]]).transform("sum")
@@ -350,68 +350,6 @@ def score(results: Results) -> Scorecard:
         totals,
         scored_above=scored_above,
     )
-
-
-def score_small_targets_above(
-    frame: pd.DataFrame, results: Results, rules: dict[str, ScoreRule]
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Counted KPIs whose target for an entity is below :data:`MIN_VOLUME` are scored on
-    the nearest level up whose target reaches it (rep -> team -> region -> company).
-
-    One new customer more or less must not swing a review from 0% to 300%: with a target
-    of 0.3 or 2 a period, a rep's own attainment is noise. The entity's cell then shows its
-    parent's pace (``scored_as`` names the level) and the report says so under the
-    scorecard. Returns the frame and, per KPI, the level most of its reps were scored at.
-    """
-    kpis = {k.id: k for k in results.spec.kpis}
-    small = [k for k in rules if kpis[k].unit is Unit.COUNT and kpis[k].additive]
-    frame["scored_as"] = None
-    if not small:
-        return frame, {}
-    chain = ["rep", *results.org.levels, COMPANY]
-    table = results.table
-    parents = dict(
-        zip(zip(table["level"], table["entity"], strict=True), table["parent"], strict=True)
-    )
-    index = {
-        (lv, e, k): i
-        for i, (lv, e, k) in enumerate(
-            zip(frame["level"], frame["entity"], frame["kpi"], strict=True)
-        )
-    }
-    targets = frame["target"].to_numpy()
-    moved: dict[str, dict[str, int]] = {}
-    updates: dict[int, int] = {}
-    for i, (level, entity, kpi) in enumerate(
-        zip(frame["level"], frame["entity"], frame["kpi"], strict=True)
-    ):
-        movable = bool(frame.at[i, "scored"]) or frame.at[i, "reason"] == "no_target"
-        if kpi not in small or level == COMPANY or not movable:
-            continue
-        target = targets[i]
-        if target == target and target >= MIN_VOLUME:
-            continue
-        here, who = level, entity
-        while here in chain[:-1]:
-            up = chain[chain.index(here) + 1]
-            parent = COMPANY if up == COMPANY else parents.get((here, who))
-            if parent is None or parent != parent:
-                break
-            j = index.get((up, str(parent), kpi))
-            if j is None:
-                break
-            if targets[j] == targets[j] and targets[j] >= MIN_VOLUME:
-                updates[i] = j
-                moved.setdefault(kpi, {})
-                moved[kpi][up] = moved[kpi].get(up, 0) + 1
-                break
-            here, who = up, str(parent)
-    for i, j in updates.items():
-        for column in ("attainment_to_date", "score", "status", "scored", "reason", "note"):
-            frame.at[i, column] = frame.at[j, column]
-        frame.at[i, "scored_as"] = frame.at[j, "level"]
-    scored_above = {k: max(levels, key=levels.__getitem__) for k, levels in moved.items()}
-    return frame, scored_above
 
 
 def _scorable(kpi: KpiSpec, row: dict[str, Any]) -> tuple[str | None, float]:

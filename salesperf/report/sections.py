@@ -167,11 +167,11 @@ def scorecard_notes(
     if any(r["partial"] for r in rows):
         notes.append(word("partial_note", locale))
     for kpi_id, level in sorted(getattr(evaluation.scorecard, "scored_above", {}).items()):
-        from salesperf.evaluation.scoring import MIN_VOLUME
+        from salesperf.evaluation.volume import MIN_VOLUME
 
         notes.append(
             word(
-                "scored_above",
+                "scored_company" if level == COMPANY else "scored_above",
                 locale,
                 kpi=results.spec.kpi(kpi_id).name,
                 minimum=MIN_VOLUME,
@@ -210,10 +210,24 @@ def alerts_view(results: Results, alerts: list[Alert], locale: str) -> list[dict
                 "kpi": alert.kpi,
                 "kpi_name": names.get(alert.kpi or "", ""),
                 "message": alert.messages.get(locale, alert.message),
+                # The message without its leading "Name (id): ", for lists that show who
+                # the alert is about beside it (no "Maria Gonzalez: Maria Gonzalez (R01): ").
+                "text": without_who(alert.messages.get(locale, alert.message), alert.name),
                 "details": list(row.details),
             }
         )
     return out
+
+
+def without_who(message: str, name: str | None) -> str:
+    """ "Maria Gonzalez (R01): Revenue at 48% of pace…" -> "Revenue at 48% of pace…"."""
+    if not name:
+        return message
+    for separator in (": ", "："):
+        head, found, rest = message.partition(separator)
+        if found and head.startswith(name):
+            return rest
+    return message
 
 
 def rep_view(
@@ -273,7 +287,12 @@ def rep_view(
     return {
         "schema": view["schema"],
         "kind": "rep",
-        "meta": {**view["meta"], "title": f"{(mine or {}).get('name', rep)}"},
+        "meta": {
+            **view["meta"],
+            "title": f"{(mine or {}).get('name', rep)}",
+            "heading": word("rep_title", locale, name=(mine or {}).get("name", rep)),
+            "team_heading": word("team_title", locale, name=team_row["name"]) if team_row else "",
+        },
         "labels": view["labels"],
         "rep": {"entity": rep, "name": (mine or {}).get("name", rep), "team": team},
         "kpis": kpis,

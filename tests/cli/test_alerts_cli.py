@@ -78,7 +78,7 @@ def test_table_groups_by_severity(dirty: Path) -> None:
     assert "1 critical · 1 warning" in out
     critical, warning = out.index("Critical (1)"), out.index("Warning (1)")
     assert critical < out.index("gone quiet: A: nothing in orders") < warning
-    assert warning < out.index("duplicate rows: B: 1 order_id value(s)")
+    assert warning < out.index("duplicate lines: B: 1 order_id repeated")
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from salesperf.report import build_report, write_rep_reports, write_report
 from salesperf.report.charts import axis_labels, trend_svg
 from salesperf.report.model import closed_status, relative_to_spec, trend
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 MID_JUNE = dt.date(2017, 6, 21)
 JUNE_END = dt.date(2017, 6, 30)
 
