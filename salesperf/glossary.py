@@ -147,6 +147,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "company": ("Company", "公司"),
     "team_context": ("Your team", "所在团队"),
     "none": ("none", "无"),
+    "colon": (": ", "："),
     "contents": ("Contents", "目录"),
     "severity": ("Severity", "级别"),
     "rule": ("Rule", "规则"),

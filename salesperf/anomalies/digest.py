@@ -61,12 +61,14 @@ def view(results: Results, alerts: list[Alert]) -> list[AlertView]:
     for alert in alerts:
         unit = units.get(alert.kpi or "", "currency")
         details = []
-        for line in _analysis_lines(alert.analysis, unit, spec.currency, locale):
+        for line in _punctuated(
+            _analysis_lines(alert.analysis, unit, spec.currency, locale), locale
+        ):
             key = (alert.kpi, alert.level, alert.entity, line)
             if key not in shown:
                 shown.add(key)
                 details.append(line)
-        details += _fold_lines(alert, locale, names)
+        details += _punctuated(_fold_lines(alert, locale, names), locale)
         out.append(
             AlertView(
                 alert.severity.value,
@@ -76,6 +78,21 @@ def view(results: Results, alerts: list[Alert]) -> list[AlertView]:
                 details,
             )
         )
+    return out
+
+
+#: Chinese text takes full-width punctuation: "订单数 11 → 13（+¥12,415）；平均订单额…".
+_FULL_WIDTH = ((" (", "（"), ("(", "（"), (")", "）"), ("; ", "；"), (": ", "："), (", ", "，"))
+
+
+def _punctuated(lines: list[str], locale: str) -> list[str]:
+    if locale != "zh-CN":
+        return lines
+    out = []
+    for line in lines:
+        for ascii_mark, full_width in _FULL_WIDTH:
+            line = line.replace(ascii_mark, full_width)
+        out.append(line)
     return out
 
 

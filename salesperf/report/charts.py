@@ -172,8 +172,10 @@ def trend_svg(
                     fontsize=FONT_SIZE - 2,
                     color=ACTUAL_COLOUR,
                 )
+        # Labels counted back from the last period, so the current one is always named.
         step = max(1, math.ceil(len(periods) / 5))
-        ax.set_xticks(x[::step], [str(p) for p in periods][::step])
+        labelled = list(range(len(x) - 1, -1, -step))[::-1]
+        ax.set_xticks(labelled, [str(periods[i]) for i in labelled])
         ax.tick_params(labelsize=FONT_SIZE - 1)
         shown = [v for v in [*actuals, *targets, projected] if v is not None and v == v]
         if kind in ("currency", "count", "number") and shown and min(shown) >= 0:

@@ -110,6 +110,9 @@ def test_chart_draws_the_projection_as_a_separate_hollow_mark() -> None:
     values = [float(v) for v in re.findall(r'<g id="ygrid-([-0-9.e+]+)"', svg)]
     assert values[0] == 0 and values == sorted(values)
     assert ">Projected<" in svg and ">to date<" in svg
+    # The missing May target is a gap: the target line is two pieces, not a dip to 0.
+    target = re.search(r'<g id="target">\s*<path d="([^"]+)"', svg)
+    assert target is not None and target[1].count("M") == 2
 
 
 def test_chart_caption_counts_the_periods_shown_and_says_what_is_projected(open_report) -> None:
