@@ -148,6 +148,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "team_context": ("Your team", "所在团队"),
     "none": ("none", "无"),
     "colon": (": ", "："),
+    "stop": (". ", "。"),
     "contents": ("Contents", "目录"),
     "severity": ("Severity", "级别"),
     "rule": ("Rule", "规则"),
