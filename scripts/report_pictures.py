@@ -36,11 +36,12 @@ PRINT_DPI = 60
 
 
 def render(name: str, folder: Path) -> Path:
-    from salesperf.report import build_report, write_report
+    from salesperf.report import write_report
+    from salesperf.review import Review
 
     spec, as_of = EXAMPLES[name]
     os.chdir(ROOT)
-    bundle = build_report(spec, as_of=as_of)
+    bundle = Review(spec, as_of=as_of).report()
     page = folder / f"report-{name}.html"
     write_report(bundle, "html", page)
     return page

@@ -13,9 +13,10 @@ import pytest
 from salesperf.engine.metrics import COMPANY
 from salesperf.formatting import fmt_change, fmt_signed_points
 from salesperf.glossary import LOCALES, WORDS, plain_note, word
-from salesperf.report import build_report, write_rep_reports, write_report
+from salesperf.report import write_rep_reports, write_report
 from salesperf.report.charts import axis_labels, trend_svg
-from salesperf.report.model import closed_status, relative_to_spec, trend
+from salesperf.report.model import closed_status, relative_to_spec
+from salesperf.review import Review
 
 ROOT = Path(__file__).parent.parent.parent
 MID_JUNE = dt.date(2017, 6, 21)
@@ -23,17 +24,22 @@ JUNE_END = dt.date(2017, 6, 30)
 
 
 @pytest.fixture(scope="module")
-def open_report():
+def open_review():
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
-        yield build_report("examples/kpi.yaml", as_of=MID_JUNE)
+        yield Review("examples/kpi.yaml", as_of=MID_JUNE)
+
+
+@pytest.fixture(scope="module")
+def open_report(open_review):
+    return open_review.report()
 
 
 @pytest.fixture(scope="module")
 def closed_report():
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
-        yield build_report("examples/kpi.yaml", as_of=JUNE_END)
+        yield Review("examples/kpi.yaml", as_of=JUNE_END).report()
 
 
 @pytest.mark.parametrize(
@@ -79,9 +85,9 @@ def test_axis_labels_one_style_per_axis() -> None:
     assert axis_labels([0.440, 0.445, 0.450], "percent") == ["44.0%", "44.5%", "45.0%"]
 
 
-def test_trend_ends_with_the_actual_to_date_and_keeps_the_projection_apart(open_report) -> None:
-    series = trend(open_report.results)
-    table = open_report.results.table
+def test_trend_ends_with_the_actual_to_date_and_keeps_the_projection_apart(open_review) -> None:
+    series = open_review.trend
+    table = open_review.results.table
     company = table[table["level"] == COMPANY].set_index("kpi")
     revenue = series[series["kpi"] == "revenue"].iloc[-1]
     # June: $1,475,479 booked by the 21st; projected $2,678,764 (not drawn as an actual).
@@ -218,7 +224,7 @@ def test_names_and_paths_a_manager_reads(open_report, tmp_path: Path) -> None:
 
 def test_chinese_words_and_files(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
-    bundle = build_report("examples/zh/kpi.yaml")
+    bundle = Review("examples/zh/kpi.yaml").report()
     labels = bundle.view["labels"]
     statuses = (labels["on_track"], labels["at_risk"], labels["behind"])
     assert statuses == ("进度正常", "有风险", "落后")
