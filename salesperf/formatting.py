@@ -46,7 +46,8 @@ def fmt_value(value: Any, unit: Unit | str, currency: str = "USD", locale: str =
     if unit is Unit.PERCENT:
         return format_percent(value, _pattern("#,##0.0%"), locale=where)
     if unit is Unit.COUNT:
-        return format_decimal(value, _pattern("#,##0.#"), locale=where)
+        # Whole units: a count (and a count's projection) of 929.2 is 929.
+        return format_decimal(value, _pattern("#,##0"), locale=where)
     return format_decimal(value, _pattern("#,##0.##"), locale=where)
 
 
@@ -70,6 +71,37 @@ def fmt_points(value: Any) -> str:
 
 
 def fmt_signed_points(value: Any) -> str:
+    """A change of score in points, rounded to the nearest tenth: +2.5, −0.3, ±0.0."""
     if _missing(value):
         return ""
-    return f"{float(value) * 100:+.1f}"
+    tenths = round(float(value) * 1000)
+    if tenths == 0:
+        return "±0.0"
+    return ("+" if tenths > 0 else "−") + f"{abs(tenths) / 10:.1f}"
+
+
+def fmt_change(value: Any, locale: str = "en") -> str:
+    """A signed change (a fraction) as a whole percentage rounded to the *nearest* (half
+    away from zero); a change that rounds to zero is "±0%": -0.0013 -> "±0%",
+    -0.012 -> "−1%", -0.016 -> "−2%", 0.125 -> "+13%". Unlike :func:`fmt_fraction`
+    (attainment, floored so a shown 100% is reached), a change has no threshold to protect,
+    and flooring made every small fall look a whole point worse."""
+    from babel.numbers import format_percent
+
+    if _missing(value):
+        return "–"
+    whole = math.floor(abs(float(value)) * 100 + 0.5 + 1e-9)
+    if whole == 0:
+        return "±0%"
+    sign = "+" if float(value) > 0 else "−"
+    return sign + format_percent(whole / 100, _pattern("#,##0%"), locale=_locale(str(locale)))
+
+
+def fmt_signed_value(value: Any, unit: Any, currency: str = "USD", locale: str = "en") -> str:
+    """A signed amount in its unit: +$1,234 · −$80 · ±$0."""
+    if _missing(value):
+        return "–"
+    text = fmt_value(abs(float(value)), unit, currency, locale)
+    if float(value) == 0:
+        return "±" + text
+    return ("+" if float(value) > 0 else "−") + text

@@ -228,29 +228,15 @@ class Review:
     @cached_property
     def trend(self) -> pd.DataFrame:
         """Company actual vs target for the last :data:`TREND_PERIODS` periods, the reviewed
-        one last (its projection for additive KPIs while it is open). Columns: kpi, period,
-        actual, target. Earlier periods' targets are replayed from the cube, as the rule
-        set them then (overrides are not applied: the trend judges the rule)."""
-        results = self.results
+        one last. Columns: kpi, period, actual (the open period's actual *to date*, never a
+        projection), target, projected (only the open period of a KPI that accumulates).
+        Earlier periods' targets are replayed from the cube, as the rule set them then
+        (overrides are not applied: the trend judges the rule)."""
+        from salesperf.report.model import company_trend
+
         # Company rows only: the replay then skips splitting targets down to every rep.
-        history = replay(results, TREND_PERIODS - 1, levels=[COMPANY])
-        history = history[history["level"] == COMPANY][["kpi", "period", "actual", "target"]]
-        current = results.table[results.table["level"] == COMPANY]
-        additive = {k.id for k in self.spec.kpis if k.additive}
-        now = pd.DataFrame(
-            {
-                "kpi": current["kpi"],
-                "period": current["period"],
-                "actual": [
-                    p if k in additive else a
-                    for k, a, p in zip(
-                        current["kpi"], current["actual"], current["projected"], strict=True
-                    )
-                ],
-                "target": current["target"],
-            }
-        )
-        return pd.concat([history, now], ignore_index=True)
+        history = replay(self.results, TREND_PERIODS - 1, levels=[COMPANY])
+        return company_trend(self.results, history)
 
     # -- the report ------------------------------------------------------------------------
 

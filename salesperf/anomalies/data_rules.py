@@ -199,7 +199,7 @@ def duplicate_key(ctx: Context) -> list[Alert]:
             extra_fact: Any = (
                 Value(extra_amount, Unit.CURRENCY)
                 if extra_amount is not None
-                else Text({"en": f"{len(extra)} row(s)", "zh-CN": f"{len(extra)} 行"})
+                else Text({"en": f"{len(extra)} lines", "zh-CN": f"{len(extra)} 条记录"})
             )
             evidence = {
                 "source": name,
@@ -390,8 +390,8 @@ def large_transaction(ctx: Context) -> list[Alert]:
                 "p99": Value(p99, Unit.CURRENCY),
                 "more": Text(
                     {
-                        "en": f" (and {more} more such row(s))" if more else "",
-                        "zh-CN": f"（另有 {more} 行）" if more else "",
+                        "en": f" (and {more} more like it)" if more else "",
+                        "zh-CN": f"（另有 {more} 笔类似）" if more else "",
                     }
                 ),
             }

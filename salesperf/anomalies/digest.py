@@ -19,54 +19,8 @@ if TYPE_CHECKING:
 #: Dimensions shown per alert (the JSON has all of them).
 SHOW_DIMENSIONS = 2
 
-WORDS: dict[str, dict[str, str]] = {
-    "behind_pace": {"en": "behind pace", "zh-CN": "进度落后"},
-    "off_history": {"en": "off its history", "zh-CN": "偏离历史"},
-    "sharp_change": {"en": "sharp change", "zh-CN": "骤变"},
-    "consecutive_declines": {"en": "declining", "zh-CN": "连续下降"},
-    "peer_outlier": {"en": "behind peers", "zh-CN": "落后同组"},
-    "gone_quiet": {"en": "gone quiet", "zh-CN": "无活动"},
-    "duplicate_key": {"en": "duplicate rows", "zh-CN": "重复记录"},
-    "negative_amount": {"en": "negative amounts", "zh-CN": "负数金额"},
-    "future_date": {"en": "future dates", "zh-CN": "未来日期"},
-    "large_transaction": {"en": "unusually large row", "zh-CN": "异常大额"},
-    "rejected_rows": {"en": "rejected rows", "zh-CN": "被拒绝的行"},
-    "not_on_roster": {"en": "not on the roster", "zh-CN": "不在花名册"},
-    "critical": {"en": "Critical", "zh-CN": "严重"},
-    "warning": {"en": "Warning", "zh-CN": "警告"},
-    "info": {"en": "Info", "zh-CN": "提示"},
-    "by": {"en": "by {dimension}", "zh-CN": "按{dimension}"},
-    "orders": {"en": "orders", "zh-CN": "订单数"},
-    "customers": {"en": "customers", "zh-CN": "客户数"},
-    "average order": {"en": "average order", "zh-CN": "平均订单额"},
-    "per customer": {"en": "per customer", "zh-CN": "客均"},
-    "both": {"en": "both together", "zh-CN": "交互项"},
-    "new": {"en": "new", "zh-CN": "新客户"},
-    "returning": {"en": "returning", "zh-CN": "回流"},
-    "lost": {"en": "lost", "zh-CN": "流失"},
-    "existing": {"en": "existing", "zh-CN": "老客户"},
-    "against": {"en": "vs {what}", "zh-CN": "对比{what}"},
-    "target": {"en": "target to date", "zh-CN": "目标进度"},
-    "usual": {"en": "usual level", "zh-CN": "以往水平"},
-    "also": {
-        "en": "also explains {who} ({share} of its gap)",
-        "zh-CN": "也解释了{who}（占其差距 {share}）",
-    },
-    "symptoms": {"en": "symptoms: {items}", "zh-CN": "相关指标：{items}"},
-    "members": {
-        "en": "also behind: {count} of its members ({who})",
-        "zh-CN": "同样落后的下级：{count} 个（{who}）",
-    },
-    "members_ahead": {
-        "en": "also ahead: {count} of its members ({who})",
-        "zh-CN": "同样领先的下级：{count} 个（{who}）",
-    },
-    "lines": {"en": "lines", "zh-CN": "行数"},
-    "average line": {"en": "average line", "zh-CN": "平均每行金额"},
-    "none": {"en": "No alerts.", "zh-CN": "没有预警。"},
-    "title": {"en": "Alerts", "zh-CN": "预警"},
-    "as_of": {"en": "as of {date}", "zh-CN": "截至 {date}"},
-}
+#: Rule names and analysis words come from the glossary (one file for every output).
+_PREFIXES = ("rule.", "alert.")
 
 
 #: Built-in field names in the report language (other fields are the user's own words).
@@ -74,8 +28,14 @@ FIELD_WORDS = {"zh-CN": {"rep": "销售员", "team": "团队", "region": "区域
 
 
 def word(key: str, locale: str, **values: Any) -> str:
-    text = WORDS[key].get(locale, WORDS[key]["en"])
-    return text.format(**values) if values else text
+    """A rule name (``behind_pace``) or an alert word (``orders``) from the glossary."""
+    from salesperf.glossary import WORDS
+    from salesperf.glossary import word as glossary_word
+
+    for prefix in _PREFIXES:
+        if prefix + key in WORDS:
+            return glossary_word(prefix + key, locale, **values)
+    raise KeyError(key)
 
 
 @dataclass(frozen=True)
@@ -101,22 +61,47 @@ def view(results: Results, alerts: list[Alert]) -> list[AlertView]:
     for alert in alerts:
         unit = units.get(alert.kpi or "", "currency")
         details = []
-        for line in _analysis_lines(alert.analysis, unit, spec.currency, locale):
+        for line in _punctuated(
+            _analysis_lines(alert.analysis, unit, spec.currency, locale), locale
+        ):
             key = (alert.kpi, alert.level, alert.entity, line)
             if key not in shown:
                 shown.add(key)
                 details.append(line)
-        details += _fold_lines(alert, locale, names)
+        details += _punctuated(_fold_lines(alert, locale, names), locale)
         out.append(
             AlertView(
                 alert.severity.value,
                 alert.rule,
-                word(alert.rule, locale),
+                _rule_label(alert, locale),
                 alert.messages.get(locale, alert.message),
                 details,
             )
         )
     return out
+
+
+#: Chinese text takes full-width punctuation: "订单数 11 → 13（+¥12,415）；平均订单额…".
+_FULL_WIDTH = ((" (", "（"), ("(", "（"), (")", "）"), ("; ", "；"), (": ", "："), (", ", "，"))
+
+
+def _punctuated(lines: list[str], locale: str) -> list[str]:
+    if locale != "zh-CN":
+        return lines
+    out = []
+    for line in lines:
+        for ascii_mark, full_width in _FULL_WIDTH:
+            line = line.replace(ascii_mark, full_width)
+        out.append(line)
+    return out
+
+
+def _rule_label(alert: Alert, locale: str) -> str:
+    """The rule in words; behind pace in a closed period reads "missed target"."""
+    elapsed = alert.evidence.get("elapsed") if alert.evidence else None
+    if alert.rule == "behind_pace" and isinstance(elapsed, float) and elapsed >= 1:
+        return word("missed_target", locale)
+    return word(alert.rule, locale)
 
 
 def counts(alerts: list[Alert]) -> dict[str, int]:

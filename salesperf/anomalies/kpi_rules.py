@@ -73,11 +73,17 @@ def behind_pace(ctx: Context) -> list[Alert]:
                     "target": Value(row.target, kpi.unit),
                     "as_of": ctx.results.as_of.isoformat(),
                 }
+                # After the period ends there is no pace left to judge: the target was
+                # missed, by an amount (no "so far", no "expected by").
+                closed = row.elapsed == row.elapsed and float(row.elapsed) >= 1
+                if closed:
+                    facts["gap"] = Value(abs(row.actual - row.target), kpi.unit)
+                message = "behind_pace.closed" if closed else "behind_pace"
                 out.append(
                     ctx.alert(
                         severity,
                         "behind_pace",
-                        "behind_pace",
+                        message,
                         facts,
                         kpi=kpi,
                         level=str(level),
@@ -153,7 +159,7 @@ def off_history(ctx: Context) -> list[Alert]:
                     "expected": Value(expected, kpi.unit),
                     "low": Value(low, kpi.unit),
                     "high": Value(high, kpi.unit),
-                    "z": round(score, 1),
+                    "z": round(abs(score), 1),  # "n times the usual spread"
                     "span": ctx.span(ctx.p),
                 }
                 out.append(
@@ -432,7 +438,7 @@ def peer_outlier(ctx: Context) -> list[Alert]:
                     "pace": Share(pace),
                     "team": ctx.who(team_level, str(team)),
                     "median": Share(center),
-                    "z": round(score, 1),
+                    "z": round(abs(score), 1),  # "n times the usual spread"
                 }
                 out.append(
                     ctx.alert(

@@ -44,26 +44,31 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "behind_pace": {
         "en": "{who}: {kpi} at {pace} of pace: {actual} so far against {expected} expected "
         "by {as_of} (target {target})",
-        "zh-CN": "{who}：{kpi}进度 {pace}：截至 {as_of} 实际 {actual}，应达 {expected}"
+        "zh-CN": "{who}：{kpi}进度达成率 {pace}：截至 {as_of} 实际 {actual}，按进度应达 {expected}"
         "（目标 {target}）",
+    },
+    "behind_pace.closed": {
+        "en": "{who}: {kpi} missed target by {gap}: {actual} against a target of {target} "
+        "({pace} of target)",
+        "zh-CN": "{who}：{kpi}未达标，差 {gap}：实际 {actual}，目标 {target}（达成率 {pace}）",
     },
     "off_history.low": {
         "en": "{who}: {kpi} {observed} in {span} is far below its usual {expected} "
-        "(normal range {low} to {high}; robust z {z})",
+        "(normal range {low} to {high}; {z} times the usual spread)",
         "zh-CN": "{who}：{kpi}在{span}为 {observed}，远低于以往的 {expected}"
-        "（正常范围 {low} 至 {high}，稳健 z 值 {z}）",
+        "（正常范围 {low} 至 {high}，偏离幅度为常态波动的 {z} 倍）",
     },
     "off_history.high": {
         "en": "{who}: {kpi} {observed} in {span} is far above its usual {expected} "
-        "(normal range {low} to {high}; robust z {z})",
+        "(normal range {low} to {high}; {z} times the usual spread)",
         "zh-CN": "{who}：{kpi}在{span}为 {observed}，远高于以往的 {expected}"
-        "（正常范围 {low} 至 {high}，稳健 z 值 {z}）",
+        "（正常范围 {low} 至 {high}，偏离幅度为常态波动的 {z} 倍）",
     },
     "off_history.spike": {
         "en": "{who}: {kpi} {observed} in {span} is far above its usual {expected} "
-        "(normal range {low} to {high}; robust z {z}): check it before it counts",
+        "(normal range {low} to {high}; {z} times the usual spread): check it before it counts",
         "zh-CN": "{who}：{kpi}在{span}为 {observed}，远高于以往的 {expected}"
-        "（正常范围 {low} 至 {high}，稳健 z 值 {z}），请先核实",
+        "（正常范围 {low} 至 {high}，偏离幅度为常态波动的 {z} 倍），请先核实",
     },
     "sharp_change": {
         "en": "{who}: {kpi} {change} vs {against}: {observed} in {span} against {expected} "
@@ -84,29 +89,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "peer_outlier": {
         "en": "{who}: {kpi} pace {pace} is far below the rest of {team} (median {median}; "
-        "robust z {z})",
-        "zh-CN": "{who}：{kpi}进度 {pace}，远低于{team}其他成员（中位数 {median}，稳健 z 值 {z}）",
+        "{z} times the usual spread)",
+        "zh-CN": "{who}：{kpi}进度达成率 {pace}，远低于{team}其他成员（中位数 {median}，"
+        "偏离幅度为常态波动的 {z} 倍）",
     },
     "gone_quiet": {
-        "en": "{who}: no rows in {source} in {span}; the last one was on {last_date}, {days} "
-        "days ago, and by this point there are usually {expected}",
+        "en": "{who}: nothing in {source} in {span}; the last line was on {last_date}, {days} "
+        "days ago, and by this point there are usually {expected} lines",
         "zh-CN": "{who}：{span}没有任何 {source} 记录；最后一条在 {last_date}（{days} 天前），"
         "以往到这个时点通常有 {expected} 条",
     },
     "duplicate_key": {
-        "en": "{who}: {count} {key} value(s) appear more than once in {source} ({examples}); "
+        "en": "{who}: {count} {key} repeated in {source} ({examples}); "
         "the extra copies add {extra} to the totals",
         "zh-CN": "{who}：{source} 中有 {count} 个 {key} 重复出现（{examples}），多计 {extra}",
     },
     "negative_amount": {
-        "en": "{who}: {count} negative amount(s) in {source} are not returns ({examples}), "
+        "en": "{who}: negative amounts in {source} that are not returns: {count} ({examples}), "
         "{total} in all",
         "zh-CN": "{who}：{source} 中有 {count} 笔负数金额不是退货（{examples}），合计 {total}",
     },
     "future_date": {
-        "en": "{count} row(s) of {source} are dated after {reference} ({examples}); no KPI "
-        "counts them",
-        "zh-CN": "{source} 中有 {count} 行日期晚于 {reference}（{examples}），未计入任何指标",
+        "en": "{source}: {count} lines dated after {reference} ({examples}); no KPI counts them",
+        "zh-CN": "{source} 中有 {count} 条记录的日期晚于 {reference}（{examples}），未计入任何指标",
     },
     "large_transaction": {
         "en": "{who}: {amount} on {date} in {source} ({where}) is {factor}× the 99th "
@@ -115,30 +120,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "（{p99}）的 {factor} 倍{more}，请先核实",
     },
     "rejected_rows": {
-        "en": "{count} row(s) of {source} were rejected when loading ({reasons}); every total "
-        "leaves them out",
-        "zh-CN": "{source} 有 {count} 行在读取时被拒绝（{reasons}），所有合计均未包含",
+        "en": "{source}: {count} lines could not be read ({reasons}); every total leaves them out",
+        "zh-CN": "{source} 有 {count} 条记录无法读取（{reasons}），所有合计均未包含",
     },
     "not_on_roster": {
-        "en": "{who} has {count} row(s) in {source} ({total}) but is not on the roster: "
+        "en": "{who} has {count} lines in {source} ({total}) but is not on the roster: "
         "counted for the company, in no team",
-        "zh-CN": "{who} 在 {source} 中有 {count} 行（合计 {total}），但不在花名册中：只计入公司，"
-        "不属于任何团队",
+        "zh-CN": "{who} 在 {source} 中有 {count} 条记录（合计 {total}），但不在花名册中："
+        "只计入公司，不属于任何团队",
     },
 }
 
 
 def format_fact(fact: Any, locale: str, currency: str) -> str:
-    from salesperf.formatting import fmt_fraction, fmt_value
+    from salesperf.formatting import fmt_change, fmt_fraction, fmt_value
 
     if isinstance(fact, Value):
         return fmt_value(fact.value, fact.unit, currency, locale)
     if isinstance(fact, Share):
         if fact.value is None or math.isnan(fact.value):
             return "–"
-        text = fmt_fraction(abs(fact.value), locale)
         if fact.signed:
-            return ("+" if fact.value > 0 else "−" if fact.value < 0 else "±") + text
+            return fmt_change(fact.value, locale)  # to the nearest: −0.4% is ±0%, not −1%
+        text = fmt_fraction(abs(fact.value), locale)
         return ("−" if fact.value < 0 else "") + text
     if isinstance(fact, Text):
         return fact.by_locale.get(locale, fact.by_locale["en"])

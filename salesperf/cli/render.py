@@ -172,13 +172,23 @@ def render_init(path: Path, scaffold: Scaffold) -> None:
     )
 
 
-STATUS_STYLE = {
-    "on_track": ("green", "on track"),
-    "at_risk": ("yellow", "at risk"),
-    "behind": ("bold red", "behind"),
-    "no_target": ("dim", "no target"),
-    "no_data": ("dim", "no data"),
-}
+def _status_style() -> dict[str, tuple[str, str]]:
+    """Status colours, with the words of the glossary (the report says the same)."""
+    from salesperf.glossary import word
+
+    colours = {
+        "on_track": "green",
+        "at_risk": "yellow",
+        "behind": "bold red",
+        "met": "green",
+        "missed": "bold red",
+        "no_target": "dim",
+        "no_data": "dim",
+    }
+    return {status: (colour, word(status, "en")) for status, colour in colours.items()}
+
+
+STATUS_STYLE = _status_style()
 
 
 def _bar(fraction: float | None, width: int = 6) -> str:
@@ -238,7 +248,14 @@ def progress_table(results: Results, rows: pd.DataFrame, title: str) -> Table:
                 table.add_section()
             table.add_row(f"[bold]{escape(str(record.kpi_name))}[/]")
         previous_kpi = record.kpi
-        style, label = STATUS_STYLE.get(record.status, ("", record.status))
+        status = record.status
+        if record.elapsed == record.elapsed and record.elapsed >= 1:
+            # The period is over: the target was met or missed, nobody is "at risk".
+            from salesperf.report.model import closed_status
+
+            attainment = None if record.attainment != record.attainment else record.attainment
+            status = closed_status(status, attainment)
+        style, label = STATUS_STYLE.get(status, ("", status))
         who = "Company" if record.level == "company" else escape(str(record.name))
         if record.level not in ("rep", "company"):
             who = f"{who} [dim]{record.level}[/]"

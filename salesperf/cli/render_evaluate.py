@@ -17,6 +17,8 @@ from rich.table import Table
 
 from salesperf.evaluation.scoring import TRENDS
 from salesperf.formatting import fmt_fraction, fmt_points, fmt_signed_points, fmt_value
+from salesperf.glossary import plain_note
+from salesperf.report.i18n import labels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,9 +81,10 @@ def _heading(evaluation: Evaluation, what: str) -> str:
     )
 
 
-def _rank(value: Any) -> str:
+def _rank(value: Any, tied: Any = False) -> str:
+    """ "3", or "=3" when others share the rank (the same total), as in the report."""
     try:
-        return str(int(value))
+        return ("=" if tied is True else "") + str(int(value))
     except (TypeError, ValueError):
         return "–"
 
@@ -126,10 +129,14 @@ def leaderboard(evaluation: Evaluation, selection: Selection) -> Table:
     fixed = 58 if show_parent else 44
     room = max(0, (out.width - fixed) // 11)
     shown_kpis = list(card.weights)[:room]
+    # The cells are what is scored, named as the report names them: pace while the period
+    # is open, attainment once it is closed.
+    measure = labels(locale)["attainment" if card.closed else "pace"]
     for kpi in shown_kpis:
         name = spec.kpi(kpi).name
         widest = max((len(word) for word in name.split()), default=4)
-        table.add_column(escape(name), justify="right", min_width=min(widest, 12))
+        header = f"{escape(name)}\n[dim]{measure.lower()}[/]"
+        table.add_column(header, justify="right", min_width=min(widest, 12))
     attainment = {
         (r["entity"], r["kpi"]): r["attainment_to_date"]
         for r in selection.kpis.to_dict(orient="records")
@@ -137,14 +144,14 @@ def leaderboard(evaluation: Evaluation, selection: Selection) -> Table:
     }
     for row in rows.itertuples(index=False):
         who = escape(str(row.name))
-        cells = [_rank(row.rank)]
+        cells = [_rank(row.rank, row.tied)]
         if selection.team:
             cells.append(_rank(row.rank_in_parent))
         cells.append(who)
         if show_parent:
             cells.append(escape(str(row.parent)) if isinstance(row.parent, str) else "[dim]–[/]")
         cells += [
-            points(row.total) + ("*" if row.partial else " "),
+            points(row.total) + ("†" if row.partial else " "),
             _tier(evaluation, row.tier),
             _trend(evaluation, row, with_rank=False),
         ]
@@ -173,7 +180,7 @@ def _groups(evaluation: Evaluation, selection: Selection) -> Table | None:
             row.level,
             escape(str(row.name)),
             _rank(row.rank),
-            points(row.total) + ("*" if row.partial else " "),
+            points(row.total) + ("†" if row.partial else " "),
             _tier(evaluation, row.tier),
             _trend(evaluation, row, with_rank=False),
         )
@@ -182,6 +189,8 @@ def _groups(evaluation: Evaluation, selection: Selection) -> Table | None:
 
 def _footnotes(evaluation: Evaluation, selection: Selection) -> list[str]:
     lines = []
+    if "tied" in selection.totals and selection.totals["tied"].fillna(False).astype(bool).any():
+        lines.append(f"[dim]{escape(labels('en')['tie_note'])}[/]")
     kpis = selection.kpis
     for row in selection.totals.itertuples(index=False):
         if not row.partial and not (row.total != row.total and row.level == "rep"):
@@ -189,8 +198,12 @@ def _footnotes(evaluation: Evaluation, selection: Selection) -> list[str]:
         missing = kpis.loc[
             (kpis["level"] == row.level) & (kpis["entity"] == row.entity) & ~kpis["scored"]
         ]
-        reasons = "; ".join(f"{r.kpi}: {r.note}" for r in missing.itertuples(index=False))
-        mark = "*" if row.partial else "not scored"
+        spec = evaluation.results.spec
+        reasons = "; ".join(
+            f"{spec.kpi(r.kpi).name}: {plain_note(str(r.note), 'en')}"
+            for r in missing.itertuples(index=False)
+        )
+        mark = "†" if row.partial else "not scored"
         lines.append(f"[dim]{mark} {escape(str(row.name))}: {escape(reasons)}[/]")
     tiers = ", ".join(
         f"{t.name} ≥ {points(t.minimum)}" if t.minimum > 0 else f"{t.name} below"
@@ -198,7 +211,7 @@ def _footnotes(evaluation: Evaluation, selection: Selection) -> list[str]:
     )
     lines.append(
         "[dim]Score: weighted score of each KPI's attainment to date (100 = on target); "
-        f"* partial: weights renormalised over the KPIs that could be scored. Tiers: {tiers}.[/]"
+        f"† partial: weights renormalised over the KPIs that could be scored. Tiers: {tiers}.[/]"
     )
     return lines
 

@@ -13,8 +13,12 @@ from salesperf.spec.models import Unit
 
 def rounding_step(unit: Unit, magnitude: float) -> float:
     """Targets are stated in whole units (a quota of 12,345.67 invites a smirk), except for
-    small amounts where whole units would distort shares."""
-    if unit in (Unit.CURRENCY, Unit.COUNT, Unit.NUMBER, Unit.SCORE) and abs(magnitude) >= 100:
+    small amounts where whole units would distort shares. Counted things (orders, new
+    customers) are always whole: nobody wins 0.3 of a customer, and the largest-remainder
+    split hands the whole units to the reps with the largest shares."""
+    if unit is Unit.COUNT:
+        return 1.0
+    if unit in (Unit.CURRENCY, Unit.NUMBER, Unit.SCORE) and abs(magnitude) >= 100:
         return 1.0
     return 0.01
 
@@ -67,7 +71,8 @@ def grow(base: float, growth: float) -> float:
 
 
 def round_to(value: float, step: float) -> float:
-    units = round(value / step)
+    # Half away from zero (0.5 orders -> 1), not Python's half-to-even (0.5 -> 0).
+    units = math.copysign(math.floor(abs(value / step) + 0.5), value)
     return units * step if step < 1 else float(units)
 
 

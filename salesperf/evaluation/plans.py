@@ -17,13 +17,20 @@ into prose.
   text (see :func:`advice_text`) in the report's language.
 - Every item compares the rep with the target, the team median and the rep's own last
   :data:`RECENT_PERIODS` periods.
+- Only **material** gaps make a plan: a KPI more than :data:`MATERIAL_GAP` (5%) below
+  target. A rep within that of target (or above) on everything gets one line, not a plan.
+- The action follows the **cause** found in the rep's other KPIs this period
+  (:func:`diagnose`): for an amount such as revenue, too few orders (volume), smaller
+  orders than the rep's own recent average (value), last period's customers not
+  reordering (lost customers) or deals lost (win rate). Without a cause, the KPI's own
+  ``advice:`` is used.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from salesperf.formatting import fmt_fraction, fmt_value
@@ -37,6 +44,12 @@ if TYPE_CHECKING:
 
 #: A strength is at least this far above target (attainment to date >= 1.05).
 STRENGTH_MARGIN = 0.05
+#: A weakness is more than this below target (attainment to date < 0.95): a rep at 97%
+#: of a target needs no plan.
+MATERIAL_GAP = 0.05
+#: A related KPI points at a cause when its pace is below this (or, for the average order,
+#: when it is this far below the rep's own recent average).
+CAUSE_THRESHOLD = 0.9
 #: How many of the rep's previous periods a plan compares with.
 RECENT_PERIODS = 3
 #: Items listed per plan, and weak KPIs named in the summary line.
@@ -72,6 +85,9 @@ class PlanItem:
     advice: str | None
     #: The item as one phrase in the report language: "Revenue at 78% of target (…)".
     text: str
+    #: What the rep's other KPIs say is behind the gap: volume, value, lost_customers,
+    #: win_rate, or None (then ``advice`` is the KPI's own advice).
+    cause: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +174,10 @@ def build_plans(
     wanted = list(totals.index) if reps is None else [r for r in reps if r in totals.index]
     medians = _team_medians(kpi_rows)
     history = _History(results)
+    table = results.table.loc[results.table["level"] == "rep"]
+    related: dict[Any, dict[str, dict[str, Any]]] = {}
+    for row in table[["entity", "kpi", "actual", "pace", "attainment"]].to_dict("records"):
+        related.setdefault(row["entity"], {})[row["kpi"]] = row
     # Every rep's KPI rows as records in one pass (not a filter and a frame per rep).
     by_rep: dict[Any, list[dict[str, Any]]] = {}
     for row in kpi_rows.to_dict(orient="records"):
@@ -165,7 +185,9 @@ def build_plans(
     plans: dict[str, Plan] = {}
     for rep in wanted:
         rows = by_rep.get(rep, [])
-        plans[rep] = _plan(spec, scorecard, rep, totals.loc[rep], rows, medians, history)
+        plans[rep] = _plan(
+            spec, scorecard, rep, totals.loc[rep], rows, medians, history, related.get(rep, {})
+        )
     return plans
 
 
@@ -177,6 +199,7 @@ def _plan(
     rows: list[dict[str, Any]],
     medians: dict[tuple[Any, str], tuple[float | None, float | None]],
     history: _History,
+    related: dict[str, dict[str, Any]] | None = None,
 ) -> Plan:
     locale = spec.locale.value
     team = total["parent"] if isinstance(total["parent"], str) else None
@@ -184,6 +207,7 @@ def _plan(
     strengths: list[PlanItem] = []
     weaknesses: list[PlanItem] = []
     unscored: list[tuple[str, str]] = []
+    causes: dict[str, str | None] = {}
     for row in rows:
         kpi = spec.kpi(row["kpi"])
         if not row["scored"]:
@@ -195,6 +219,11 @@ def _plan(
         median_att, median_actual = medians.get((team, kpi.id), (None, None))
         severity = _severity(spec, attainment)
         recent, recent_value = history.recent(kpi, rep)
+        cause, action, source = (None, None, None)
+        if attainment < 1.0 - MATERIAL_GAP:
+            cause, action, source = diagnose(spec, kpi, related or {}, history, rep, locale)
+        own = advice_text(kpi, severity, locale)
+        causes[kpi.id] = source
         item = PlanItem(
             kpi=kpi.id,
             name=kpi.name,
@@ -210,22 +239,38 @@ def _plan(
             recent_value=recent_value,
             severity=severity,
             impact=float(row["weight"]) * (float(row["score"]) - on_target),
-            advice=advice_text(kpi, severity, locale),
+            # The KPI's own advice for itself (win rate, retention: the spec knows best);
+            # for an amount, the action that fits the cause found.
+            advice=own if source == kpi.id and own else action or own,
             text=_phrase(spec, kpi, row, median_att, scorecard.closed, locale),
+            cause=cause,
         )
         items.append(item)
-        if attainment < 1.0:
+        if attainment < 1.0 - MATERIAL_GAP:
             weaknesses.append(item)
         elif attainment >= 1.0 + STRENGTH_MARGIN and (
             median_att is None or attainment > median_att
         ):
             strengths.append(item)
     weaknesses.sort(key=lambda i: (round(i.impact, 9), i.attainment_to_date))
+    # A cause that is itself a weakness of the plan has its own line and action: the amount
+    # it explains keeps the KPI's own advice rather than saying the same thing twice.
+    weak = {i.kpi for i in weaknesses}
+    weaknesses = [
+        replace(i, advice=advice_text(spec.kpi(i.kpi), i.severity, locale) or i.advice)
+        if causes.get(i.kpi) not in (None, i.kpi) and causes.get(i.kpi) in weak
+        else i
+        for i in weaknesses
+    ]
     strengths.sort(key=lambda i: (-round(i.impact, 9), -i.attainment_to_date))
     focus = tuple(dict.fromkeys(i.advice for i in weaknesses if i.advice))
     total_value = _or_none(total["total"])
     scored_any = total_value is not None
-    plan_summary = summary_line(weaknesses, strengths, unscored, locale, scored_any)
+    from salesperf.glossary import plain_note
+
+    named = [(spec.kpi(k).name, plain_note(reason, locale)) for k, reason in unscored]
+    near = any(i.attainment_to_date < 1.0 for i in items)
+    plan_summary = summary_line(weaknesses, strengths, named, locale, scored_any, near)
     return Plan(
         rep=rep,
         name=str(total["name"]),
@@ -240,6 +285,86 @@ def _plan(
         focus=focus,
         summary=plan_summary,
     )
+
+
+def _pace(rows: dict[str, dict[str, Any]], kpi: KpiSpec | None) -> float | None:
+    if kpi is None or kpi.id not in rows:
+        return None
+    return _or_none(rows[kpi.id].get("pace"))
+
+
+def diagnose(
+    spec: Spec,
+    kpi: KpiSpec,
+    rows: dict[str, dict[str, Any]],
+    history: _History,
+    rep: str,
+    locale: str,
+) -> tuple[str | None, str | None, str | None]:
+    """(cause, action in words, the KPI that shows it) for a weak KPI, from the rep's
+    other KPIs this period.
+
+    A retention or win-rate KPI is its own cause. For an amount (a sum), the KPIs of the
+    same source say which part fell: the order count's pace (volume), the average order
+    against the rep's own last periods (value), retention's pace (lost customers), then
+    any win rate's pace. (None, None, None) when nothing stands out.
+    """
+    from salesperf.glossary import word
+    from salesperf.spec.models import MeasureKind
+
+    def first(measure: MeasureKind, same_source: bool = True) -> KpiSpec | None:
+        return next(
+            (
+                k
+                for k in spec.kpis
+                if k.measure is measure
+                and k.id != kpi.id
+                and (not same_source or k.source == kpi.source)
+            ),
+            None,
+        )
+
+    if kpi.measure is MeasureKind.RETENTION_RATE:
+        return "lost_customers", word("action.lost_customers", locale), kpi.id
+    if kpi.measure is MeasureKind.RATIO and "win" in kpi.id:
+        return "win_rate", word("action.win_rate", locale), kpi.id
+    if kpi.measure is not MeasureKind.SUM:
+        return None, None, None
+    volume = first(MeasureKind.COUNT)
+    volume_pace = _pace(rows, volume)
+    size = next(
+        (
+            k
+            for k in spec.kpis
+            if k.measure is MeasureKind.MEAN and k.source == kpi.source and k.column == kpi.column
+        ),
+        None,
+    )
+    size_ratio = None
+    if size is not None and size.id in rows:
+        _, usual = history.recent(size, rep)
+        now = _or_none(rows[size.id].get("actual"))
+        if now is not None and usual:
+            size_ratio = now / usual
+    if (
+        volume_pace is not None
+        and volume_pace < CAUSE_THRESHOLD
+        and (size_ratio is None or size_ratio >= CAUSE_THRESHOLD)
+    ):
+        name = volume.name if volume else ""
+        return "volume", word("action.volume", locale, kpi=name), volume.id if volume else None
+    if size is not None and size_ratio is not None and size_ratio < CAUSE_THRESHOLD:
+        smaller = f"{round((1 - size_ratio) * 100)}%"
+        return "value", word("action.value", locale, percent=smaller), size.id
+    retention_kpi = first(MeasureKind.RETENTION_RATE)
+    retention = _pace(rows, retention_kpi)
+    if retention_kpi is not None and retention is not None and retention < CAUSE_THRESHOLD:
+        return "lost_customers", word("action.lost_customers", locale), retention_kpi.id
+    win = next((k for k in spec.kpis if k.measure is MeasureKind.RATIO and "win" in k.id), None)
+    win_pace = _pace(rows, win)
+    if win is not None and win_pace is not None and win_pace < CAUSE_THRESHOLD:
+        return "win_rate", word("action.win_rate", locale), win.id
+    return None, None, None
 
 
 def _severity(spec: Spec, attainment: float) -> str:
@@ -348,18 +473,20 @@ _WORDS = {
         "focus": " — focus: {focus}",
         "end": ".",
         "all_on_target": "On or above target on every scored KPI",
+        "all_near_target": "On or near target (within 5%) on every scored KPI",
         "best": "; best: {item}",
         "none_scored": "Not scored this period: {reasons}",
     },
     "zh-CN": {
-        "of_target": "{name}{pace}为目标的{att}（团队中位数{median}）",
-        "of_target_alone": "{name}{pace}为目标的{att}",
+        "of_target": "{name}{pace}达成率 {att}（团队中位数 {median}）",
+        "of_target_alone": "{name}{pace}达成率 {att}",
         "pace": "进度",
-        "versus": "{name}{actual}，目标{target}",
+        "versus": "{name} {actual}，目标 {target}",
         "join": "；",
         "focus": "——重点：{focus}",
         "end": "。",
         "all_on_target": "所有计分指标均达到目标",
+        "all_near_target": "所有计分指标均达到或接近目标（差距不超过 5%）",
         "best": "；最佳：{item}",
         "none_scored": "本期无法计分：{reasons}",
     },
@@ -402,6 +529,7 @@ def summary_line(
     unscored: list[tuple[str, str]],
     locale: str,
     scored_any: bool = True,
+    near: bool = False,
 ) -> str:
     """The plan in one line, e.g. "Revenue at 78% of target (team median 96%); Win rate
     41.0% vs 55.0% target — focus: qualification and follow-up." """
@@ -416,6 +544,8 @@ def summary_line(
         if advice:
             text += words["focus"].format(focus=words["join"].join(advice))
         return text + words["end"]
+    # ``near``: some KPI is below target, by less than MATERIAL_GAP (no plan for that).
+    fine = words["all_near_target" if near else "all_on_target"]
     if strengths:
-        return words["all_on_target"] + words["best"].format(item=strengths[0].text) + words["end"]
-    return words["all_on_target"] + words["end"]
+        return fine + words["best"].format(item=strengths[0].text) + words["end"]
+    return fine + words["end"]

@@ -15,6 +15,13 @@ a KPI's own ``scoring:`` replaces the top-level one as a whole)
     - bands: ``[[attainment, points], ...]`` on a 0-100 point scale, linear between pairs
       and flat outside them; ``score = points / 100``.
 
+Small counts (:mod:`salesperf.evaluation.volume`)
+    A counted KPI (``unit: count``, additive) whose target for an entity is below
+    :data:`MIN_VOLUME` (3 a period) is scored on the nearest level up whose target reaches
+    it (the company when none does): with 0.3 new customers a month per rep, one customer
+    swings a rep from 0% to 300%.
+    The entity gets its parent's attainment to date and score; ``scored_as`` names the level.
+
 Totals
     Each entity (rep, team, region, company) is scored from *its own* KPI rows of the
     results table, so a team's win rate is its pooled win rate, never an average of reps.
@@ -31,9 +38,12 @@ Tiers
     total reaches. Below the last minimum: the next letter (D), or a tier declared at 0.
 
 Ranks (within each level; reps also within their team, teams within their region...)
-    Higher total first. Ties are broken, deterministically, by (1) the more complete
-    scorecard (higher ``scored_weight``), then (2) the entity key in ascending order.
-    Totals are compared rounded to 9 decimals so float noise never decides a rank.
+    Higher total first; equal totals share a rank (competition ranking: 1, =2, =2, 4) and
+    are flagged ``tied`` (reports show "=2"). With a cap on each KPI several reps can reach
+    the same top score, and nothing in the scorecard says which of them did better, so no
+    tie-break is invented. Tied entities are *listed* by the more complete scorecard
+    (higher ``scored_weight``), then the entity key. Totals are compared rounded to 9
+    decimals so float noise never decides a rank.
     ``percentile`` is the share of the *other* ranked entities whose total is strictly
     lower (1.0 = best, 0.0 = worst; tied entities share it; 1.0 when ranked alone).
 
@@ -104,6 +114,7 @@ KPI_COLUMNS = [
     "scored",
     "reason",
     "note",
+    "scored_as",
 ]
 TOTAL_COLUMNS = [
     "level",
@@ -116,6 +127,7 @@ TOTAL_COLUMNS = [
     "scored_weight",
     "missing",
     "rank",
+    "tied",
     "ranked",
     "rank_in_parent",
     "ranked_in_parent",
@@ -186,6 +198,8 @@ class Scorecard:
     totals: pd.DataFrame
     previous_period: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    #: KPI id -> the level its small per-rep targets were scored at (see MIN_VOLUME).
+    scored_above: dict[str, str] = field(default_factory=dict)
 
     def total(self, level: str, entity: str) -> pd.Series:
         """The totals row of one entity (KeyError when it is not scored at all)."""
@@ -316,6 +330,9 @@ def score(results: Results) -> Scorecard:
     frame = pd.DataFrame.from_records(records)
     for column in ("actual", "target", "attainment", "pace"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    from salesperf.evaluation.volume import score_small_targets_above
+
+    frame, scored_above = score_small_targets_above(frame, results, rules)
     scored_weight = frame["weight"].where(frame["scored"], 0.0)
     denominator = scored_weight.groupby([frame["level"], frame["entity"]]).transform("sum")
     frame["weight_share"] = (scored_weight / denominator.where(denominator > 0)).fillna(0.0)
@@ -326,7 +343,15 @@ def score(results: Results) -> Scorecard:
     totals = _totals(frame, tiers, ["rep", *results.org.levels, COMPANY])
     closed = results.as_of >= results.period.end - dt.timedelta(days=1)
     return Scorecard(
-        results.period.label, results.as_of, closed, rules, weights, tiers, frame, totals
+        results.period.label,
+        results.as_of,
+        closed,
+        rules,
+        weights,
+        tiers,
+        frame,
+        totals,
+        scored_above=scored_above,
     )
 
 
@@ -398,8 +423,10 @@ def _totals(kpis: pd.DataFrame, tiers: list[Tier], levels: list[str]) -> pd.Data
     )
     totals = _rank(totals, rankable.notna())
     totals["_l"] = totals["level"].map({lv: i for i, lv in enumerate(levels)})
-    totals = totals.sort_values(["_l", "rank", "entity"], kind="stable", na_position="last")
-    totals = totals.drop(columns=["_l"]).reset_index(drop=True)
+    # Tied entities are listed the more complete scorecard first, then by key.
+    totals["_w"] = -totals["scored_weight"].round(PRECISION)
+    totals = totals.sort_values(["_l", "rank", "_w", "entity"], kind="stable", na_position="last")
+    totals = totals.drop(columns=["_l", "_w"]).reset_index(drop=True)
     for column in ("previous_total", "total_change"):
         totals[column] = math.nan
     for column in ("previous_rank", "rank_change"):
@@ -409,7 +436,7 @@ def _totals(kpis: pd.DataFrame, tiers: list[Tier], levels: list[str]) -> pd.Data
 
 
 def rank_order(totals: pd.DataFrame) -> pd.DataFrame:
-    """Entities in rank order: total desc, scored_weight desc, entity key asc."""
+    """Entities in rank (listing) order: total desc, scored_weight desc, entity key asc."""
     ranked = totals.loc[totals["total"].notna()].copy()
     ranked["_t"] = -ranked["total"].round(PRECISION)
     ranked["_w"] = -ranked["scored_weight"].round(PRECISION)
@@ -424,22 +451,38 @@ def _rank(totals: pd.DataFrame, rankable: pd.Series) -> pd.DataFrame:
     out = totals.copy()
     for column in ("rank", "ranked", "rank_in_parent", "ranked_in_parent"):
         out[column] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["tied"] = False
     out["percentile"] = math.nan
     for _, group in out.loc[rankable].groupby("level", sort=False):
         ordered = rank_order(group)
         if ordered.empty:
             continue
         n = len(ordered)
-        out.loc[ordered.index, "rank"] = range(1, n + 1)
-        out.loc[ordered.index, "ranked"] = n
         rounded = ordered["total"].round(PRECISION).to_numpy()
+        out.loc[ordered.index, "rank"] = competition_ranks(rounded)
+        ranks = competition_ranks(rounded)
+        last = competition_ranks(rounded, side="right")
+        out.loc[ordered.index, "tied"] = [hi - lo > 0 for lo, hi in zip(ranks, last, strict=True)]
+        out.loc[ordered.index, "ranked"] = n
         beaten = [int((rounded < value).sum()) for value in rounded]
         out.loc[ordered.index, "percentile"] = [b / (n - 1) if n > 1 else 1.0 for b in beaten]
         with_parent = ordered.loc[ordered["parent"].notna()]
         for _, siblings in with_parent.groupby("parent", sort=False):
-            out.loc[siblings.index, "rank_in_parent"] = range(1, len(siblings) + 1)
+            totals_in = siblings["total"].round(PRECISION).to_numpy()
+            out.loc[siblings.index, "rank_in_parent"] = competition_ranks(totals_in)
             out.loc[siblings.index, "ranked_in_parent"] = len(siblings)
     return out
+
+
+def competition_ranks(totals_descending: Any, side: str = "left") -> list[int]:
+    """1 + the number of strictly higher totals: [1.2, 1.2, 1.0] -> [1, 1, 3] (with
+    ``side="right"``, the last position each total holds: [2, 2, 3]). The totals come
+    sorted from highest to lowest."""
+    import numpy as np
+
+    negated = -np.asarray(totals_descending, dtype="float64")
+    positions = np.searchsorted(negated, negated, side=side)  # type: ignore[call-overload]
+    return [int(p) + (1 if side == "left" else 0) for p in positions]
 
 
 # -- change vs the previous period ---------------------------------------------------------

@@ -212,7 +212,10 @@ def write_rep_reports(
             continue  # not on the roster: nobody to send it to
         view = rep_view(bundle.view, bundle.results, rep, bundle.evaluation, bundle.alerts)
         # Reps are sorted, so which of two colliding reps gets "-2" is the same every run.
-        target = folder / distinct_filename(f"{rep}-{view['rep']['name']}", f".{fmt}", taken)
+        # "R01-Maria Gonzalez.html"; a rep whose id is the name is just "张伟.html".
+        name = view["rep"]["name"]
+        stem = rep if name == rep else f"{rep}-{name}"
+        target = folder / distinct_filename(stem, f".{fmt}", taken)
         refuse_inputs(target, inputs)
         atomic_write_bytes(target, render_bytes(view, fmt, bundle.template_dir))
         written.append(target)

@@ -21,8 +21,8 @@ from markupsafe import Markup
 
 from salesperf import __version__
 from salesperf.engine.metrics import COMPANY
-from salesperf.formatting import fmt_fraction, fmt_value
-from salesperf.report.charts import trend_svg
+from salesperf.formatting import fmt_change, fmt_fraction, fmt_value
+from salesperf.glossary import word
 from salesperf.report.i18n import labels, level_name
 from salesperf.spec.models import CUMULATIVE_MEASURES, Unit
 
@@ -92,12 +92,51 @@ class _Fmt:
         return self._fractions[key]
 
     def change(self, value: float | None) -> str:
-        if value is None:
+        return fmt_change(value, self.locale)
+
+    def gap(self, kpi: str, value: Any) -> str:
+        """A distance to target, unsigned: "$12,345", or "3.5 pts" for a percent KPI
+        (percentage points: "3.5%" would read as a share of the target)."""
+        number = _num(value)
+        if number is None:
             return "–"
-        return ("+" if value > 0 else "") + fmt_fraction(value, self.locale)
+        if self.units[kpi] is Unit.PERCENT:
+            return word("points", self.locale, n=f"{abs(number) * 100:.1f}")
+        return self.value(kpi, abs(number))
 
 
-def _kpi_cell(fmt: _Fmt, words: dict[str, str], row: Any) -> dict[str, Any]:
+#: Pace statuses, which a closed period replaces with met or missed.
+PACE_STATUSES = ("on_track", "at_risk", "behind")
+
+
+def closed_status(status: str, attainment: float | None) -> str:
+    """After the period ends nobody is "at risk": the target was met (attainment of at
+    least 100%, as floored for display) or missed. No target or no data stay as they are."""
+    if status not in PACE_STATUSES or attainment is None:
+        return status
+    return "met" if math.floor(attainment * 100 + 1e-9) >= 100 else "missed"
+
+
+def result_words(fmt: _Fmt, words: dict[str, str], row: Any, status: str) -> str:
+    """ "missed by $12,345 (−4%)" / "met, $800 (+2%) over" for a closed period; "" else.
+    Percent KPIs say the gap in points, without a percent of a percent."""
+
+    if status not in ("met", "missed"):
+        return ""
+    gap = _num(row.gap)
+    target = _num(row.target)
+    if gap is None or target is None or not target:
+        return words[status]
+    amount = fmt.gap(row.kpi, gap)
+    if fmt.units[row.kpi] is Unit.PERCENT:
+        return word(f"{status}_by_points", fmt.locale, amount=amount)
+    attainment = _num(row.attainment)
+    relative = fmt_change(None if attainment is None else attainment - 1, fmt.locale)
+    return word(f"{status}_by", fmt.locale, amount=amount, percent=relative)
+
+
+def _kpi_cell(fmt: _Fmt, words: dict[str, str], row: Any, closed: bool = False) -> dict[str, Any]:
+    status = closed_status(row.status, _num(row.attainment)) if closed else row.status
     return {
         "kpi": row.kpi,
         "actual": _num(row.actual),
@@ -111,9 +150,12 @@ def _kpi_cell(fmt: _Fmt, words: dict[str, str], row: Any) -> dict[str, Any]:
         "pace_fmt": fmt.fraction(row.pace),
         "projected": _num(row.projected),
         "projected_fmt": fmt.value(row.kpi, row.projected),
-        "status": row.status,
-        "status_label": words.get(row.status, row.status),
-        "note": row.note or "",
+        "gap": _num(row.gap),
+        "gap_fmt": fmt.gap(row.kpi, row.gap),
+        "status": status,
+        "status_label": words.get(status, status),
+        "result_fmt": result_words(fmt, words, row, status),
+        "note": note_words(row.note or "", fmt.locale),
     }
 
 
@@ -133,10 +175,20 @@ def _blank_cell(kpi: str, words: dict[str, str]) -> dict[str, Any]:
         "pace_fmt": dash,
         "projected": None,
         "projected_fmt": dash,
+        "gap": None,
+        "gap_fmt": dash,
         "status": "no_data",
         "status_label": words.get("no_data", "no_data"),
+        "result_fmt": dash,
         "note": "",
     }
+
+
+def note_words(note: str, locale: str) -> str:
+    """The engine's notes in a manager's words (see :func:`salesperf.glossary.plain_note`)."""
+    from salesperf.glossary import plain_note
+
+    return plain_note(note, locale)
 
 
 def build_view(
@@ -148,28 +200,33 @@ def build_view(
     scorecard: dict[str, Any] | None = None,
     charts: bool = True,
 ) -> dict[str, Any]:
-    """The company/team report's view model. ``trend``: company actual and target per KPI
-    and period (:attr:`salesperf.review.Review.trend`). ``charts=False`` leaves out the
-    trend charts' SVG (the trend numbers stay): JSON and Excel do not show pictures."""
+    """The company/team report's view model. ``trend``: company actual (to date for the
+    open period), projection and target per KPI and period (:func:`company_trend`, kept by
+    :attr:`salesperf.review.Review.trend`). ``charts=False`` leaves out the trend charts'
+    SVG (the trend numbers stay): JSON and Excel do not show pictures."""
     spec = results.spec
     locale = locale or spec.locale.value
     words = labels(locale)
     fmt = _Fmt(results, locale)
     table = results.table
     elapsed = _num(table["elapsed"].dropna().iloc[0]) if table["elapsed"].notna().any() else None
+    closed = elapsed is None or elapsed >= 1
     view: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
         "kind": "company",
         "meta": _meta(results, locale, elapsed),
         "labels": words,
-        "headline": _headline(results, fmt, words),
-        "levels": _levels(results, fmt, words, locale),
-        "kpis": _kpi_sections(results, trend, fmt, words, charts, locale),
+        "headline": _headline(results, fmt, words, closed),
+        "levels": _levels(results, fmt, words, locale, closed),
+        "kpis": _kpi_sections(results, trend, fmt, words, charts, locale, closed),
         "alerts": alerts,
         "scorecard": scorecard,
         "data_quality": data_quality(results, locale),
         "provenance": provenance(results),
     }
+    from salesperf.report.verdict import verdict
+
+    view["verdict"] = verdict(view, results)
     return view
 
 
@@ -185,6 +242,9 @@ def _meta(results: Results, locale: str, elapsed: float | None) -> dict[str, Any
         "open": elapsed is not None and elapsed < 1,
         "elapsed": elapsed,
         "elapsed_fmt": fmt_fraction(elapsed, locale),
+        "elapsed_text": word("elapsed_text", locale, share=fmt_fraction(elapsed, locale)),
+        "open_note": word("open_note", locale, date=results.as_of.isoformat()),
+        "pace_help": word("pace_help", locale, date=results.as_of.isoformat()),
         "locale": locale,
         "lang": "zh-CN" if locale == "zh-CN" else "en",
         "currency": spec.currency,
@@ -203,7 +263,9 @@ def _company_actuals(results: Results) -> dict[tuple[str, int], float]:
     return dict(zip(keys, company["actual"].tolist(), strict=True))
 
 
-def _headline(results: Results, fmt: _Fmt, words: dict[str, str]) -> list[dict[str, Any]]:
+def _headline(
+    results: Results, fmt: _Fmt, words: dict[str, str], closed: bool
+) -> list[dict[str, Any]]:
     """Company row per KPI, against last period and the same period last year.
 
     While a period is open, KPIs that accumulate compare their *projection* with the
@@ -220,7 +282,7 @@ def _headline(results: Results, fmt: _Fmt, words: dict[str, str]) -> list[dict[s
         compare = _num(row.projected) if kpi.measure in CUMULATIVE_MEASURES else _num(row.actual)
         before = _num(actuals.get((row.kpi, previous)))
         year_ago = _num(actuals.get((row.kpi, last_year)))
-        cell = _kpi_cell(fmt, words, row)
+        cell = _kpi_cell(fmt, words, row, closed)
         cell.update(
             {
                 "name": row.kpi_name,
@@ -241,7 +303,7 @@ def _headline(results: Results, fmt: _Fmt, words: dict[str, str]) -> list[dict[s
 
 
 def _levels(
-    results: Results, fmt: _Fmt, words: dict[str, str], locale: str
+    results: Results, fmt: _Fmt, words: dict[str, str], locale: str, closed: bool
 ) -> list[dict[str, Any]]:
     """Roll-ups per roster level (outermost first), each entity with its members below."""
     table = results.table
@@ -257,7 +319,7 @@ def _levels(
         by_group: dict[int, dict[str, dict[str, Any]]] = {}
         firsts: dict[int, Any] = {}
         for code, r in zip(codes.tolist(), rows.itertuples(index=False), strict=True):
-            by_group.setdefault(code, {})[r.kpi] = _kpi_cell(fmt, words, r)
+            by_group.setdefault(code, {})[r.kpi] = _kpi_cell(fmt, words, r, closed)
             firsts.setdefault(code, r)
         entities = []
         for code in sorted(by_group):
@@ -267,7 +329,10 @@ def _levels(
                 {
                     "entity": str(first.entity),
                     "name": str(first.name),
-                    "parent": None if parent is None or parent != parent else str(parent),
+                    # Without teams every rep's parent is the company: not a team to show.
+                    "parent": None
+                    if parent is None or parent != parent or parent == COMPANY
+                    else str(parent),
                     # "(unassigned)" has rows for additive KPIs only: a dash elsewhere
                     # keeps every row of the table as wide as its header.
                     "kpis": [by_kpi.get(k) or _blank_cell(k, words) for k in kpi_order],
@@ -285,6 +350,88 @@ def _levels(
     return out
 
 
+def company_trend(results: Results, history: pd.DataFrame) -> pd.DataFrame:
+    """The company's trend: ``history`` (earlier periods' company kpi, period, actual,
+    target) and the reviewed period last.
+
+    ``actual`` is always what happened: the open period's actual *to date*. ``projected``
+    (the run-rate projection for the whole period) is filled only for the open period of a
+    KPI that accumulates, and is never plotted as an actual.
+    """
+    import pandas as pd
+
+    history = history[history["level"] == COMPANY][["kpi", "period", "actual", "target"]]
+    history = history.assign(projected=float("nan"))
+    current = results.table[results.table["level"] == COMPANY]
+    cumulative = {k.id for k in results.spec.kpis if k.measure in CUMULATIVE_MEASURES}
+    elapsed = pd.to_numeric(current["elapsed"], errors="coerce")
+    is_open = current["kpi"].isin(list(cumulative)) & (elapsed < 1)
+    now = pd.DataFrame(
+        {
+            "kpi": current["kpi"],
+            "period": current["period"],
+            "actual": current["actual"],
+            "target": current["target"],
+            "projected": pd.to_numeric(current["projected"], errors="coerce").where(is_open),
+        }
+    )
+    return pd.concat([history, now], ignore_index=True)
+
+
+def _chart_kind(unit: Unit) -> str:
+    return {Unit.PERCENT: "percent", Unit.CURRENCY: "currency", Unit.COUNT: "count"}.get(
+        unit, "number"
+    )
+
+
+def currency_symbol(currency: str, locale: str) -> str:
+    from babel.numbers import get_currency_symbol
+
+    from salesperf.formatting import BABEL_LOCALES
+
+    return str(get_currency_symbol(currency, BABEL_LOCALES.get(locale, "en_US")))
+
+
+def _trend_caption(
+    results: Results, fmt: _Fmt, words: dict[str, str], kpi_id: str, points: pd.DataFrame
+) -> tuple[str, str]:
+    """(chart title, caption): the title counts the periods really shown; the caption says
+    which point is to date, which is projected, and where a target is missing."""
+
+    locale = fmt.locale
+    shown = len(points)
+    title = word("trend_chart", locale, n=shown) if shown > 1 else word("trend_chart_one", locale)
+    notes = []
+    last = points.iloc[-1] if shown else None
+    elapsed = results.table["elapsed"].dropna()
+    share = float(elapsed.iloc[0]) if len(elapsed) else 1.0
+    if last is not None and share < 1:
+        if _num(last["projected"]) is not None:
+            notes.append(
+                word(
+                    "trend_open",
+                    locale,
+                    period=last["period"],
+                    actual=fmt.value(kpi_id, last["actual"]),
+                    elapsed=fmt_fraction(share, locale),
+                    projected=fmt.value(kpi_id, last["projected"]),
+                )
+            )
+        else:
+            notes.append(
+                word(
+                    "trend_open_ratio",
+                    locale,
+                    period=last["period"],
+                    elapsed=fmt_fraction(share, locale),
+                )
+            )
+    missing = [str(p) for p, t in zip(points["period"], points["target"], strict=True) if t != t]
+    if missing and len(missing) < shown:
+        notes.append(word("trend_gaps", locale, periods=", ".join(missing)))
+    return title, " ".join(notes)
+
+
 def _kpi_sections(
     results: Results,
     series: pd.DataFrame,
@@ -292,16 +439,23 @@ def _kpi_sections(
     words: dict[str, str],
     charts: bool,
     locale: str,
+    closed: bool,
 ) -> list[dict[str, Any]]:
-    # The trend is data (JSON, Excel, templates); only its picture is optional.
+    from salesperf.report.charts import ChartWords, trend_svg
+
     table = results.table
+    # The trend is data (JSON, Excel, templates); only its picture is optional.
     first_level = results.org.levels[0] if results.org.levels else "rep"
+    symbol = currency_symbol(results.spec.currency, locale)
+    chart_words = ChartWords(words["actual"], words["target"], words["projected"], words["to_date"])
     out = []
     for kpi in results.spec.kpis:
         rows = table[(table["kpi"] == kpi.id) & (table["level"] == first_level)]
         rows = rows.sort_values(
             ["attainment", "entity"], ascending=[False, True], na_position="last"
         )
+        points = series[series["kpi"] == kpi.id]
+        title, caption = _trend_caption(results, fmt, words, kpi.id, points)
         section: dict[str, Any] = {
             "kpi": kpi.id,
             "name": kpi.name,
@@ -309,20 +463,25 @@ def _kpi_sections(
             "unit": kpi.unit.value,
             "level": first_level,
             "level_name": level_name(first_level, locale),
-            "chart_title": words["trend_chart"].format(n=TREND_PERIODS),
+            "chart_title": title,
+            "chart_caption": caption,
             "entities": [
-                {"entity": r.entity, "name": r.name, **_kpi_cell(fmt, words, r)}
+                {"entity": r.entity, "name": r.name, **_kpi_cell(fmt, words, r, closed)}
                 for r in rows.itertuples(index=False)
             ],
             "chart_svg": None,
             "chart_file": None,
-            "trend": [],
+            "trend": [
+                {"period": p, "actual": _num(a), "target": _num(t), "projected": _num(x)}
+                for p, a, t, x in zip(
+                    points["period"],
+                    points["actual"],
+                    points["target"],
+                    points["projected"],
+                    strict=True,
+                )
+            ],
         }
-        points = series[series["kpi"] == kpi.id]
-        section["trend"] = [
-            {"period": p, "actual": _num(a), "target": _num(t)}
-            for p, a, t in zip(points["period"], points["actual"], points["target"], strict=True)
-        ]
         if charts and len(points) >= 2:
             # Markup: the SVG is made here from numbers and fixed labels, never from
             # user text, so it is inlined as is while everything else is escaped.
@@ -331,8 +490,11 @@ def _kpi_sections(
                     list(points["period"]),
                     list(points["actual"]),
                     list(points["target"]),
-                    labels=(words["actual"], words["target"]),
-                    percent=kpi.unit is Unit.PERCENT,
+                    projected=_num(points["projected"].iloc[-1]),
+                    words=chart_words,
+                    kind=_chart_kind(kpi.unit),
+                    currency_symbol=symbol,
+                    locale=locale,
                 )
             )
         out.append(section)
@@ -349,7 +511,7 @@ def data_quality(results: Results, locale: str = "en") -> list[dict[str, Any]]:
         out.append(
             {
                 "source": name,
-                "files": [f.path for f in summary.files],
+                "files": [relative_to_spec(f.path, results.spec.base_dir) for f in summary.files],
                 "rows_read": summary.rows_read,
                 "rows_read_fmt": fmt_value(summary.rows_read, Unit.COUNT, locale=locale),
                 "rows_loaded": summary.rows_loaded,
@@ -407,23 +569,45 @@ def _sha256(path: str | Path) -> str | None:
         return None
 
 
+def relative_to_spec(path: str | Path, base: str | Path) -> str:
+    """A file as the reader knows it: relative to kpi.yaml's folder (``data/orders.csv``),
+    never an absolute path that names the machine and its user; a file outside that
+    folder keeps only its name."""
+    file = Path(os.path.abspath(path))
+    folder = Path(os.path.abspath(base))
+    try:
+        return file.relative_to(folder).as_posix()
+    except ValueError:
+        return file.name
+
+
 def provenance(results: Results) -> dict[str, Any]:
-    """What the report was made from: enough to tell whether a rerun used the same data."""
+    """What the report was made from: enough to tell whether a rerun used the same data.
+    Paths are relative to kpi.yaml's folder, whatever folder the report was made in."""
     spec = results.spec
     spec_file = Path(spec.path)
+    base = spec.base_dir
     inputs = []
     for loaded in [*results.dataset.sources.values(), results.dataset.roster]:
         if loaded is None:
             continue
         for info in loaded.files:
-            inputs.append({"path": info.path, "rows": info.rows_read, "sha256": info.sha256})
+            inputs.append(
+                {
+                    "path": relative_to_spec(info.path, base),
+                    "rows": info.rows_read,
+                    "sha256": info.sha256,
+                }
+            )
     if spec.targets is not None and spec.targets.overrides:
         from salesperf import paths
 
-        for file in paths.expand(spec.base_dir, spec.targets.overrides):
-            inputs.append({"path": str(file), "rows": None, "sha256": _sha256(file)})
+        for file in paths.expand(Path(spec.base_dir), spec.targets.overrides):
+            inputs.append(
+                {"path": relative_to_spec(file, base), "rows": None, "sha256": _sha256(file)}
+            )
     return {
-        "spec": {"path": str(spec_file), "sha256": _sha256(spec_file)},
+        "spec": {"path": spec_file.name, "sha256": _sha256(spec_file)},
         "inputs": inputs,
         "version": __version__,
         "period": results.period.label,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from salesperf.engine.metrics import COMPANY
 from salesperf.evaluation.scoring import TRENDS
 from salesperf.formatting import fmt_fraction, fmt_points, fmt_signed_points
+from salesperf.glossary import word
 from salesperf.report.i18n import labels, level_name
 
 if TYPE_CHECKING:
@@ -15,8 +16,15 @@ if TYPE_CHECKING:
     from salesperf.evaluation.performance import Evaluation
 
 
-def _rank(value: Any) -> str:
-    return "–" if value is None or value != value else str(int(value))
+def _rank(value: Any, tied: Any = False) -> str:
+    """ "3", or "=3" for a rank shared with others at the same score."""
+    if value is None or value != value:
+        return "–"
+    return ("=" if tied is True else "") + str(int(value))
+
+
+#: Marks a total scored on part of the weights; the table's note explains it.
+PARTIAL_MARK = "†"
 
 
 def _order(value: Any) -> float:
@@ -40,14 +48,30 @@ def scorecard_view(evaluation: Evaluation, locale: str) -> dict[str, Any]:
     words = labels(locale)
     spec = evaluation.results.spec
     kpi_rows = card.kpis.to_dict(orient="records")
+    # The per-KPI cells show what is scored: pace while the period is open (actual vs the
+    # target expected by today), attainment once it is closed (they are then the same).
+    measure = "attainment" if card.closed else "pace"
     by_entity: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     for r in kpi_rows:
         status = r.get("status") or "no_data"
+        if card.closed:
+            from salesperf.report.model import closed_status
+
+            attainment = r.get("attainment")
+            status = closed_status(status, None if attainment != attainment else attainment)
+        scored = r.get("attainment_to_date")
         by_entity.setdefault((r["level"], r["entity"]), {})[r["kpi"]] = {
             "kpi": r["kpi"],
-            "attainment": r.get("attainment_to_date"),
-            "attainment_fmt": fmt_fraction(r.get("attainment_to_date"), locale),
+            "measure": measure,
+            "value": scored,
+            "value_fmt": fmt_fraction(scored, locale),
+            "attainment": r.get("attainment"),
+            "attainment_fmt": fmt_fraction(r.get("attainment"), locale),
+            "pace": r.get("pace"),
+            "pace_fmt": fmt_fraction(r.get("pace"), locale),
             "status": status,
+            "status_label": words.get(status, status),
+            "scored_as": r.get("scored_as") if isinstance(r.get("scored_as"), str) else None,
         }
     weighted = list(card.weights)
     rows = []
@@ -56,24 +80,23 @@ def scorecard_view(evaluation: Evaluation, locale: str) -> dict[str, Any]:
     totals.sort(key=lambda r: (_order(r["rank"]), r["entity"]))
     for t in totals:
         cells = by_entity.get((t["level"], t["entity"]), {})
+        parent = t["parent"] if isinstance(t["parent"], str) and t["parent"] != COMPANY else None
         row = {
             "level": t["level"],
             "level_name": level_name(t["level"], locale),
             "entity": t["entity"],
-            "name": t["name"],
-            "parent": t["parent"] if isinstance(t["parent"], str) else None,
+            # The company is "Company", not the report's title.
+            "name": words["company"] if t["level"] == COMPANY else t["name"],
+            "parent": parent,
             "total": t["total"],
-            "total_fmt": fmt_points(t["total"]) + ("*" if t["partial"] else ""),
+            "total_fmt": fmt_points(t["total"]) + (PARTIAL_MARK if t["partial"] else ""),
+            "partial": bool(t["partial"]),
             "tier": t["tier"] if isinstance(t["tier"], str) else None,
             "rank": t["rank"],
-            "rank_fmt": _rank(t["rank"]),
+            "tied": t.get("tied") is True,
+            "rank_fmt": _rank(t["rank"], t.get("tied")),
             "trend": _trend(t),
-            "kpis": [
-                cells.get(
-                    k, {"kpi": k, "attainment": None, "attainment_fmt": "–", "status": "no_data"}
-                )
-                for k in weighted
-            ],
+            "kpis": [cells.get(k, _empty_cell(k, measure, words)) for k in weighted],
         }
         if t["level"] == "rep":
             rows.append(row)
@@ -86,20 +109,76 @@ def scorecard_view(evaluation: Evaluation, locale: str) -> dict[str, Any]:
             g["rank"] if isinstance(g["rank"], int | float) and g["rank"] == g["rank"] else 1e9,
         )
     )
+    ordered = sorted(evaluation.plans.items(), key=lambda kv: _plan_order(kv[1]))
+    # A plan only for reps with a material gap; the others share one line.
     plans = [
         {"entity": rep, "name": plan.name, "summary": plan.summary}
-        for rep, plan in sorted(evaluation.plans.items(), key=lambda kv: _plan_order(kv[1]))
+        for rep, plan in ordered
+        if plan.weaknesses or plan.total is None
     ]
+    fine = sorted(p.name for _, p in ordered if not p.weaknesses and p.total is not None)
+    has_teams = any(r["parent"] for r in rows)
     return {
         "kpis": [{"kpi": k, "name": spec.kpi(k).name, "weight": card.weights[k]} for k in weighted],
+        "measure": measure,
+        "measure_label": words[measure],
         "rows": rows,
         "groups": groups,
         "groups_caption": words["scorecard"]
         + " · "
         + ", ".join(level_name(lv, locale) for lv in level_order),
+        "has_teams": has_teams,
+        "notes": scorecard_notes(evaluation, rows + groups, measure, locale),
         "plans": plans,
+        "plans_on_target": word("plans_on_target", locale, names=", ".join(fine)) if fine else "",
         "previous_period": card.previous_period,
     }
+
+
+def _empty_cell(kpi: str, measure: str, words: dict[str, str]) -> dict[str, Any]:
+    return {
+        "kpi": kpi,
+        "measure": measure,
+        "value": None,
+        "value_fmt": "–",
+        "attainment": None,
+        "attainment_fmt": "–",
+        "pace": None,
+        "pace_fmt": "–",
+        "status": "no_data",
+        "status_label": words["no_data"],
+        "scored_as": None,
+    }
+
+
+def scorecard_notes(
+    evaluation: Evaluation, rows: list[dict[str, Any]], measure: str, locale: str
+) -> list[str]:
+    """What the table's marks mean, stated under it: what the KPI columns are, "=" for
+    shared ranks, † for partial totals, KPIs scored at a higher level."""
+    results = evaluation.results
+    notes = []
+    if measure == "pace":
+        notes.append(word("pace_columns", locale, date=results.as_of.isoformat()))
+    else:
+        notes.append(word("attainment_columns", locale))
+    if any(r["tied"] for r in rows):
+        notes.append(word("tie_note", locale))
+    if any(r["partial"] for r in rows):
+        notes.append(word("partial_note", locale))
+    for kpi_id, level in sorted(getattr(evaluation.scorecard, "scored_above", {}).items()):
+        from salesperf.evaluation.volume import MIN_VOLUME
+
+        notes.append(
+            word(
+                "scored_company" if level == COMPANY else "scored_above",
+                locale,
+                kpi=results.spec.kpi(kpi_id).name,
+                minimum=MIN_VOLUME,
+                level=level_name(level, locale),
+            )
+        )
+    return notes
 
 
 def _plan_order(plan: Any) -> tuple[float, str]:
@@ -131,10 +210,24 @@ def alerts_view(results: Results, alerts: list[Alert], locale: str) -> list[dict
                 "kpi": alert.kpi,
                 "kpi_name": names.get(alert.kpi or "", ""),
                 "message": alert.messages.get(locale, alert.message),
+                # The message without its leading "Name (id): ", for lists that show who
+                # the alert is about beside it (no "Maria Gonzalez: Maria Gonzalez (R01): ").
+                "text": without_who(alert.messages.get(locale, alert.message), alert.name),
                 "details": list(row.details),
             }
         )
     return out
+
+
+def without_who(message: str, name: str | None) -> str:
+    """ "Maria Gonzalez (R01): Revenue at 48% of pace…" -> "Revenue at 48% of pace…"."""
+    if not name:
+        return message
+    for separator in (": ", "："):
+        head, found, rest = message.partition(separator)
+        if found and head.startswith(name):
+            return rest
+    return message
 
 
 def rep_view(
@@ -174,9 +267,9 @@ def rep_view(
         if len(hit):
             t = hit.iloc[0].to_dict()
             score = {
-                "total_fmt": fmt_points(t["total"]) + ("*" if t["partial"] else ""),
+                "total_fmt": fmt_points(t["total"]) + (PARTIAL_MARK if t["partial"] else ""),
                 "tier": t["tier"] if isinstance(t["tier"], str) else None,
-                "rank_fmt": _rank(t["rank"]),
+                "rank_fmt": _rank(t["rank"], t.get("tied")),
                 "ranked_fmt": _rank(t["ranked"]),
                 "trend": _trend(t),
             }
@@ -194,7 +287,12 @@ def rep_view(
     return {
         "schema": view["schema"],
         "kind": "rep",
-        "meta": {**view["meta"], "title": f"{(mine or {}).get('name', rep)}"},
+        "meta": {
+            **view["meta"],
+            "title": f"{(mine or {}).get('name', rep)}",
+            "heading": word("rep_title", locale, name=(mine or {}).get("name", rep)),
+            "team_heading": word("team_title", locale, name=team_row["name"]) if team_row else "",
+        },
         "labels": view["labels"],
         "rep": {"entity": rep, "name": (mine or {}).get("name", rep), "team": team},
         "kpis": kpis,

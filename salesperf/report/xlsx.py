@@ -1,8 +1,10 @@
 """The report as an Excel workbook: real numbers with number formats, never strings.
 
-Sheets: Summary, Scorecard, KPI results, Alerts, Data quality. Every text cell goes through
-:func:`salesperf.outputs.xlsx_text` (formulas neutralised, control characters an .xlsx cannot
-hold replaced), so a customer called ``=HYPERLINK(...)`` stays text.
+Sheets: Summary, Scorecard, KPI results, Alerts, Data quality, named (with their headers,
+statuses and alert labels) in the spec's language from :mod:`salesperf.glossary`. Every
+text cell goes through :func:`salesperf.outputs.xlsx_text` (formulas neutralised, control
+characters an .xlsx cannot hold replaced), so a customer called ``=HYPERLINK(...)`` stays
+text.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from salesperf.engine.pipeline import TABLE_COLUMNS
+from salesperf.glossary import WORDS, level_word, word
 from salesperf.outputs import xlsx_text
 from salesperf.spec.models import Unit
 
@@ -32,8 +35,10 @@ if TYPE_CHECKING:
 
 STATUS_FILLS = {
     "on_track": "DAFBE1",
+    "met": "DAFBE1",
     "at_risk": "FFF8C5",
     "behind": "FFEBE9",
+    "missed": "FFEBE9",
 }
 PERCENT = "0.0%"
 COUNT = "#,##0.##"
@@ -65,11 +70,13 @@ def workbook_bytes(bundle: ReportBundle) -> bytes:
     symbol = get_currency_symbol(
         spec.currency, locale="zh_CN" if bundle.locale == "zh-CN" else "en_US"
     )
-    book = _Book(Workbook(), money=f'"{symbol}"#,##0;-"{symbol}"#,##0')
     words = bundle.view["labels"]
+    book = _Book(
+        Workbook(), money=f'"{symbol}"#,##0;-"{symbol}"#,##0', locale=bundle.locale, words=words
+    )
     _summary(book, bundle.view["headline"], words)
     book.wb.remove(book.wb["Sheet"])
-    book.wb.move_sheet("Summary", offset=-len(book.wb.sheetnames))
+    book.wb.move_sheet(book.title("summary"), offset=-len(book.wb.sheetnames))
     _scorecard(book, bundle.view.get("scorecard") or {"kpis": [], "rows": []}, words)
     _results(book, bundle.results.table, {k.id: k.unit.value for k in spec.kpis})
     _alerts(book, bundle.alerts or [], words)
@@ -90,10 +97,23 @@ Format = str | Callable[[int], str]
 
 @dataclass
 class _Book:
-    """The workbook being written and the currency format of its money cells."""
+    """The workbook being written, the currency format of its money cells, and the
+    report's language (sheet names, headers and statuses)."""
 
     wb: Workbook
     money: str
+    locale: str = "en"
+    words: dict[str, str] | None = None
+
+    def title(self, key: str) -> str:
+        return word(f"sheet.{key}", self.locale)
+
+    def column(self, name: str) -> str:
+        """A results-table column's header in the report's language (its id otherwise)."""
+        return word(f"col.{name}", self.locale) if f"col.{name}" in WORDS else name
+
+    def status(self, status: str) -> str:
+        return (self.words or {}).get(status, status)
 
     def sheet(
         self, title: str, headers: list[str], rows: list[list[Any]], formats: dict[int, Format]
@@ -124,8 +144,8 @@ class _Book:
         return _number_format(unit, self.money)
 
 
-def _status_fills(ws: Worksheet, column: int, count: int) -> None:
-    """Colour each of the first `count` data rows by the status in `column`."""
+def _status_fills(book: _Book, ws: Worksheet, column: int, count: int) -> None:
+    """Colour each of the first `count` data rows by the status (in words) in `column`."""
     if not count:
         return
     letter = get_column_letter(column)
@@ -134,7 +154,7 @@ def _status_fills(ws: Worksheet, column: int, count: int) -> None:
         ws.conditional_formatting.add(
             area,
             FormulaRule(  # type: ignore[no-untyped-call]  # unannotated in types-openpyxl
-                formula=[f'${letter}2="{status}"'],
+                formula=[f'${letter}2="{book.status(status)}"'],
                 fill=PatternFill(start_color=colour, end_color=colour, fill_type="solid"),
             ),
         )
@@ -143,22 +163,23 @@ def _status_fills(ws: Worksheet, column: int, count: int) -> None:
 def _summary(book: _Book, headline: list[dict[str, Any]], words: dict[str, str]) -> None:
     """Summary: the headline, one row per KPI."""
     keys = ["actual", "target", "attainment", "pace", "projected", "previous", "last_year"]
-    rows = [[k["name"], *(k[key] for key in keys), k["status"]] for k in headline]
+    rows = [[k["name"], *(k[key] for key in keys), k["status_label"]] for k in headline]
 
     def unit_of(index: int) -> str:
         return book.unit_format(headline[index]["unit"])
 
     ws = book.sheet(
-        "Summary",
+        book.title("summary"),
         [words["kpi"], *(words[key] for key in keys), words["status"]],
         rows,
         {2: unit_of, 3: unit_of, 4: PERCENT, 5: PERCENT, 6: unit_of, 7: unit_of, 8: unit_of},
     )
-    _status_fills(ws, 9, len(rows))
+    _status_fills(book, ws, 9, len(rows))
 
 
 def _scorecard(book: _Book, card: dict[str, Any], words: dict[str, str]) -> None:
-    """Scorecard: rank, rep, team, total score and tier, then each KPI's attainment."""
+    """Scorecard: rank, rep, team, total score and tier, then each KPI's scored figure,
+    named as it is: pace while the period is open, attainment once it is closed."""
     kpi_names = [k["name"] for k in card["kpis"]]
     rows = [
         [
@@ -168,14 +189,16 @@ def _scorecard(book: _Book, card: dict[str, Any], words: dict[str, str]) -> None
             r["parent"],
             r["total"],
             r["tier"],
-            *[c["attainment"] for c in r["kpis"]],
+            *[c["value"] for c in r["kpis"]],
         ]
         for r in card["rows"]
     ]
-    headers = [words["rank"], words["rep"], "id", words["team"], words["score"], words["tier"]]
+    measure = card.get("measure_label", words["pace"])
+    headers = [words["rank"], words["rep"], book.column("id"), words["team"], words["score"]]
+    headers.append(words["tier"])
     book.sheet(
-        "Scorecard",
-        [*headers, *kpi_names],
+        book.title("scorecard"),
+        [*headers, *(f"{name} ({measure})" for name in kpi_names)],
         rows,
         {5: "0.0%", **{7 + i: PERCENT for i in range(len(kpi_names))}},
     )
@@ -188,7 +211,7 @@ def _results(book: _Book, table: pd.DataFrame, units: dict[str, str]) -> None:
     columns = [c for c in TABLE_COLUMNS if c != "target_basis"]
     position = {c: i + 1 for i, c in enumerate(columns)}
     records = table[columns].to_dict(orient="records")
-    rows = [[r[c] for c in columns] for r in records]
+    rows = [[book.status(r[c]) if c == "status" else r[c] for c in columns] for r in records]
 
     def value_format(index: int) -> str:
         return book.unit_format(units.get(records[index]["kpi"], "number"))
@@ -196,15 +219,18 @@ def _results(book: _Book, table: pd.DataFrame, units: dict[str, str]) -> None:
     values = ("actual", "target", "gap", "expected_to_date", "projected")
     formats: dict[int, Format] = {position[c]: value_format for c in values}
     formats.update({position[c]: PERCENT for c in ("attainment", "pace", "elapsed")})
-    ws = book.sheet("KPI results", columns, rows, formats)
-    _status_fills(ws, position["status"], len(rows))
+    ws = book.sheet(book.title("kpis"), [book.column(c) for c in columns], rows, formats)
+    _status_fills(book, ws, position["status"], len(rows))
 
 
 def _alerts(book: _Book, alerts: list[dict[str, Any]], words: dict[str, str]) -> None:
-    headers = [words[w] for w in ("severity", "rule", "level")] + ["id"]
-    headers += [words["name"], words["kpi"], "message"]
-    keys = ("severity", "rule", "level", "entity", "who", "kpi_name", "message")
-    book.sheet("Alerts", headers, [[a[key] for key in keys] for a in alerts], {})
+    headers = [words[w] for w in ("severity", "rule", "level")] + [book.column("id")]
+    headers += [words["name"], words["kpi"], book.column("message")]
+    keys = ("severity_label", "rule_label", "level", "entity", "who", "kpi_name", "message")
+    rows = [[a[key] for key in keys] for a in alerts]
+    for row in rows:
+        row[2] = level_word(row[2], book.locale) if row[2] else None
+    book.sheet(book.title("alerts"), headers, rows, {})
 
 
 def _data_quality(book: _Book, quality: list[dict[str, Any]], words: dict[str, str]) -> None:
@@ -224,7 +250,7 @@ def _data_quality(book: _Book, quality: list[dict[str, Any]], words: dict[str, s
         for q in quality
     ]
     book.sheet(
-        "Data quality",
+        book.title("data_quality"),
         [*(words[h] for h in headers), words["files"], words["coverage"]],
         rows,
         {2: "#,##0", 3: "#,##0"},

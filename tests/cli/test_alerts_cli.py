@@ -77,8 +77,8 @@ def test_table_groups_by_severity(dirty: Path) -> None:
     assert "Tiny Co · 2017-06 · as of 2017-06-12" in out
     assert "1 critical · 1 warning" in out
     critical, warning = out.index("Critical (1)"), out.index("Warning (1)")
-    assert critical < out.index("gone quiet: A: no rows in orders") < warning
-    assert warning < out.index("duplicate rows: B: 1 order_id value(s)")
+    assert critical < out.index("gone quiet: A: nothing in orders") < warning
+    assert warning < out.index("duplicate lines: B: 1 order_id repeated")
 
 
 @pytest.mark.parametrize(
@@ -130,7 +130,7 @@ def test_markdown_digest(dirty: Path) -> None:
     code, out = run(dirty, "--format", "md")
     assert code == 0
     assert out.startswith("## Alerts: Tiny Co · 2017-06 · as of 2017-06-12\n")
-    assert "### Critical (1)\n\n- **gone quiet**: A: no rows in orders" in out
+    assert "### Critical (1)\n\n- **gone quiet**: A: nothing in orders" in out
     assert "  - orders 12 → 0 (−$1,200); average order $100 → $100 (±$0)" in out
     assert out.count("also explains Tiny Co (100% of its gap)") == 1
 
@@ -169,4 +169,4 @@ def test_example_digest() -> None:
     assert code == 1
     assert "### Critical (2)" in out
     assert "Sarah Mitchell (R05): Revenue at 48% of pace" in out
-    assert "Liam Murphy (R21): no rows in orders" in out
+    assert "Liam Murphy (R21): nothing in orders" in out

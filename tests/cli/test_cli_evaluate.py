@@ -46,8 +46,9 @@ def test_evaluate_table(spec_path: Path) -> None:
     lines = [line.split() for line in out.splitlines()]
     ranked = [(words[0], words[1]) for words in lines if words and words[0] in {"1", "2", "3"}]
     assert ranked[:3] == [("1", "Ann"), ("2", "Cai"), ("3", "Bob")]
-    assert "106.5" in out and "76.2*" in out and "55.0*" in out
-    assert "Bob: csat: insufficient data: 1 < min_responses 2" in out
+    assert "106.5" in out and "76.2†" in out and "55.0†" in out
+    # KPI names and plain words, not the id and the kpi.yaml key (min_responses).
+    assert "Bob: CSAT: 1 answers, fewer than the 2 needed: not rated" in out
     assert "Teams and above, scored from their own KPI values (not averages of reps)" in out
 
 

@@ -172,12 +172,13 @@ def test_pacing_and_status(results) -> None:
 
 
 def test_count_trailing_mean_bottom_up(results) -> None:
-    # Orders in the two previous months: A: May 1, April 0 -> mean 0.5 -> 0.5 (cents step).
+    # Orders in the two previous months: A: May 1, April 0 -> mean 0.5 -> 1 (counts are
+    # whole, half away from zero).
     # B has no row in April or May and no start_date: no target (a roster row without
     # history is as likely a manager or a leaver as a rep), and the basis says which rule.
     # Team T1 = sum of the reps that have one (A, and D the new joiner).
     a = row(results, "orders", "rep", "A")
-    assert a.target == pytest.approx(0.5)
+    assert a.target == 1
     b = row(results, "orders", "rep", "B")
     assert pd.isna(b.target) and b.status == "no_target"
     assert b.target_basis["rule"].startswith("no rows in the look-back")

@@ -76,7 +76,7 @@ def test_at_risk_advice_and_language() -> None:
     assert cai.focus == ("hold the list price", "close what is in late stage")
     zh = _plans(SPEC.replace("title: Review Co", "title: Review Co\nlocale: zh-CN"))["C"]
     assert zh.weaknesses[0].advice == "守住标价"
-    assert zh.summary == "Average discount20.0%，目标10.0%；CSAT3，目标4——重点：守住标价。"
+    assert zh.summary == "Average discount 20.0%，目标 10.0%；CSAT 3，目标 4——重点：守住标价。"
 
 
 def test_advice_shapes() -> None:

@@ -313,11 +313,17 @@ def test_scores_are_bounded_weights_renormalise_and_ranks_permute(data, floor, c
         # The total is a weighted mean of scores, each clamped to [floor, cap].
         assert floor - 1e-9 <= totals.loc[rep, "total"] <= cap + 1e-9
         assert shares.sum() == pytest.approx(1.0)
-    ranked = totals["rank"].dropna().astype(int).tolist()
-    assert sorted(ranked) == list(range(1, len(ranked) + 1))
-    for _, group in totals.dropna(subset=["rank"]).groupby("parent"):
-        inner = group["rank_in_parent"].astype(int).tolist()
-        assert sorted(inner) == list(range(1, len(inner) + 1))
+    # Competition ranking: 1 + the number of strictly higher totals; tied iff shared.
+    ranked = totals.dropna(subset=["rank"])
+    rounded = ranked["total"].round(9)
+    for entity, row in ranked.iterrows():
+        higher = int((rounded > rounded[entity]).sum())
+        assert row["rank"] == 1 + higher
+        assert bool(row["tied"]) == (int((rounded == rounded[entity]).sum()) > 1)
+    for _, group in ranked.groupby("parent"):
+        inner = group["total"].round(9)
+        for entity, row in group.iterrows():
+            assert row["rank_in_parent"] == 1 + int((inner > inner[entity]).sum())
 
 
 @settings(max_examples=examples(40), deadline=None)
@@ -346,7 +352,7 @@ def test_ties_are_broken_deterministically(data, rng: random.Random) -> None:
     assert keys == sorted(keys)
 
 
-def test_equal_totals_prefer_the_complete_scorecard_then_the_key() -> None:
+def test_equal_totals_share_a_rank_and_are_listed_complete_first() -> None:
     spec = spec_from(PROPERTY_SPEC.replace("FLOOR", "0").replace("CAP", "1.2"))
     paces = {
         ("R2", "k1"): 1.0,
@@ -360,9 +366,28 @@ def test_equal_totals_prefer_the_complete_scorecard_then_the_key() -> None:
         ("R3", "k3"): 1.0,  # complete, total 1.0, key after R2
     }
     teams = dict.fromkeys(["R1", "R2", "R3"], "T")
-    totals = score(_fake_results(spec, paces, teams)).totals.set_index("entity")
-    assert totals["rank"].to_dict() == {"R2": 1, "R3": 2, "R1": 3}
+    card = score(_fake_results(spec, paces, teams)).totals
+    reps = card[card["level"] == "rep"]
+    # Listed: the complete scorecards first, then by key; ranked: all three share rank 1
+    # (equal totals, 100 points each: nothing in the scorecard tells them apart).
+    assert reps["entity"].tolist() == ["R2", "R3", "R1"]
+    totals = reps.set_index("entity")
+    assert totals["rank"].to_dict() == {"R2": 1, "R3": 1, "R1": 1}
+    assert totals["tied"].to_dict() == {"R2": True, "R3": True, "R1": True}
     assert totals["percentile"].to_dict() == {"R2": 0.0, "R3": 0.0, "R1": 0.0}
+
+
+def test_a_tie_below_the_top_leaves_a_gap_after_it() -> None:
+    spec = spec_from(PROPERTY_SPEC.replace("FLOOR", "0").replace("CAP", "1.2"))
+    # Totals: R1 1.2 (all capped), R2 and R3 1.0, R4 0.5 -> ranks 1, =2, =2, 4.
+    paces = {("R1", k): 1.5 for k in KPIS}
+    paces |= {("R2", k): 1.0 for k in KPIS} | {("R3", k): 1.0 for k in KPIS}
+    paces |= {("R4", k): 0.5 for k in KPIS}
+    teams = dict.fromkeys(["R1", "R2", "R3", "R4"], "T")
+    totals = score(_fake_results(spec, paces, teams)).totals
+    reps = totals[totals["level"] == "rep"].set_index("entity")
+    assert reps["rank"].to_dict() == {"R1": 1, "R2": 2, "R3": 2, "R4": 4}
+    assert reps["tied"].to_dict() == {"R1": False, "R2": True, "R3": True, "R4": False}
 
 
 def test_thin_scorecards_are_shown_but_not_ranked() -> None:

@@ -97,7 +97,9 @@ def test_chinese_names_and_subject_are_encoded(
     assert mail["Subject"] == "个人业绩反馈: 李娜 · 2017-06"
     assert mail["To"].addresses[0].display_name == "李娜"
     text = _text(mail)
-    assert "- 销售额: 实际 US$700 · 目标 US$1,000 · 达成率 70% · 进度 105% · 达标" in text
+    # The report's glossary (issue 14): pace is 进度达成率, and an open period on track is
+    # 进度正常 (达标 means the target was met, which it is not: 70%).
+    assert "- 销售额: 实际 US$700 · 目标 US$1,000 · 达成率 70% · 进度达成率 105% · 进度正常" in text
     assert "附件为你的个人业绩反馈页。" in text
     (attachment,) = mail.iter_attachments()
     assert attachment.get_filename() == "R1-李娜.html"

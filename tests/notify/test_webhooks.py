@@ -307,7 +307,8 @@ def test_chinese_spec_speaks_chinese_in_chat(tmp_path: Path, http_server: Hooks,
     content = http_server.to("/cgi-bin/webhook/send")[0]["json"]["markdown"]["content"]
     assert content.startswith("### 华北销售公司 · 2017-06\n\n期间 2017-06 · 数据截至 2017-06-20\n")
     # The company: US$1,200 of US$3,000 (see conftest), labels as in the reports.
-    line = "- **销售额**: 实际 US$1,200 · 目标 US$3,000 · 达成率 40% · 进度 60% · 落后"
+    # The report's glossary (issue 14): pace is 进度达成率.
+    line = "- **销售额**: 实际 US$1,200 · 目标 US$3,000 · 达成率 40% · 进度达成率 60% · 落后"
     assert "**业绩达成**\n" + line in content
     assert "**预警**" in content and "- **严重** · 进度落后 · 销售额: 张伟 (R3)" in content
     post = http_server.to(LARK_PATH)[0]["json"]["content"]["post"]

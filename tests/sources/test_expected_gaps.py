@@ -141,13 +141,14 @@ def test_report_data_quality_says_what_is_not_counted(tmp_path: Path) -> None:
     spec = project(tmp_path, CLOSED + "\nallow_missing: {customer: accounts later}")
     results = evaluate(spec)
     notes = data_quality(results)[0]["notes"]
+    # The report's glossary (issue 14): lines, not "row(s)"; 条记录, not 行.
     assert [n["text"] for n in notes] == [
-        "2 row(s) of deals are outside its where: and not part of it",
-        "1 row(s) of deals without customer are not counted in New customers "
+        "deals: 2 lines are outside its where: and not part of it",
+        "deals: 1 lines without customer are not counted in New customers "
         "(expected: accounts later)",
     ]
     chinese = data_quality(results, "zh-CN")[0]["notes"]
-    expected = "deals 中 1 行缺少customer，未计入「New customers」（预期内：accounts later）"
+    expected = "deals 中 1 条记录缺少customer，未计入「New customers」（预期内：accounts later）"
     assert chinese[1]["text"] == expected
 
 

@@ -324,7 +324,8 @@ def test_a_real_rerun_after_a_data_correction(tmp_path: Path) -> None:
     orders.write_text(orders.read_text().replace("800.00", "900.00"), encoding="utf-8")
     assert invoke("report", spec, "-f", "json", "-o", new)[0] == 0
     result = diff_reports(load_report(old), load_report(new))
-    assert [c.entity for c in result.section("inputs")] == [str(orders)]
+    # Inputs are named relative to kpi.yaml's folder (the report's provenance, issue 14).
+    assert [c.entity for c in result.section("inputs")] == ["orders.csv"]
     revenue = [c for c in result.section("values") if (c.kpi, c.what) == ("revenue", "actual")]
     actuals = {(c.level, c.entity): (c.old, c.new) for c in revenue}
     assert actuals == {
