@@ -145,9 +145,6 @@ class AlertFormat(StrEnum):
     md = "md"
 
 
-_RANK = {"info": 0, "warning": 1, "critical": 2}
-
-
 @app.command()
 def alerts(
     spec_path: SpecPath,
@@ -202,12 +199,12 @@ def alerts(
       salesperf alerts kpi.yaml --fail-on critical --format md --quiet
     """
     with _guard():
-        from salesperf.anomalies import select, to_document
+        from salesperf.anomalies import Severity, select, to_document
 
         review = _review(spec_path, period, as_of, stages=("results", "alerts"))
         results = review.results
         found = select(results, review.alerts, rep=rep, team=team)
-        shown = [a for a in found if a.severity.rank >= _RANK[min_severity.value]]
+        shown = [a for a in found if a.severity.rank >= Severity(min_severity.value).rank]
         if shown or not quiet:
             if output_format is AlertFormat.json:
                 typer.echo(_json(to_document(results, shown)), nl=False)
@@ -219,7 +216,7 @@ def alerts(
                 from salesperf.cli import render_alerts as cli_render_alerts
 
                 cli_render_alerts.render_alerts(results, shown)
-    if fail_on is not None and any(a.severity.rank >= _RANK[fail_on.value] for a in found):
+    if fail_on is not None and any(a.severity.rank >= Severity(fail_on.value).rank for a in found):
         raise typer.Exit(1)
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesperf.anomalies.model import Severity
 from salesperf.spec.notify import Condition, Content
 
 if TYPE_CHECKING:
     from salesperf.report import ReportBundle
     from salesperf.spec.notify import RuleSpec
 
-_RANK = {"info": 0, "warning": 1, "critical": 2}
 COMPANY = "company"
 
 
@@ -188,7 +188,7 @@ def _inside(members: Any, alert: dict[str, Any], level: str, key: str) -> bool:
 
 
 def at_or_above(alerts: list[AlertItem], minimum: str) -> list[AlertItem]:
-    return [a for a in alerts if _RANK[a.severity] >= _RANK[minimum]]
+    return [a for a in alerts if Severity(a.severity).rank >= Severity(minimum).rank]
 
 
 def triggered(rule: RuleSpec, recipient: Recipient) -> bool:
