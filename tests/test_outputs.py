@@ -181,7 +181,7 @@ def test_a_bad_per_rep_folder_writes_nothing(project: Path, per_rep: str) -> Non
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert {p.name: p.read_bytes() for p in project.glob("r*")} == before
-    assert not [p for p in project.rglob("*.tmp")]
+    assert not list(project.rglob("*.tmp"))
 
 
 def test_a_failure_after_the_charts_leaves_the_earlier_charts(
@@ -207,7 +207,7 @@ def test_a_failure_after_the_charts_leaves_the_earlier_charts(
     assert any(name.endswith(".svg") for name in staged)
     assert {p.name: p.read_bytes() for p in project.glob("r*")} == before
     assert not rep_folder.exists()  # the folder it made is gone again
-    assert not [p for p in project.rglob("*.tmp")]
+    assert not list(project.rglob("*.tmp"))
 
 
 def test_write_files_checks_every_location_before_writing_any(tmp_path: Path) -> None:
