@@ -21,7 +21,7 @@ from salesperf.cli import app
 from salesperf.errors import UsageError
 from salesperf.outputs import atomic_write_bytes, write_files
 
-MINI = Path(__file__).parent / "fixtures" / "mini"
+MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_new_files_follow_the_umask(tmp_path: Path) -> None:
 def test_writing_onto_a_template_is_refused(project: Path) -> None:
     tpl = project / "tpl"
     tpl.mkdir()
-    original = (Path(__file__).parent.parent / "salesperf/templates/report.md.j2").read_text()
+    original = (Path(__file__).parents[2] / "salesperf/templates/report.md.j2").read_text()
     (tpl / "report.md.j2").write_text(original)
     (tpl / "parts").mkdir()
     (tpl / "parts" / "note.md").write_text("included\n")
