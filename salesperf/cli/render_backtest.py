@@ -16,6 +16,7 @@ from rich.table import Table
 from salesperf.cli.render import out
 from salesperf.diff import SECTIONS
 from salesperf.formatting import fmt_fraction
+from salesperf.markdown import md_text
 
 if TYPE_CHECKING:
     from salesperf.backtest import Backtest, KpiBacktest, MethodResult
@@ -188,25 +189,24 @@ def render_backtest(bt: Backtest) -> None:
 
 
 def _md_table(columns: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
-
-    lines = ["| " + " | ".join(columns) + " |"]
+    """A Markdown table; every header and cell through :func:`md_text` (names, periods
+    and file names come from data, or from a report JSON file that anyone may edit)."""
+    lines = ["| " + " | ".join(md_text(c) for c in columns) + " |"]
     lines.append("|" + "|".join("--:" if i in right else "---" for i in range(len(columns))) + "|")
-    lines.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in rows)
+    lines.extend("| " + " | ".join(md_text(c) for c in row) + " |" for row in rows)
     return lines
 
 
 def backtest_markdown(bt: Backtest) -> str:
-    first, second = backtest_heading(bt)
-    lines = [f"# Backtest: {first}", "", second, ""]
+    first, second = backtest_heading(bt)  # the second line is ours, with a `code` span
+    lines = [f"# Backtest: {md_text(first)}", "", second, ""]
     for item in bt.kpis:
         columns = method_columns(item)
-        lines += [f"## {kpi_title(item)}", ""]
+        lines += [f"## {md_text(kpi_title(item))}", ""]
         rows = [method_row(item, m) for m in item.methods]
         lines += _md_table(columns, rows, set(range(1, len(columns))))
-        lines += [""] + [f"- {note}" for note in method_notes(item)]
-        lines += ["", f"**{item.verdict}**", ""]
+        lines += [""] + [f"- {md_text(note)}" for note in method_notes(item)]
+        lines += ["", f"**{md_text(item.verdict)}**", ""]
     if bt.kpis:
         lines += [f"Legend: {LEGEND}", ""]
     if bt.alerts is not None:
@@ -214,7 +214,7 @@ def backtest_markdown(bt: Backtest) -> str:
         lines += ["## Alert rules, replayed", ""]
         lines += _md_table(columns, alert_rows(bt), set(range(1, len(columns))))
         lines += ["", *alert_footnotes(bt), ""]
-    lines += [f"- note: {note}" for note in bt.notes]
+    lines += [f"- note: {md_text(note)}" for note in bt.notes]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -346,7 +346,7 @@ def render_diff(diff: ReportDiff) -> None:
 
 
 def diff_markdown(diff: ReportDiff) -> str:
-    lines = [f"# salesperf diff: {diff_heading(diff)}", ""]
+    lines = [f"# salesperf diff: {md_text(diff_heading(diff))}", ""]
     for section in SECTIONS:
         changes = diff.section(section)
         if not changes:
@@ -355,7 +355,7 @@ def diff_markdown(diff: ReportDiff) -> str:
         if section == "alerts":
             for change in changes:
                 head, message = alert_line(change)
-                lines.append(f"- **{head[2:]}**: {message}")
+                lines.append(f"- **{md_text(head[2:])}**: {md_text(message)}")
         else:
             lines += _md_table(DIFF_COLUMNS[section], [diff_row(c) for c in changes], set())
         lines.append("")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from salesperf.errors import Finding, Level, Location, SalesperfError
+from salesperf.markdown import md_text
 
 TEMPLATES = {
     ("company", "html"): "report.html.j2",
@@ -65,16 +66,8 @@ def _environment(template_dir: Path | None) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = _md_cell
+    env.filters["md"] = md_text  # the one Markdown escape (salesperf.markdown)
     return env
-
-
-def _md_cell(value: Any) -> str:
-    """Text safe inside Markdown: pipes escaped, newlines flattened, and ``<``, ``>``, ``&``
-    as entities, since Markdown passes raw HTML through (a rep called ``<script>``)."""
-    text = "" if value is None else str(value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
 def render_template(view: dict[str, Any], fmt: str, template_dir: Path | None = None) -> str:
