@@ -298,7 +298,9 @@ def _emit(text: str, output: Path | None, inputs: list[str]) -> None:
 
     refuse_inputs(output, inputs)
     atomic_write_text(output, text)
-    typer.echo(f"Wrote {output}", err=True)
+    from salesperf.cli.render import printable
+
+    typer.echo(f"Wrote {printable(output)}", err=True)
 
 
 def _review(

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.box import SIMPLE_HEAD
-from rich.markup import escape
 from rich.table import Table
 
-from salesperf.cli.render import out
+from salesperf.cli.render import literal, out
 from salesperf.diff import SECTIONS
 from salesperf.formatting import fmt_fraction
 from salesperf.markdown import md_text
@@ -150,22 +149,22 @@ def alert_footnotes(bt: Backtest) -> list[str]:
 
 def render_backtest(bt: Backtest) -> None:
     first, second = backtest_heading(bt)
-    out.print(f"[bold]{escape(first)}[/]", soft_wrap=True)
-    out.print(f"[dim]{escape(second)}[/]", soft_wrap=True)
+    out.print(f"[bold]{literal(first)}[/]", soft_wrap=True)
+    out.print(f"[dim]{literal(second)}[/]", soft_wrap=True)
     for item in bt.kpis:
         out.print()
-        out.print(f"[bold]{escape(kpi_title(item))}[/]", soft_wrap=True)
+        out.print(f"[bold]{literal(kpi_title(item))}[/]", soft_wrap=True)
         table = Table(box=SIMPLE_HEAD, pad_edge=False)
         for i, column in enumerate(method_columns(item)):
             table.add_column(column, justify="left" if i == 0 else "right", no_wrap=True)
         for method in item.methods:
             style = "bold" if method.method == item.best else None
-            table.add_row(*(escape(c) for c in method_row(item, method)), style=style)
+            table.add_row(*(literal(c) for c in method_row(item, method)), style=style)
         out.print(table)
         for note in method_notes(item):
-            out.print(f"[dim]  {escape(note)}[/]", soft_wrap=True)
+            out.print(f"[dim]  {literal(note)}[/]", soft_wrap=True)
         style = "green" if item.best == item.methods[0].method else "yellow"
-        out.print(f"[{style}]→ {escape(item.verdict)}[/]", soft_wrap=True)
+        out.print(f"[{style}]→ {literal(item.verdict)}[/]", soft_wrap=True)
     if bt.kpis:
         out.print(f"[dim]{LEGEND}[/]")
     if bt.alerts is not None:
@@ -180,12 +179,12 @@ def render_backtest(bt: Backtest) -> None:
                 table.add_column(column, justify="right", no_wrap=True)
         for row in alert_rows(bt):
             quiet = all(c == "·" for c in row[1 : 1 + len(bt.alerts.periods)])
-            table.add_row(*(escape(c) for c in row), style="dim" if quiet else None)
+            table.add_row(*(literal(c) for c in row), style="dim" if quiet else None)
         out.print(table)
         for note in alert_footnotes(bt):
-            out.print(f"[dim]{escape(note)}[/]", soft_wrap=True)
+            out.print(f"[dim]{literal(note)}[/]", soft_wrap=True)
     for note in bt.notes:
-        out.print(f"[dim]note: {escape(note)}[/]", soft_wrap=True)
+        out.print(f"[dim]note: {literal(note)}[/]", soft_wrap=True)
 
 
 def _md_table(columns: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
@@ -319,24 +318,24 @@ def alert_line(change: Change) -> tuple[str, str]:
 
 def render_diff(diff: ReportDiff) -> None:
     style = "green" if diff.identical else "yellow"
-    out.print(f"[bold {style}]{escape(diff_heading(diff))}[/]", soft_wrap=True)
+    out.print(f"[bold {style}]{literal(diff_heading(diff))}[/]", soft_wrap=True)
     for section in SECTIONS:
         changes = diff.section(section)
         if not changes:
             continue
         out.print()
-        out.print(f"[bold]{escape(DIFF_TITLES[section])}[/]")
+        out.print(f"[bold]{literal(DIFF_TITLES[section])}[/]")
         if section == "alerts":
             for change in changes[:TERMINAL_ROWS]:
                 head, message = alert_line(change)
-                out.print(escape(head), soft_wrap=True)
-                out.print(f"    [dim]{escape(message)}[/]", soft_wrap=True)
+                out.print(literal(head), soft_wrap=True)
+                out.print(f"    [dim]{literal(message)}[/]", soft_wrap=True)
         else:
             table = Table(box=SIMPLE_HEAD, pad_edge=False)
             for column in DIFF_COLUMNS[section]:
                 table.add_column(column, overflow="fold")
             for change in changes[:TERMINAL_ROWS]:
-                table.add_row(*(escape(c) for c in diff_row(change)))
+                table.add_row(*(literal(c) for c in diff_row(change)))
             out.print(table)
         if len(changes) > TERMINAL_ROWS:
             out.print(

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from salesperf.errors import DataError, Finding, Level, Location
 from salesperf import paths
+from salesperf.errors import DataError, Finding, Level, Location
 from salesperf.paths import expand
 from salesperf.sources import cache
 from salesperf.sources.csvfile import Body, CsvTable
