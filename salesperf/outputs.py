@@ -141,7 +141,7 @@ def _make_folder(folder: Path) -> list[Path]:
     while str(folder) and not folder.is_dir() and folder != folder.parent:
         missing.append(folder)
         folder = folder.parent
-    made = []
+    made: list[Path] = []
     for step in reversed(missing):
         try:
             step.mkdir()

@@ -216,7 +216,7 @@ def _digest(key: str, arrays: dict[str, np.ndarray]) -> str:
     for name in sorted(arrays):
         array = np.ascontiguousarray(arrays[name])
         digest.update(f"{name}\0{array.dtype.str}\0{array.shape}\0".encode())
-        digest.update(array.reshape(-1).view(np.uint8))  # datetimes have no buffer format
+        digest.update(array.reshape(-1).view(np.uint8).data)  # datetimes have no buffer format
     return digest.hexdigest()
 
 
