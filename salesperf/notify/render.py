@@ -151,7 +151,7 @@ def escape_markdown(text: str) -> str:
     """Chat Markdown (DingTalk, WeCom): the same rule as the alert digest's Markdown."""
     from salesperf.markdown import md_text
 
-    return md_text(_one_line(text))
+    return _one_line(md_text(text))  # md_text turns control characters into spaces
 
 
 def escape_mrkdwn(text: str) -> str:
