@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
-_state: dict[str, Any] = {"pending": False, "deferred": 0, "previous": None}
+_state: dict[str, Any] = {"pending": False, "deferred": 0, "previous": None, "reported": False}
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
@@ -33,6 +33,7 @@ def install() -> bool:
     if threading.current_thread() is not threading.main_thread():
         return False
     _state["pending"] = False
+    _state["reported"] = False
     _state["previous"] = signal.signal(signal.SIGINT, _handler)
     return True
 
@@ -43,7 +44,21 @@ def uninstall() -> None:
     if previous is not None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, previous)
     _state["previous"] = None
-    _state["pending"] = False
+    _state["pending"] = False  # "reported" stays: the entry point must not print it twice
+
+
+def reported() -> bool:
+    """Whether "Interrupted." was printed already (by the CLI's error mapping)."""
+    return bool(_state["reported"])
+
+
+def report() -> None:
+    """Print "Interrupted." on stderr, once per run."""
+    import sys
+
+    if not _state["reported"]:
+        _state["reported"] = True
+        print("Interrupted.", file=sys.stderr, flush=True)
 
 
 def pending() -> bool:
