@@ -416,7 +416,8 @@ class live_progress:
 def render_written(report: Path, per_rep: list[Path], beside: list[Path] | None = None) -> None:
     """Where the report went, on stderr (stdout stays clean for scripts); ``beside`` are the
     files written next to it (a Markdown report's charts), which must travel with it."""
-    err.print(f"[green]Wrote[/] {literal(str(report))}")
+    # soft_wrap: a path is never broken across lines (it is copied and pasted).
+    err.print(f"[green]Wrote[/] {literal(str(report))}", soft_wrap=True)
     if beside:
         names = ", ".join(literal(p.name) for p in beside[:4]) + (", …" if len(beside) > 4 else "")
         err.print(
@@ -425,6 +426,5 @@ def render_written(report: Path, per_rep: list[Path], beside: list[Path] | None 
             soft_wrap=True,
         )
     if per_rep:
-        err.print(
-            f"[green]Wrote[/] {len(per_rep)} rep reports in {literal(str(per_rep[0].parent))}"
-        )
+        folder = literal(str(per_rep[0].parent))
+        err.print(f"[green]Wrote[/] {len(per_rep)} rep reports in {folder}", soft_wrap=True)
