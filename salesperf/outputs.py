@@ -5,42 +5,198 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
-from collections.abc import Iterable
+import secrets
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from salesperf import interrupts
 from salesperf.errors import Finding, Level, Location, UsageError
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
-    The bytes go to a temporary file in the same folder (same filesystem), are fsynced, then
-    renamed over the target. If anything fails, the previous file is left untouched.
+    See :func:`write_files`, which this is for one file.
     """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path()
+    write_files([(Path(path), data)])
+
+
+def write_files(
+    files: Sequence[tuple[Path, bytes]],
+    inputs: Iterable[str | Path] = (),
+    folders: Sequence[Path] = (),
+) -> None:
+    """Write every file or none: a report, its charts and its per-rep reports together.
+
+    Every location is checked first: never an input, never a folder, a socket or a block
+    device, and its folder must exist unless it is one of ``folders`` (made here, with their
+    parents, and removed again if the write fails). Regular files (and new paths) are
+    written to temporary files in their own folders and fsynced; only when all of them are
+    written are they renamed over their targets, so a full disk, a read-only folder or
+    Ctrl-C halfway leaves every previous file as it was. A symbolic link is followed: its
+    target is replaced, the link stays. A character device or a named pipe
+    (``/dev/stdout``, ``/dev/null``, a FIFO) is written through, never replaced: a rename
+    would put a regular file in place of the node. New files get the mode a plain
+    ``open()`` gives (0666 less the umask); a replaced file keeps its mode.
+    """
+    inputs = list(inputs)
+    for folder in folders:
+        _check_folder(folder)
+    plans = []
+    for path, data in files:
+        refuse_inputs(path, inputs)
+        plans.append((destination(path, new_folder=Path(path).parent in folders), data))
+    created: list[Path] = []
+    staged: list[tuple[str, Path]] = []
+    done = False
     try:
-        # The name is cut so the temporary name fits where the final one does (255 bytes).
-        short = path.name.encode("utf-8")[:100].decode("utf-8", "ignore")
-        fd, tmp = tempfile.mkstemp(prefix=f".{short}.", suffix=".tmp", dir=folder)
+        for folder in folders:
+            created += _make_folder(folder)
+        for plan, data in plans:
+            if not plan.stream:
+                staged.append((_stage(plan, data), plan.target))
+        for plan, data in plans:
+            if plan.stream:
+                _write_through(plan, data)
+        interrupts.check()  # a Ctrl-C that a library swallowed: write nothing
+        with interrupts.deferred():  # the renames are one step: all of them or none
+            for tmp, target in staged:
+                try:
+                    os.replace(tmp, target)
+                except OSError as exc:
+                    raise _cannot_write(target, exc) from None
+        done = True
+    finally:
+        if not done:
+            for tmp, _ in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            for folder in reversed(created):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where an output's bytes go."""
+
+    path: Path  # as the user named it (used in messages)
+    target: Path  # the path itself, or the final target of a symbolic link
+    stream: bool  # a character device or a named pipe: written through, not replaced
+    mode: int | None  # the mode of the regular file replaced, else None (a new file)
+
+
+def destination(path: str | Path, *, new_folder: bool = False) -> Destination:
+    """Check an output location before anything is written; raise :class:`UsageError`.
+    ``new_folder``: its folder may be missing (it is made when writing)."""
+    path = Path(path)
+    target = path
+    try:
+        if path.is_symlink():
+            # Replace what the link points at (a dotfile manager's link stays a link).
+            target = Path(os.path.realpath(path))
+            os.stat(path)  # a loop raises ELOOP; a link to nothing is a new file
+        status = os.stat(target)
+    except FileNotFoundError as exc:
+        if new_folder or target.parent.is_dir():
+            return Destination(path, target, False, None)
+        if target.parent.exists():
+            raise _refuse(path, f"{target.parent} is not a folder") from None
+        raise _cannot_write(path, exc) from None
     except OSError as exc:
         raise _cannot_write(path, exc) from None
+    mode = status.st_mode
+    if stat.S_ISREG(mode):
+        return Destination(path, target, False, stat.S_IMODE(mode))
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return Destination(path, target, True, None)
+    if stat.S_ISDIR(mode):
+        raise _refuse(path, "is a folder; name a file inside it")
+    raise _refuse(path, "is not a regular file, a character device or a named pipe")
+
+
+def _refuse(path: Path, reason: str) -> UsageError:
+    return UsageError(
+        "Cannot write the output file; nothing was written:",
+        [Finding(Level.ERROR, reason, Location(str(path)), "write")],
+    )
+
+
+def _check_folder(folder: Path) -> None:
+    """A folder to write into: an existing folder, or a new one under existing folders."""
+    step = folder
+    while str(step) and step != step.parent:
+        if step.is_dir():
+            return
+        if step.exists() or step.is_symlink():
+            raise _refuse(folder, f"{step} is not a folder")
+        step = step.parent
+
+
+def _make_folder(folder: Path) -> list[Path]:
+    """Make ``folder`` and its missing parents; the ones made, outermost first."""
+    missing = []
+    while str(folder) and not folder.is_dir() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    made: list[Path] = []
+    for step in reversed(missing):
+        try:
+            step.mkdir()
+        except OSError as exc:
+            for done in reversed(made):
+                with contextlib.suppress(OSError):
+                    done.rmdir()
+            raise _cannot_write(step, exc) from None
+        made.append(step)
+    return made
+
+
+def _stage(plan: Destination, data: bytes) -> str:
+    """Write ``data`` to a new temporary file beside the target; its name."""
+    folder = plan.target.parent if str(plan.target.parent) else Path()
+    # The name is cut so the temporary name fits where the final one does (255 bytes).
+    short = plan.target.name.encode("utf-8")[:100].decode("utf-8", "ignore")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = str(folder / f".{short}.{secrets.token_hex(4)}.tmp")
+        try:
+            # 0666: the kernel applies the umask, as for any file the user creates.
+            fd = os.open(tmp, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise _cannot_write(plan.path, exc) from None
+    else:  # pragma: no cover - 100 collisions of 32 random bits
+        raise _cannot_write(plan.path, FileExistsError(17, "File exists"))
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        # mkstemp makes 0600 files; a report is for sharing: keep the old file's mode, or
-        # use what a plain open() would give (0666 less the umask).
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
+            if plan.mode is not None:
+                os.chmod(tmp, plan.mode)  # a replaced file keeps its mode
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise _cannot_write(path, exc) from None
+            raise _cannot_write(plan.path, exc) from None
         raise
+    return tmp
+
+
+def _write_through(plan: Destination, data: bytes) -> None:
+    """Write to a character device or a named pipe (it is opened, never created)."""
+    try:
+        fd = os.open(plan.target, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+    except OSError as exc:
+        raise _cannot_write(plan.path, exc) from None
 
 
 def _cannot_write(path: Path, exc: OSError) -> UsageError:
@@ -54,25 +210,17 @@ def _cannot_write(path: Path, exc: OSError) -> UsageError:
     )
 
 
-def _mode_for(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
     atomic_write_bytes(path, text.encode(encoding))
 
 
 def refuse_inputs(output: str | Path, inputs: Iterable[str | Path]) -> None:
     """Raise :class:`UsageError` if ``output`` is one of the input files."""
-    target = Path(output).resolve()
+    # realpath, not Path.resolve: a link loop raises RuntimeError there (Python 3.11).
+    target = Path(os.path.realpath(output))
     for item in inputs:
         try:
-            same = Path(item).resolve() == target
+            same = Path(os.path.realpath(item)) == target
             # The same file under another name: a hard link, or case on macOS and Windows.
             same = same or (target.exists() and os.path.samefile(item, target))
         except OSError:

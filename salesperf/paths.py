@@ -84,3 +84,33 @@ def is_broken_link(base_dir: str | Path, pattern: str) -> bool:
     pattern = os.path.expanduser(normalise(pattern))
     full = pattern if os.path.isabs(pattern) else os.path.join(str(base_dir), pattern)
     return os.path.islink(full) and not os.path.exists(full)
+
+
+def special_kind(base_dir: str | Path, pattern: str) -> str | None:
+    """What ``pattern`` names when it exists but is not a regular file or a folder
+    ("a character device", "a named pipe", "a socket", "a block device"), else None.
+    Such a path must never be read: /dev/zero never ends, and a pipe blocks."""
+    pattern = os.path.expanduser(normalise(pattern))
+    full = pattern if os.path.isabs(pattern) else os.path.join(str(base_dir), pattern)
+    try:
+        mode = os.stat(full).st_mode
+    except (OSError, ValueError):
+        return None
+    return node_kind(mode)
+
+
+def node_kind(mode: int) -> str | None:
+    """ "a character device", "a named pipe"... for a ``st_mode`` that is neither a regular
+    file nor a folder, else None."""
+    import stat
+
+    kinds = (
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    for test, name in kinds:
+        if test(mode):
+            return name
+    return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from salesperf.anomalies.model import Alert, Severity
+from salesperf.markdown import md_text
 
 if TYPE_CHECKING:
     from salesperf.engine.pipeline import Results
@@ -120,7 +121,7 @@ def heading(results: Results, locale: str) -> str:
 def markdown(results: Results, alerts: list[Alert]) -> str:
     """A digest to paste into a chat or an e-mail: grouped by severity, one bullet each."""
     locale = results.spec.locale.value
-    lines = [f"## {word('title', locale)}: {escape_markdown(heading(results, locale))}", ""]
+    lines = [f"## {word('title', locale)}: {md_text(heading(results, locale))}", ""]
     if not alerts:
         return "\n".join([*lines, word("none", locale), ""])
     tally = counts(alerts)
@@ -132,18 +133,10 @@ def markdown(results: Results, alerts: list[Alert]) -> str:
             continue
         lines += [f"### {word(severity, locale)} ({len(group)})", ""]
         for item in group:
-            lines.append(f"- **{escape_markdown(item.label)}**: {escape_markdown(item.message)}")
-            lines += [f"  - {escape_markdown(detail)}" for detail in item.details]
+            lines.append(f"- **{md_text(item.label)}**: {md_text(item.message)}")
+            lines += [f"  - {md_text(detail)}" for detail in item.details]
         lines.append("")
     return "\n".join(lines)
-
-
-def escape_markdown(text: str) -> str:
-    """Markdown-inert text: names may hold * or [. Underscores stay (CommonMark ignores them
-    inside words, and chat apps that do not support escapes would show the backslash)."""
-    for char in "\\`*[]<>|":
-        text = text.replace(char, "\\" + char)
-    return text
 
 
 # -- analysis in words ---------------------------------------------------------------------------

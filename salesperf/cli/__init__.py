@@ -17,5 +17,15 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="salesperf")
+    """Console-script entry point (see :mod:`salesperf.__main__`, which imports this)."""
+    from salesperf import interrupts
+
+    try:
+        app(prog_name="salesperf")
+    except KeyboardInterrupt:  # outside any command: typer's own parsing, or its exit
+        interrupts.report()
+        raise SystemExit(130) from None
+    except SystemExit as exc:
+        if exc.code == 130:  # typer turns Ctrl-C outside a command into a silent 130
+            interrupts.report()
+        raise

@@ -115,7 +115,28 @@ def _fail(exc: SalesperfError) -> NoReturn:
 
 @contextlib.contextmanager
 def _guard() -> Iterator[None]:
-    """Map library errors to exit codes; never show a raw traceback unless --debug."""
+    """Map library errors to exit codes; never show a raw traceback unless --debug.
+
+    Ctrl-C is "Interrupted.", exit 130, even when a library swallowed the KeyboardInterrupt
+    (in a ``__del__`` or a broad ``except``): :mod:`salesperf.interrupts` records it, outputs
+    are not committed and the command does not end with 0.
+    """
+    from salesperf import interrupts
+
+    installed = interrupts.install()
+    try:
+        with _mapped_errors():
+            yield
+            interrupts.check()
+    finally:
+        if installed:
+            interrupts.uninstall()
+
+
+@contextlib.contextmanager
+def _mapped_errors() -> Iterator[None]:
+    from salesperf import interrupts
+
     try:
         yield
     except SalesperfError as exc:
@@ -123,7 +144,7 @@ def _guard() -> Iterator[None]:
     except (typer.Exit, typer.Abort):
         raise
     except KeyboardInterrupt:
-        typer.echo("Interrupted.", err=True)
+        interrupts.report()
         raise typer.Exit(130) from None
     except BrokenPipeError:
         # The reader went away (`salesperf progress -f csv | head`): not an error of ours.
@@ -298,7 +319,9 @@ def _emit(text: str, output: Path | None, inputs: list[str]) -> None:
 
     refuse_inputs(output, inputs)
     atomic_write_text(output, text)
-    typer.echo(f"Wrote {output}", err=True)
+    from salesperf.cli.render import printable
+
+    typer.echo(f"Wrote {printable(output)}", err=True)
 
 
 def _review(

@@ -65,13 +65,15 @@ def notify(
                 as_of=as_of.date() if as_of else None,
                 only=only.value if only else None,
             )
+        from salesperf.cli.render import printable  # names from data: no escape sequences
+
         if dry_run:
-            typer.echo(describe(due), nl=False)
+            typer.echo(printable(describe(due)), nl=False)
             return
         done, failed = summary(deliver(due))
         for line in done:
-            typer.echo(line)
+            typer.echo(printable(line))
         for line in failed:
-            typer.echo(line, err=True)
+            typer.echo(printable(line), err=True)
     if failed:
         raise typer.Exit(1)

@@ -6,11 +6,12 @@ when output is not a terminal.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.table import Table
 
 from salesperf.errors import Finding, Level, SalesperfError
@@ -23,8 +24,37 @@ if TYPE_CHECKING:
     from salesperf.scaffold import Scaffold
     from salesperf.spec.models import Unit
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# emoji=False: ":x:" in "ACME:x:Corp" is data, not an emoji code.
+out = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
+
+#: Characters that would act on the terminal rather than show: C0 and C1 controls (ESC
+#: starts colour, cursor and title sequences; 0x9b is a one-byte CSI), DEL, and the
+#: direction marks that make text display in another order than it reads.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def literal(value: object) -> str:
+    """Data as rich markup that prints exactly as written: ``[bold]`` stays text, and a
+    control character shows as its code (``\\x1b``) instead of acting on the terminal.
+
+    Every data-derived string a renderer in :mod:`salesperf.cli` passes to rich goes
+    through here (names, KPI titles, file names, values in messages); with emoji codes off
+    on the consoles, rich then prints data literally.
+    """
+    return escape_markup(printable(value))
+
+
+def printable(value: object) -> str:
+    """``value`` with every control character shown as its code (``\\x1b``), for text
+    printed without rich (``typer.echo``); line breaks and tabs stay."""
+    return _UNSAFE.sub(lambda m: _visible(m.group()), str(value))
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
 
 LEVEL_STYLE = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.INFO: "dim"}
 
@@ -32,8 +62,8 @@ LEVEL_STYLE = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.INFO: "di
 def _finding_line(finding: Finding) -> str:
     style = LEVEL_STYLE[finding.level]
     where = str(as_option(finding).location)
-    prefix = f"{escape(where)}: " if where else ""
-    return f"[{style}]{finding.level.value}[/]: {prefix}{escape(finding.message)}"
+    prefix = f"{literal(where)}: " if where else ""
+    return f"[{style}]{finding.level.value}[/]: {prefix}{literal(finding.message)}"
 
 
 def as_option(finding: Finding) -> Finding:
@@ -47,13 +77,13 @@ def as_option(finding: Finding) -> Finding:
 
 def print_error(exc: SalesperfError) -> None:
     """One message naming the file, line, key and the fix; no traceback."""
-    err.print(f"[bold red]error:[/] {escape(exc.message)}", soft_wrap=True)
+    err.print(f"[bold red]error:[/] {literal(exc.message)}", soft_wrap=True)
     for finding in exc.findings:
         err.print("  " + _finding_line(finding), soft_wrap=True)
 
 
 def render_check(report: CheckReport) -> None:
-    out.print(f"[bold]salesperf check[/] {escape(report.spec_path)}")
+    out.print(f"[bold]salesperf check[/] {literal(report.spec_path)}")
     for source in report.sources:
         out.print()
         table = Table(title=f"source: {source.name}", title_justify="left", show_header=False)
@@ -71,7 +101,7 @@ def render_check(report: CheckReport) -> None:
                 )
                 if x
             )
-            table.add_row("file", f"{escape(f.path)} ({detail}; {f.rows:,} rows)")
+            table.add_row("file", f"{literal(f.path)} ({detail}; {f.rows:,} rows)")
         table.add_row("rows", f"{source.rows_loaded:,} loaded of {source.rows_read:,} read")
         if source.rows_outside:
             table.add_row("outside where", f"{source.rows_outside:,} (not part of this source)")
@@ -97,19 +127,19 @@ def render_check(report: CheckReport) -> None:
             note = note or ("expected" if gap["expected"] else "unexpected")
             table.add_row(
                 "not counted",
-                f"[{style}]{gap['rows']:,} without {escape(gap['field'])} in "
-                f"{escape(gap['kpi'])}[/] ({escape(note)})",
+                f"[{style}]{gap['rows']:,} without {literal(gap['field'])} in "
+                f"{literal(gap['kpi'])}[/] ({literal(note)})",
             )
         for name, info in source.derived.items():
-            detail = escape(info["expression"])
+            detail = literal(info["expression"])
             if info["divide_by_zero"]:
                 detail += f" [yellow]({info['divide_by_zero']:,} ÷ 0 → missing)[/]"
             if info["missing_input"]:
                 detail += f" ({info['missing_input']:,} missing: an input is empty)"
-            table.add_row(f"derived {escape(name)}", detail)
+            table.add_row(f"derived {literal(name)}", detail)
         if source.unknown_reps:
             table.add_row(
-                "not in roster", f"[yellow]{escape(', '.join(source.unknown_reps[:8]))}[/]"
+                "not in roster", f"[yellow]{literal(', '.join(source.unknown_reps[:8]))}[/]"
             )
         out.print(table)
     if report.smart:
@@ -126,7 +156,7 @@ def render_check(report: CheckReport) -> None:
         marks = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[dim]·[/]"}
         for kpi_id, items in by_kpi.items():
             notes = [
-                f"{name[0].upper()}: {escape(item.note)}"  # type: ignore[attr-defined]
+                f"{name[0].upper()}: {literal(item.note)}"  # type: ignore[attr-defined]
                 for name, item in items.items()
                 if item.ok is not True or name == "achievable"  # type: ignore[attr-defined]
             ]
@@ -154,20 +184,20 @@ def render_check(report: CheckReport) -> None:
 
 def render_init(path: Path, scaffold: Scaffold) -> None:
     """The spec as written (its comments say why), then what to do next."""
-    out.print(f"[green]Wrote[/] {escape(str(path))}:")
+    out.print(f"[green]Wrote[/] {literal(str(path))}:")
     out.print()
-    out.print(escape(scaffold.text), soft_wrap=True, highlight=False)
+    out.print(literal(scaffold.text), soft_wrap=True, highlight=False)
     if "date" not in scaffold.mapping:
         out.print("[yellow]No date column recognised: set sources.orders.columns.date.[/]")
     if scaffold.unmapped:
         out.print(
             f"[dim]Not mapped (listed as # ?: lines; map any you want to filter or drill "
-            f"down by): {escape(', '.join(h.strip() for h in scaffold.unmapped))}[/]",
+            f"down by): {literal(', '.join(h.strip() for h in scaffold.unmapped))}[/]",
             soft_wrap=True,
         )
-    out.print(f"Next: [bold]salesperf check {escape(str(path))}[/]", soft_wrap=True)
+    out.print(f"Next: [bold]salesperf check {literal(str(path))}[/]", soft_wrap=True)
     out.print(
-        f"Then: [bold]salesperf report {escape(str(path))}{scaffold.report_options}[/]",
+        f"Then: [bold]salesperf report {literal(str(path))}{scaffold.report_options}[/]",
         soft_wrap=True,
     )
 
@@ -207,7 +237,7 @@ def _heading(results: Results, title: str) -> str:
     elapsed = results.table["elapsed"].dropna()
     share = fmt_fraction(float(elapsed.iloc[0])) if len(elapsed) else "–"
     return (
-        f"[bold]{escape(title)}[/] · {results.period.label} · as of {results.as_of.isoformat()}"
+        f"[bold]{literal(title)}[/] · {results.period.label} · as of {results.as_of.isoformat()}"
         f" · {share} elapsed"
     )
 
@@ -242,11 +272,11 @@ def progress_table(results: Results, rows: pd.DataFrame, title: str) -> Table:
     for record in rows.itertuples(index=False):
         unit = units[record.kpi]
         if single:
-            label_cell = f"[bold]{escape(str(record.kpi_name))}[/]"
+            label_cell = f"[bold]{literal(str(record.kpi_name))}[/]"
         elif previous_kpi != record.kpi:
             if previous_kpi is not None:
                 table.add_section()
-            table.add_row(f"[bold]{escape(str(record.kpi_name))}[/]")
+            table.add_row(f"[bold]{literal(str(record.kpi_name))}[/]")
         previous_kpi = record.kpi
         status = record.status
         if record.elapsed == record.elapsed and record.elapsed >= 1:
@@ -256,11 +286,11 @@ def progress_table(results: Results, rows: pd.DataFrame, title: str) -> Table:
             attainment = None if record.attainment != record.attainment else record.attainment
             status = closed_status(status, attainment)
         style, label = STATUS_STYLE.get(status, ("", status))
-        who = "Company" if record.level == "company" else escape(str(record.name))
+        who = "Company" if record.level == "company" else literal(str(record.name))
         if record.level not in ("rep", "company"):
             who = f"{who} [dim]{record.level}[/]"
         elif record.level == "rep" and str(record.name) != str(record.entity):
-            who = f"{who} [dim]{escape(str(record.entity))}[/]"
+            who = f"{who} [dim]{literal(str(record.entity))}[/]"
         cells = [
             label_cell if single else f"  {who}",
             fmt_value(record.actual, unit, spec.currency, locale),
@@ -337,7 +367,7 @@ def render_targets(results: Results, rows: pd.DataFrame) -> None:
             if kpi.target and kpi.target.allocate:
                 rule += f", split by {kpi.target.allocate.value}"
             table.add_row(
-                f"[bold]{escape(str(record.kpi_name))}[/]", "", "", f"[dim]{escape(rule)}[/]"
+                f"[bold]{literal(str(record.kpi_name))}[/]", "", "", f"[dim]{literal(rule)}[/]"
             )
             previous = record.kpi
         who = "Company" if record.level == "company" else str(record.name)
@@ -350,10 +380,10 @@ def render_targets(results: Results, rows: pd.DataFrame) -> None:
         if record.note:
             basis += f" · {record.note}"
         table.add_row(
-            f"{indent}{escape(who)}",
+            f"{indent}{literal(who)}",
             str(record.level),
             fmt_value(record.target, kpi.unit, spec.currency, spec.locale.value),
-            escape(basis),
+            literal(basis),
         )
     out.print(table)
     _print_findings(results)
@@ -385,7 +415,7 @@ class live_progress:
         heading = Text.from_markup(_heading(results, title))
         stamp = Text.from_markup(
             f"[dim]updated {time.strftime('%H:%M:%S')} · watching "
-            f"{escape(results.spec.path)} and its data files · Ctrl-C to quit[/]"
+            f"{literal(results.spec.path)} and its data files · Ctrl-C to quit[/]"
         )
         self.live.update(Group(heading, progress_table(results, rows, title), stamp))
         self.live.refresh()
@@ -393,7 +423,7 @@ class live_progress:
     def show_error(self, error: SalesperfError) -> None:
         from rich.text import Text
 
-        lines = [f"[bold red]error:[/] {escape(error.message)}"]
+        lines = [f"[bold red]error:[/] {literal(error.message)}"]
         lines += ["  " + _finding_line(f) for f in error.findings]
         lines.append("[dim]fix the file and save: the view updates by itself[/]")
         self.live.update(Text.from_markup("\n".join(lines)))
@@ -403,13 +433,15 @@ class live_progress:
 def render_written(report: Path, per_rep: list[Path], beside: list[Path] | None = None) -> None:
     """Where the report went, on stderr (stdout stays clean for scripts); ``beside`` are the
     files written next to it (a Markdown report's charts), which must travel with it."""
-    err.print(f"[green]Wrote[/] {escape(str(report))}")
+    # soft_wrap: a path is never broken across lines (it is copied and pasted).
+    err.print(f"[green]Wrote[/] {literal(str(report))}", soft_wrap=True)
     if beside:
-        names = ", ".join(escape(p.name) for p in beside[:4]) + (", …" if len(beside) > 4 else "")
+        names = ", ".join(literal(p.name) for p in beside[:4]) + (", …" if len(beside) > 4 else "")
         err.print(
             f"[green]Wrote[/] {len(beside)} chart file(s) next to it, linked from the report: "
             f"{names}; copy them along with it",
             soft_wrap=True,
         )
     if per_rep:
-        err.print(f"[green]Wrote[/] {len(per_rep)} rep reports in {escape(str(per_rep[0].parent))}")
+        folder = literal(str(per_rep[0].parent))
+        err.print(f"[green]Wrote[/] {len(per_rep)} rep reports in {folder}", soft_wrap=True)

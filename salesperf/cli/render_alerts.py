@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
-
-from salesperf.cli.render import out
+from salesperf.cli.render import literal, out
 
 if TYPE_CHECKING:
     from salesperf.anomalies import Alert
@@ -25,7 +23,7 @@ def render_alerts(results: Results, alerts: list[Alert]) -> None:
     from salesperf.anomalies.digest import counts, heading, view, word
 
     locale = results.spec.locale.value
-    out.print(f"[bold]{escape(heading(results, locale))}[/]", soft_wrap=True)
+    out.print(f"[bold]{literal(heading(results, locale))}[/]", soft_wrap=True)
     if not alerts:
         out.print(f"[green]{word('none', locale)}[/]")
         return
@@ -44,9 +42,9 @@ def render_alerts(results: Results, alerts: list[Alert]) -> None:
         out.print(f"[{style}]{word(severity, locale)} ({len(group)})[/]")
         for item in group:
             out.print(
-                f"[{style}]{MARK[severity]}[/] [bold]{escape(item.label)}[/]: "
-                f"{escape(item.message)}",
+                f"[{style}]{MARK[severity]}[/] [bold]{literal(item.label)}[/]: "
+                f"{literal(item.message)}",
                 soft_wrap=True,
             )
             for detail in item.details:
-                out.print(f"    [dim]{escape(detail)}[/]", soft_wrap=True)
+                out.print(f"    [dim]{literal(detail)}[/]", soft_wrap=True)

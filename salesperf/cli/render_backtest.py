@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.box import SIMPLE_HEAD
-from rich.markup import escape
 from rich.table import Table
 
-from salesperf.cli.render import out
+from salesperf.cli.render import literal, out
 from salesperf.diff import SECTIONS
 from salesperf.formatting import fmt_fraction
+from salesperf.markdown import md_text
 
 if TYPE_CHECKING:
     from salesperf.backtest import Backtest, KpiBacktest, MethodResult
@@ -149,22 +149,22 @@ def alert_footnotes(bt: Backtest) -> list[str]:
 
 def render_backtest(bt: Backtest) -> None:
     first, second = backtest_heading(bt)
-    out.print(f"[bold]{escape(first)}[/]", soft_wrap=True)
-    out.print(f"[dim]{escape(second)}[/]", soft_wrap=True)
+    out.print(f"[bold]{literal(first)}[/]", soft_wrap=True)
+    out.print(f"[dim]{literal(second)}[/]", soft_wrap=True)
     for item in bt.kpis:
         out.print()
-        out.print(f"[bold]{escape(kpi_title(item))}[/]", soft_wrap=True)
+        out.print(f"[bold]{literal(kpi_title(item))}[/]", soft_wrap=True)
         table = Table(box=SIMPLE_HEAD, pad_edge=False)
         for i, column in enumerate(method_columns(item)):
             table.add_column(column, justify="left" if i == 0 else "right", no_wrap=True)
         for method in item.methods:
             style = "bold" if method.method == item.best else None
-            table.add_row(*(escape(c) for c in method_row(item, method)), style=style)
+            table.add_row(*(literal(c) for c in method_row(item, method)), style=style)
         out.print(table)
         for note in method_notes(item):
-            out.print(f"[dim]  {escape(note)}[/]", soft_wrap=True)
+            out.print(f"[dim]  {literal(note)}[/]", soft_wrap=True)
         style = "green" if item.best == item.methods[0].method else "yellow"
-        out.print(f"[{style}]→ {escape(item.verdict)}[/]", soft_wrap=True)
+        out.print(f"[{style}]→ {literal(item.verdict)}[/]", soft_wrap=True)
     if bt.kpis:
         out.print(f"[dim]{LEGEND}[/]")
     if bt.alerts is not None:
@@ -179,34 +179,33 @@ def render_backtest(bt: Backtest) -> None:
                 table.add_column(column, justify="right", no_wrap=True)
         for row in alert_rows(bt):
             quiet = all(c == "·" for c in row[1 : 1 + len(bt.alerts.periods)])
-            table.add_row(*(escape(c) for c in row), style="dim" if quiet else None)
+            table.add_row(*(literal(c) for c in row), style="dim" if quiet else None)
         out.print(table)
         for note in alert_footnotes(bt):
-            out.print(f"[dim]{escape(note)}[/]", soft_wrap=True)
+            out.print(f"[dim]{literal(note)}[/]", soft_wrap=True)
     for note in bt.notes:
-        out.print(f"[dim]note: {escape(note)}[/]", soft_wrap=True)
+        out.print(f"[dim]note: {literal(note)}[/]", soft_wrap=True)
 
 
 def _md_table(columns: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
-
-    lines = ["| " + " | ".join(columns) + " |"]
+    """A Markdown table; every header and cell through :func:`md_text` (names, periods
+    and file names come from data, or from a report JSON file that anyone may edit)."""
+    lines = ["| " + " | ".join(md_text(c) for c in columns) + " |"]
     lines.append("|" + "|".join("--:" if i in right else "---" for i in range(len(columns))) + "|")
-    lines.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in rows)
+    lines.extend("| " + " | ".join(md_text(c) for c in row) + " |" for row in rows)
     return lines
 
 
 def backtest_markdown(bt: Backtest) -> str:
-    first, second = backtest_heading(bt)
-    lines = [f"# Backtest: {first}", "", second, ""]
+    first, second = backtest_heading(bt)  # the second line is ours, with a `code` span
+    lines = [f"# Backtest: {md_text(first)}", "", second, ""]
     for item in bt.kpis:
         columns = method_columns(item)
-        lines += [f"## {kpi_title(item)}", ""]
+        lines += [f"## {md_text(kpi_title(item))}", ""]
         rows = [method_row(item, m) for m in item.methods]
         lines += _md_table(columns, rows, set(range(1, len(columns))))
-        lines += [""] + [f"- {note}" for note in method_notes(item)]
-        lines += ["", f"**{item.verdict}**", ""]
+        lines += [""] + [f"- {md_text(note)}" for note in method_notes(item)]
+        lines += ["", f"**{md_text(item.verdict)}**", ""]
     if bt.kpis:
         lines += [f"Legend: {LEGEND}", ""]
     if bt.alerts is not None:
@@ -214,7 +213,7 @@ def backtest_markdown(bt: Backtest) -> str:
         lines += ["## Alert rules, replayed", ""]
         lines += _md_table(columns, alert_rows(bt), set(range(1, len(columns))))
         lines += ["", *alert_footnotes(bt), ""]
-    lines += [f"- note: {note}" for note in bt.notes]
+    lines += [f"- note: {md_text(note)}" for note in bt.notes]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -319,24 +318,24 @@ def alert_line(change: Change) -> tuple[str, str]:
 
 def render_diff(diff: ReportDiff) -> None:
     style = "green" if diff.identical else "yellow"
-    out.print(f"[bold {style}]{escape(diff_heading(diff))}[/]", soft_wrap=True)
+    out.print(f"[bold {style}]{literal(diff_heading(diff))}[/]", soft_wrap=True)
     for section in SECTIONS:
         changes = diff.section(section)
         if not changes:
             continue
         out.print()
-        out.print(f"[bold]{escape(DIFF_TITLES[section])}[/]")
+        out.print(f"[bold]{literal(DIFF_TITLES[section])}[/]")
         if section == "alerts":
             for change in changes[:TERMINAL_ROWS]:
                 head, message = alert_line(change)
-                out.print(escape(head), soft_wrap=True)
-                out.print(f"    [dim]{escape(message)}[/]", soft_wrap=True)
+                out.print(literal(head), soft_wrap=True)
+                out.print(f"    [dim]{literal(message)}[/]", soft_wrap=True)
         else:
             table = Table(box=SIMPLE_HEAD, pad_edge=False)
             for column in DIFF_COLUMNS[section]:
                 table.add_column(column, overflow="fold")
             for change in changes[:TERMINAL_ROWS]:
-                table.add_row(*(escape(c) for c in diff_row(change)))
+                table.add_row(*(literal(c) for c in diff_row(change)))
             out.print(table)
         if len(changes) > TERMINAL_ROWS:
             out.print(
@@ -346,7 +345,7 @@ def render_diff(diff: ReportDiff) -> None:
 
 
 def diff_markdown(diff: ReportDiff) -> str:
-    lines = [f"# salesperf diff: {diff_heading(diff)}", ""]
+    lines = [f"# salesperf diff: {md_text(diff_heading(diff))}", ""]
     for section in SECTIONS:
         changes = diff.section(section)
         if not changes:
@@ -355,7 +354,7 @@ def diff_markdown(diff: ReportDiff) -> str:
         if section == "alerts":
             for change in changes:
                 head, message = alert_line(change)
-                lines.append(f"- **{head[2:]}**: {message}")
+                lines.append(f"- **{md_text(head[2:])}**: {md_text(message)}")
         else:
             lines += _md_table(DIFF_COLUMNS[section], [diff_row(c) for c in changes], set())
         lines.append("")

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.box import SIMPLE_HEAD
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from salesperf.cli.render import err, literal, out
 from salesperf.evaluation.scoring import TRENDS
 from salesperf.formatting import fmt_fraction, fmt_points, fmt_signed_points, fmt_value
 from salesperf.glossary import plain_note
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from salesperf.evaluation.performance import Evaluation, Selection
     from salesperf.evaluation.plans import Plan, PlanItem
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 TREND_STYLE = {"up": "green", "down": "red", "flat": "dim", "new": "dim"}
 TIER_STYLE = ("bold green", "green", "yellow", "red")
@@ -54,7 +51,7 @@ def _tier(evaluation: Evaluation, tier: Any) -> str:
     style = TIER_STYLE[min(index, len(TIER_STYLE) - 1)]
     if index == len(names) - 1:
         style = TIER_STYLE[-1]
-    return f"[{style}]{escape(tier)}[/]"
+    return f"[{style}]{literal(tier)}[/]"
 
 
 def _trend(evaluation: Evaluation, row: Any, *, with_rank: bool = True) -> str:
@@ -76,7 +73,7 @@ def _heading(evaluation: Evaluation, what: str) -> str:
     state = "closed" if card.closed else "open: scored on pace to date"
     versus = f" · vs {card.previous_period}" if card.previous_period else ""
     return (
-        f"[bold]{escape(what)}[/] · {results.period.label} · as of {results.as_of.isoformat()}"
+        f"[bold]{literal(what)}[/] · {results.period.label} · as of {results.as_of.isoformat()}"
         f" ({state}){versus}"
     )
 
@@ -135,7 +132,7 @@ def leaderboard(evaluation: Evaluation, selection: Selection) -> Table:
     for kpi in shown_kpis:
         name = spec.kpi(kpi).name
         widest = max((len(word) for word in name.split()), default=4)
-        header = f"{escape(name)}\n[dim]{measure.lower()}[/]"
+        header = f"{literal(name)}\n[dim]{measure.lower()}[/]"
         table.add_column(header, justify="right", min_width=min(widest, 12))
     attainment = {
         (r["entity"], r["kpi"]): r["attainment_to_date"]
@@ -143,13 +140,13 @@ def leaderboard(evaluation: Evaluation, selection: Selection) -> Table:
         if r["level"] == level
     }
     for row in rows.itertuples(index=False):
-        who = escape(str(row.name))
+        who = literal(str(row.name))
         cells = [_rank(row.rank, row.tied)]
         if selection.team:
             cells.append(_rank(row.rank_in_parent))
         cells.append(who)
         if show_parent:
-            cells.append(escape(str(row.parent)) if isinstance(row.parent, str) else "[dim]–[/]")
+            cells.append(literal(str(row.parent)) if isinstance(row.parent, str) else "[dim]–[/]")
         cells += [
             points(row.total) + ("†" if row.partial else " "),
             _tier(evaluation, row.tier),
@@ -178,7 +175,7 @@ def _groups(evaluation: Evaluation, selection: Selection) -> Table | None:
     for row in shown.itertuples(index=False):
         table.add_row(
             row.level,
-            escape(str(row.name)),
+            literal(str(row.name)),
             _rank(row.rank),
             points(row.total) + ("†" if row.partial else " "),
             _tier(evaluation, row.tier),
@@ -190,7 +187,7 @@ def _groups(evaluation: Evaluation, selection: Selection) -> Table | None:
 def _footnotes(evaluation: Evaluation, selection: Selection) -> list[str]:
     lines = []
     if "tied" in selection.totals and selection.totals["tied"].fillna(False).astype(bool).any():
-        lines.append(f"[dim]{escape(labels('en')['tie_note'])}[/]")
+        lines.append(f"[dim]{literal(labels('en')['tie_note'])}[/]")
     kpis = selection.kpis
     for row in selection.totals.itertuples(index=False):
         if not row.partial and not (row.total != row.total and row.level == "rep"):
@@ -204,7 +201,7 @@ def _footnotes(evaluation: Evaluation, selection: Selection) -> list[str]:
             for r in missing.itertuples(index=False)
         )
         mark = "†" if row.partial else "not scored"
-        lines.append(f"[dim]{mark} {escape(str(row.name))}: {escape(reasons)}[/]")
+        lines.append(f"[dim]{mark} {literal(str(row.name))}: {literal(reasons)}[/]")
     tiers = ", ".join(
         f"{t.name} ≥ {points(t.minimum)}" if t.minimum > 0 else f"{t.name} below"
         for t in evaluation.scorecard.tiers
@@ -260,7 +257,7 @@ def render_rep(evaluation: Evaluation, selection: Selection) -> None:
     trend = _trend(evaluation, _Row(row))
     title = f"{row['name']} ({row['entity']}{team})"
     out.print(_heading(evaluation, title))
-    out.print(f"{escape(standing)} {trend}")
+    out.print(f"{literal(standing)} {trend}")
     table = Table(expand=False, box=SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
     # Numbers never wrap; on a narrow terminal the history and notes columns go (JSON and
     # CSV always carry them).
@@ -294,7 +291,7 @@ def render_rep(evaluation: Evaluation, selection: Selection) -> None:
             )
             median = fmt_fraction(item.team_median_attainment, locale)
         table.add_row(
-            escape(kpi.name),
+            literal(kpi.name),
             fmt_fraction(record.weight, locale),
             fmt_value(record.actual, kpi.unit, spec.currency, locale),
             fmt_value(record.target, kpi.unit, spec.currency, locale),
@@ -302,7 +299,7 @@ def render_rep(evaluation: Evaluation, selection: Selection) -> None:
             points(record.score),
             points(record.points),
             median,
-            *([escape(recent), escape(str(record.note or ""))] if wide else []),
+            *([literal(recent), literal(str(record.note or ""))] if wide else []),
         )
     out.print(table)
     if plan is not None:
@@ -313,7 +310,9 @@ def render_rep(evaluation: Evaluation, selection: Selection) -> None:
         for c in comments.itertuples(index=False):
             score = "" if c.score != c.score else f" {c.score:g}"
             kind = "" if not isinstance(c.kind, str) else f" {c.kind}"
-            out.print(f"  {c.date}{escape(kind)}{score}: {escape(str(c.comment))}", soft_wrap=True)
+            out.print(
+                f"  {c.date}{literal(kind)}{score}: {literal(str(c.comment))}", soft_wrap=True
+            )
     _print_warnings(evaluation)
 
 
@@ -333,14 +332,14 @@ def _plan_items(plan: Plan | None) -> dict[str, PlanItem]:
 
 
 def _render_plan(plan: Plan) -> None:
-    out.print(f"[bold]Plan:[/] {escape(plan.summary)}", soft_wrap=True)
+    out.print(f"[bold]Plan:[/] {literal(plan.summary)}", soft_wrap=True)
     for item in plan.strengths:
-        out.print(f"  [green]+[/] {escape(item.text)}", soft_wrap=True)
+        out.print(f"  [green]+[/] {literal(item.text)}", soft_wrap=True)
     for item in plan.weaknesses:
-        advice = f" [dim]→ {escape(item.advice)}[/]" if item.advice else ""
-        out.print(f"  [red]−[/] {escape(item.text)} [dim]({item.severity})[/]{advice}")
+        advice = f" [dim]→ {literal(item.advice)}[/]" if item.advice else ""
+        out.print(f"  [red]−[/] {literal(item.text)} [dim]({item.severity})[/]{advice}")
     for kpi, reason in plan.unscored:
-        out.print(f"  [dim]· {escape(kpi)} not scored: {escape(reason)}[/]")
+        out.print(f"  [dim]· {literal(kpi)} not scored: {literal(reason)}[/]")
 
 
 def _print_warnings(evaluation: Evaluation) -> None:
@@ -350,20 +349,20 @@ def _print_warnings(evaluation: Evaluation) -> None:
         if finding.level is Level.WARNING:
             from salesperf.cli.render import as_option
 
-            err.print(f"[yellow]warning[/]: {escape(str(as_option(finding)))}", soft_wrap=True)
+            err.print(f"[yellow]warning[/]: {literal(str(as_option(finding)))}", soft_wrap=True)
 
 
 def render_feedback_form(path: Path, form: FeedbackForm) -> None:
     out.print(
-        f"[green]Wrote[/] {escape(str(path))}: {form.rows} rows "
-        f"({form.reps} reps x {escape(', '.join(form.kinds))}) for {form.period}",
+        f"[green]Wrote[/] {literal(str(path))}: {form.rows} rows "
+        f"({form.reps} reps x {literal(', '.join(form.kinds))}) for {form.period}",
         soft_wrap=True,
     )
     for kind in form.unused_kinds:
         out.print(
-            f"[yellow]note:[/] no KPI reads kind '{escape(kind)}' yet: add one, e.g. "
-            f"measure: mean, column: score, where: {{kind: {escape(kind)}}}",
+            f"[yellow]note:[/] no KPI reads kind '{literal(kind)}' yet: add one, e.g. "
+            f"measure: mean, column: score, where: {{kind: {literal(kind)}}}",
             soft_wrap=True,
         )
     out.print("When it is filled in, add it as a source (or to your feedback glob):")
-    out.print(escape(form.mapping_yaml), soft_wrap=True)
+    out.print(literal(form.mapping_yaml), soft_wrap=True)

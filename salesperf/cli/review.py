@@ -282,12 +282,7 @@ def report(
       salesperf report examples/zh/kpi.yaml --locale zh-CN
     """
     with _guard():
-        from salesperf.report import (
-            default_name,
-            resolve_format,
-            write_rep_reports,
-            write_report,
-        )
+        from salesperf.report import default_name, resolve_format, write_report
 
         fmt = resolve_format(output_format.value if output_format else None, output)
         review = _review(spec_path, period, as_of, stages=())
@@ -297,14 +292,13 @@ def report(
             charts=fmt in ("html", "md"),  # JSON and Excel carry the trend as numbers
         )
         target = output or default_name(bundle.results.period.label, fmt)
-        written = write_report(bundle, fmt, target)
-        reps: list[Path] = []
-        if per_rep is not None:
-            # Rep reports go to people: an Excel report comes with HTML rep reports.
-            reps = write_rep_reports(bundle, "html" if fmt == "xlsx" else fmt, per_rep)
+        # Rep reports go to people: an Excel report comes with HTML rep reports.
+        rep_fmt = "html" if fmt == "xlsx" else fmt
+        written = write_report(bundle, fmt, target, per_rep=per_rep, per_rep_fmt=rep_fmt)
+        reps = written[written.index(target) + 1 :]  # the company report, then the reps'
         from salesperf.cli import render as cli_render
 
-        cli_render.render_written(target, reps, [p for p in written if p != target])
+        cli_render.render_written(target, reps, written[: written.index(target)])
 
 
 def _path_from_spec(output: Path, spec_path: Path) -> str:

@@ -149,9 +149,9 @@ def _one_line(text: str) -> str:
 
 def escape_markdown(text: str) -> str:
     """Chat Markdown (DingTalk, WeCom): the same rule as the alert digest's Markdown."""
-    from salesperf.anomalies.digest import escape_markdown as digest_escape
+    from salesperf.markdown import md_text
 
-    return digest_escape(_one_line(text))
+    return _one_line(md_text(text))  # md_text turns control characters into spaces
 
 
 def escape_mrkdwn(text: str) -> str:

@@ -11,12 +11,13 @@ is made of them and rendered by templates.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesperf.errors import Finding, Level, Location, UsageError, argument
-from salesperf.outputs import atomic_write_bytes, distinct_filename, refuse_inputs
+from salesperf.outputs import destination, distinct_filename, refuse_inputs, write_files
 from salesperf.report.model import build_view
 from salesperf.report.render import render_json, render_template
 from salesperf.report.sections import alerts_view, rep_view, scorecard_view
@@ -129,6 +130,39 @@ def _bundle(
     return report.report(locale=locale, template_dir=template_dir, charts=charts)
 
 
+def report_inputs(bundle: ReportBundle) -> list[str]:
+    """Files a report must never be written over: the spec, the data and the templates."""
+    inputs = [str(bundle.results.spec.path), *bundle.results.dataset.input_files()]
+    if bundle.template_dir is not None:
+        folder = Path(bundle.template_dir)
+        inputs += [str(p) for p in itertools.islice(folder.rglob("*"), 10_000) if p.is_file()]
+    return inputs
+
+
+def report_files(bundle: ReportBundle, fmt: str, output: Path) -> list[tuple[Path, bytes]]:
+    """The company report's bytes (and, for Markdown, its charts as SVG files beside it).
+
+    A Markdown report sent to a device or a pipe (``-o /dev/stdout``) has no folder for
+    chart files: it goes without them.
+    """
+    files = []
+    view = bundle.view
+    if fmt == "md":
+        view = _with_chart_files(view, output, with_files=not destination(output).stream)
+        for section in view["kpis"]:
+            if section["chart_file"]:
+                chart = output.parent / section["chart_file"]
+                files.append((chart, str(section["chart_svg"]).encode("utf-8")))
+    if fmt == "xlsx":
+        from salesperf.report.xlsx import workbook_bytes
+
+        data = workbook_bytes(bundle)
+    else:
+        data = render_bytes(view, fmt, bundle.template_dir)
+    files.append((output, data))
+    return files
+
+
 def write_report(
     report: Review | ReportBundle,
     fmt: str,
@@ -136,45 +170,71 @@ def write_report(
     *,
     locale: str | None = None,
     template_dir: Path | None = None,
+    per_rep: str | Path | None = None,
+    per_rep_fmt: str | None = None,
 ) -> list[Path]:
     """Write the company report of a review (or of a bundle made already) as ``fmt``
-    (html, md, xlsx or json) to ``output``, atomically and never over an input; Markdown's
-    charts are written as SVG files beside it. Returns the files written."""
+    (html, md, xlsx or json) to ``output``; Markdown's charts are written as SVG files
+    beside it; with ``per_rep``, one report per rep into that folder (as ``per_rep_fmt``,
+    default ``fmt``). All of them or, if any fails, none: see
+    :func:`salesperf.outputs.write_files`. Never over an input (the spec, the data, the
+    templates). Returns the files written, the company report before the reps'."""
     output = Path(output)
     bundle = _bundle(report, fmt, locale, template_dir)
-    inputs = [bundle.results.spec.path, *bundle.results.dataset.input_files()]
-    refuse_inputs(output, inputs)
+    refuse_inputs(output, report_inputs(bundle))  # the first thing to say about -o kpi.yaml
     check_output(fmt, output)
-    written = []
-    view = bundle.view
-    if fmt == "md":
-        view = _with_chart_files(view, output)
-        for section in view["kpis"]:
-            if section["chart_file"]:
-                chart = output.parent / section["chart_file"]
-                refuse_inputs(chart, inputs)
-                atomic_write_bytes(chart, str(section["chart_svg"]).encode("utf-8"))
-                written.append(chart)
-    if fmt == "xlsx":
-        from salesperf.report.xlsx import workbook_bytes
-
-        data = workbook_bytes(bundle)
-    else:
-        data = render_bytes(view, fmt, bundle.template_dir)
-    atomic_write_bytes(output, data)
-    written.append(output)
+    files = report_files(bundle, fmt, output)
+    folders = []
+    if per_rep is not None:
+        files += rep_report_files(bundle, per_rep_fmt or fmt, Path(per_rep))
+        folders.append(Path(per_rep))
+    write_files(files, report_inputs(bundle), folders)
+    written = [path for path, _ in files]
     bundle.written.extend(written)
     return written
 
 
-def _with_chart_files(view: dict[str, Any], output: Path) -> dict[str, Any]:
+def _with_chart_files(
+    view: dict[str, Any], output: Path, *, with_files: bool = True
+) -> dict[str, Any]:
     """Markdown links its charts as .svg files written next to it."""
     stem = output.stem
     kpis = []
     for section in view["kpis"]:
-        name = f"{stem}-{section['kpi']}.svg" if section["chart_svg"] else None
+        name = f"{stem}-{section['kpi']}.svg" if section["chart_svg"] and with_files else None
         kpis.append({**section, "chart_file": name})
     return {**view, "kpis": kpis}
+
+
+def rep_report_files(bundle: ReportBundle, fmt: str, folder: Path) -> list[tuple[Path, bytes]]:
+    """One feedback report per rep (their data, plus non-personal team context)."""
+    if fmt == "xlsx":
+        raise UsageError(
+            "Rep reports are written as html, md or json:",
+            [Finding(Level.ERROR, "use html, md or json", argument("fmt"), "format")],
+        )
+    reps = sorted(
+        {
+            e["entity"]
+            for lv in bundle.view["levels"]
+            if lv["level"] == "rep"
+            for e in lv["entities"]
+        }
+    )
+    on_roster = bundle.results.org.members
+    files = []
+    taken: set[str] = set()
+    for rep in reps:
+        if rep in on_roster.index and not bool(on_roster.at[rep, "on_roster"]):
+            continue  # not on the roster: nobody to send it to
+        view = rep_view(bundle.view, bundle.results, rep, bundle.evaluation, bundle.alerts)
+        # Reps are sorted, so which of two colliding reps gets "-2" is the same every run.
+        # "R01-Maria Gonzalez.html"; a rep whose id is the name is just "张伟.html".
+        name = view["rep"]["name"]
+        stem = rep if name == rep else f"{rep}-{name}"
+        target = folder / distinct_filename(stem, f".{fmt}", taken)
+        files.append((target, render_bytes(view, fmt, bundle.template_dir)))
+    return files
 
 
 def write_rep_reports(
@@ -186,38 +246,12 @@ def write_rep_reports(
     template_dir: Path | None = None,
 ) -> list[Path]:
     """One feedback report per rep (their data, plus non-personal team context) as ``fmt``
-    (html, md or json) into ``folder``. Returns the files written."""
-    if fmt == "xlsx":
-        raise UsageError(
-            "Rep reports are written as html, md or json:",
-            [Finding(Level.ERROR, "use html, md or json", argument("fmt"), "format")],
-        )
+    (html, md or json) into ``folder`` (made if missing): all of them or none. Returns the
+    files written."""
     folder = Path(folder)
     bundle = _bundle(report, fmt, locale, template_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    inputs = [bundle.results.spec.path, *bundle.results.dataset.input_files()]
-    reps = sorted(
-        {
-            e["entity"]
-            for lv in bundle.view["levels"]
-            if lv["level"] == "rep"
-            for e in lv["entities"]
-        }
-    )
-    on_roster = bundle.results.org.members
-    written = []
-    taken: set[str] = set()
-    for rep in reps:
-        if rep in on_roster.index and not bool(on_roster.at[rep, "on_roster"]):
-            continue  # not on the roster: nobody to send it to
-        view = rep_view(bundle.view, bundle.results, rep, bundle.evaluation, bundle.alerts)
-        # Reps are sorted, so which of two colliding reps gets "-2" is the same every run.
-        # "R01-Maria Gonzalez.html"; a rep whose id is the name is just "张伟.html".
-        name = view["rep"]["name"]
-        stem = rep if name == rep else f"{rep}-{name}"
-        target = folder / distinct_filename(stem, f".{fmt}", taken)
-        refuse_inputs(target, inputs)
-        atomic_write_bytes(target, render_bytes(view, fmt, bundle.template_dir))
-        written.append(target)
+    files = rep_report_files(bundle, fmt, folder)
+    write_files(files, report_inputs(bundle), [folder])
+    written = [path for path, _ in files]
     bundle.written.extend(written)
     return written

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from salesperf.errors import Finding, Level, Location, SalesperfError
+from salesperf.markdown import md_text
 
 TEMPLATES = {
     ("company", "html"): "report.html.j2",
@@ -29,29 +30,12 @@ class TemplateError(SalesperfError):
     """A report template failed: names the template file and line."""
 
 
-#: Longest string or list a template may build with `*` (a report is a few hundred KB), and
-#: largest power: `{{ 'x' * 10**10 }}` would otherwise fill memory before anything is written.
-MAX_REPEAT = 1_000_000
-MAX_POWER = 100
-
-
 def _environment(template_dir: Path | None) -> Any:
     from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
-    from jinja2.exceptions import SecurityError
-    from jinja2.sandbox import SandboxedEnvironment
 
-    class Sandbox(SandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**"})
+    from salesperf.report.budget import sandbox_class
 
-        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-            if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
-                raise SecurityError(f"a power above {MAX_POWER} is not allowed in a template")
-            if operator == "*":
-                sized = [v for v in (left, right) if isinstance(v, str | list | tuple)]
-                counts = [v for v in (left, right) if isinstance(v, int)]
-                if sized and counts and len(sized[0]) * counts[0] > MAX_REPEAT:
-                    raise SecurityError(f"a template may not repeat text beyond {MAX_REPEAT:,}")
-            return super().call_binop(context, operator, left, right)
+    Sandbox = sandbox_class()
 
     loaders: list[Any] = []
     if template_dir is not None:
@@ -65,16 +49,17 @@ def _environment(template_dir: Path | None) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = _md_cell
+    env.filters["md"] = md_text  # the one Markdown escape (salesperf.markdown)
     return env
 
 
-def _md_cell(value: Any) -> str:
-    """Text safe inside Markdown: pipes escaped, newlines flattened, and ``<``, ``>``, ``&``
-    as entities, since Markdown passes raw HTML through (a rep called ``<script>``)."""
-    text = "" if value is None else str(value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+def steps_for(view: dict[str, Any]) -> int:
+    """The rendering budget of a view model: a base, and more for each entity row."""
+    from salesperf.report.budget import MAX_STEPS, STEPS_PER_ROW
+
+    rows = sum(len(level.get("entities", ())) for level in view.get("levels", ()))
+    rows += sum(len(k.get("entities", ())) for k in view.get("kpis", ()))
+    return MAX_STEPS + STEPS_PER_ROW * rows
 
 
 def render_template(view: dict[str, Any], fmt: str, template_dir: Path | None = None) -> str:
@@ -85,6 +70,7 @@ def render_template(view: dict[str, Any], fmt: str, template_dir: Path | None = 
 
     name = TEMPLATES[(view["kind"], fmt)]
     env = _environment(template_dir)
+    env.budget.limit = steps_for(view)
     try:
         template = env.get_template(name)
         return str(template.render(**view))

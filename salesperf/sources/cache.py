@@ -21,6 +21,16 @@ parse in a blink); the folder is kept under :data:`MAX_TOTAL_BYTES`, least recen
 first out. Entries are ``.npz`` files of plain arrays plus a JSON header, read with
 ``allow_pickle=False``: a cache file can never run code. Any problem with the cache (a
 read-only home in cron, a damaged file, a full disk) falls back to parsing, silently.
+
+Trust: whoever can write an entry decides the numbers of the next run, and the report's
+provenance would still show the hashes of the unchanged exports. So the cache is trusted
+exactly as far as its folder: a folder that is not owned by the user running salesperf, or
+that its group or others may write (or a link to it owned by someone else), is refused
+with :class:`CacheError` (exit 2) rather than silently read or silently ignored. Each
+entry also carries a SHA-256 of its key and of every stored array, checked on read: an
+entry edited, damaged or copied under another key is dropped and the source parsed. The
+digest is not a signature (someone who can write the folder can recompute it); it makes a
+stray edit or a bit flip fail loudly, while the folder's permissions keep others out.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import hmac
 import itertools
 import json
 import os
@@ -39,10 +50,11 @@ import numpy as np
 import pandas as pd
 
 from salesperf import __version__
+from salesperf.errors import Finding, Level, Location, SalesperfError
 from salesperf.sources.models import FileInfo, LoadedSource, Rejection
 
 #: Bump when what is stored, or how, changes: older entries then simply miss.
-FORMAT = 1
+FORMAT = 2
 #: Sources whose files total fewer bytes are parsed every time.
 MIN_BYTES = 4 << 20
 #: The folder's size limit; least recently used entries go first.
@@ -63,14 +75,59 @@ def cache_dir() -> Path | None:
     return (Path(base) if base else Path.home() / ".cache") / "salesperf"
 
 
+class CacheError(SalesperfError):
+    """The cache folder cannot be trusted: others could forge the numbers it holds."""
+
+
+def check_trusted(folder: Path) -> None:
+    """Raise :class:`CacheError` unless ``folder`` (if it exists) is the user's own and only
+    theirs to write. A missing folder is fine: :func:`store` makes it, mode 0700."""
+    try:
+        link = os.lstat(folder)
+        status = os.stat(folder)
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # unreadable: every fetch misses and every store fails, silently
+    user = os.geteuid() if hasattr(os, "geteuid") else None
+    problems = []
+    if user is not None and os.path.islink(folder) and link.st_uid != user:
+        problems.append(f"it is a link owned by user id {link.st_uid}")
+    if user is not None and status.st_uid != user:
+        problems.append(f"it belongs to user id {status.st_uid}, not to you ({user})")
+    mode = status.st_mode & 0o777
+    if mode & 0o022:
+        who = (
+            "its group and others"
+            if mode & 0o022 == 0o022
+            else ("its group" if mode & 0o020 else "others")
+        )
+        problems.append(f"{who} can write to it (mode {mode:o})")
+    if not problems:
+        return
+    message = (
+        f"not using the load cache in {folder}: {'; '.join(problems)}, so anyone with that "
+        "access could change the numbers of your next report. Run `chmod 700` on it (as "
+        "its owner), point SALESPERF_CACHE at a folder of your own, or set "
+        "SALESPERF_CACHE=off"
+    )
+    raise CacheError(
+        "The load cache folder cannot be trusted:",
+        [Finding(Level.ERROR, message, Location(str(folder), key="SALESPERF_CACHE"), "cache")],
+    )
+
+
 def source_key(paths: list[Path], shown: list[str], settings: Any) -> tuple[str, list[str]] | None:
     """(cache key, each file's SHA-256) of a source, or None when it is not worth caching
-    (cache off, files too small or unreadable: the parse then reports the problem)."""
-    if cache_dir() is None:
+    (cache off, files too small or unreadable: the parse then reports the problem).
+    Raises :class:`CacheError` when the cache folder is not the user's alone."""
+    folder = cache_dir()
+    if folder is None:
         return None
     try:
         if sum(p.stat().st_size for p in paths) < MIN_BYTES:
             return None
+        check_trusted(folder)
         digests = []
         for path in paths:
             with path.open("rb") as handle:
@@ -95,7 +152,11 @@ def fetch(key: str, name: str) -> LoadedSource | None:
     try:
         # Opened here, not by np.load, which leaks the handle when the zip is damaged.
         with path.open("rb") as handle, np.load(handle, allow_pickle=False) as stored:
-            loaded = _decode(dict(stored.items()), name)
+            arrays = dict(stored.items())
+        expected = arrays.pop("digest").tobytes().decode("ascii")
+        if not hmac.compare_digest(expected, _digest(key, arrays)):
+            raise ValueError("the entry was changed after it was stored")
+        loaded = _decode(arrays, name)
         os.utime(path)  # recently used: evicted last
     except FileNotFoundError:
         return None
@@ -115,6 +176,7 @@ def store(key: str, loaded: LoadedSource) -> None:
         arrays = _encode(loaded)
     except _Unsupported:
         return
+    arrays["digest"] = np.frombuffer(_digest(key, arrays).encode("ascii"), dtype=np.uint8)
     tmp = None
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -146,6 +208,16 @@ def _evict(folder: Path) -> None:
         with contextlib.suppress(OSError):
             entry.unlink()
             total -= size
+
+
+def _digest(key: str, arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 of the entry's key and of every array's name, type, shape and bytes."""
+    digest = hashlib.sha256(f"salesperf-cache\0{FORMAT}\0{key}\0".encode())
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}\0{array.dtype.str}\0{array.shape}\0".encode())
+        digest.update(array.reshape(-1).view(np.uint8).data)  # datetimes have no buffer format
+    return digest.hexdigest()
 
 
 class _Unsupported(Exception):

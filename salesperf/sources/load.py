@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from salesperf import paths
 from salesperf.errors import DataError, Finding, Level, Location
 from salesperf.paths import expand
 from salesperf.sources import cache
@@ -399,6 +400,9 @@ def _open(
 
 def _read_bytes(path: Path, shown: str) -> bytes:
     try:
+        special = paths.node_kind(path.stat().st_mode)
+        if special is not None:  # /dev/zero never ends, a named pipe blocks
+            raise fail(shown, f"not a regular file ({special}); point at a data file", "io")
         return path.read_bytes()
     except FileNotFoundError:
         raise fail(shown, "file not found", "file-not-found", key="path") from None

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from salesperf import paths
 from salesperf.errors import DataError, Finding, Level, Location, did_you_mean
 from salesperf.sources.csvfile import Body
 from salesperf.sources.dates import DateProblem
@@ -79,6 +80,11 @@ def summary(name: str, findings: list[Finding]) -> str:
 
 def not_found(pattern: str, base_dir: Path) -> DataError:
     full = Path(pattern) if os.path.isabs(pattern) else base_dir / pattern
+    special = paths.special_kind(base_dir, pattern)
+    if special is not None:
+        message = f"not a regular file: {pattern} is {special}; point path: at a data file"
+        where = Location(pattern, None, "path")
+        return DataError(message, [Finding(Level.ERROR, message, where, "not-a-file")])
     folder = full.parent
     nearby: list[str] = []
     if folder.is_dir():

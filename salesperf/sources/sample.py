@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from salesperf.errors import DataError, Finding, Level, Location
+from salesperf.paths import node_kind
+
 #: Rows read from an export to propose a spec (enough to see repeats and stages).
 SAMPLE_ROWS = 20_000
 
@@ -36,8 +39,12 @@ def read_sample(path: Path, sheet: str | int | None = None, rows: int = SAMPLE_R
     from salesperf.sources.excel import WorkbookTable
 
     path = Path(path)
-    data = path.read_bytes()
     shown = str(path)
+    special = node_kind(path.stat().st_mode)
+    if special is not None:  # /dev/zero never ends, a named pipe blocks
+        message = f"not a regular file ({special}); point at a data file"
+        raise DataError(message, [Finding(Level.ERROR, message, Location(shown), "not-a-file")])
+    data = path.read_bytes()
     sniffed = sniff_format(data, path, shown)
     table: CsvTable | WorkbookTable
     sheets: list[str] = []

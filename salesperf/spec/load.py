@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from salesperf.errors import Finding, Level, Location, SpecError, did_you_mean
+from salesperf.paths import node_kind
 from salesperf.spec.models import Spec
 from salesperf.spec.yaml_loader import LineDict, line_of, load_yaml
 
@@ -46,7 +47,14 @@ def load_spec(path: str | Path, *, check_paths: bool = True) -> Spec:
     path = Path(path)
     shown = str(path)
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        special = node_kind(status.st_mode)
+        if special is not None:  # /dev/zero has size 0 and never ends; a pipe blocks
+            raise _one(shown, f"not a regular file ({special}); pass the kpi.yaml file", "io")
+        with path.open("rb") as handle:
+            # At most one byte past the limit, whatever the size said (a file that grows).
+            data = handle.read(MAX_SPEC_BYTES + 1)
+        size = max(status.st_size, len(data))
         if size > MAX_SPEC_BYTES:
             raise _one(
                 shown,
@@ -54,7 +62,7 @@ def load_spec(path: str | Path, *, check_paths: bool = True) -> Spec:
                 f"{MAX_SPEC_BYTES:,} bytes): split it into one spec per team or region",
                 "size",
             )
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise _one(
             shown, "file not found; create one with `salesperf init DATA_FILE`", "missing"

@@ -478,7 +478,10 @@ def paths_exist(spec: Spec) -> Iterator[Finding]:
     for pattern, loc in named:
         if not paths.expand(base, pattern):
             what = "no file matches" if any(c in pattern for c in "*?[") else "file not found:"
-            if paths.is_broken_link(base, pattern):
+            special = paths.special_kind(base, pattern)
+            if special is not None:
+                what = f"not a regular file ({special}):"
+            elif paths.is_broken_link(base, pattern):
                 what = "symbolic link that loops or points at nothing:"
             elif paths.is_folder(base, pattern):
                 what = "a folder, not a file (use a glob such as 'data/*.csv'):"

@@ -152,6 +152,12 @@ def _symlink_loop_glob(folder: Path) -> None:
     os.symlink("..", sub / "again")
 
 
+def _fifo_source(folder: Path) -> None:
+    """A named pipe where the export should be: reading it would block forever."""
+    (folder / "data").mkdir()
+    os.mkfifo(folder / "data" / "orders.csv")
+
+
 def _ten_thousand_kpis(folder: Path) -> None:
     with (folder / "kpi.yaml").open("a", encoding="utf-8") as spec:
         spec.writelines(KPI % (i, i) for i in range(10_000))
@@ -174,6 +180,7 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     "huge_rep_name": _huge_rep_name,
     "symlink_loop_file": _symlink_loop_file,
     "symlink_loop_glob": _symlink_loop_glob,
+    "fifo_source": _fifo_source,
     "ten_thousand_kpis": _ten_thousand_kpis,
     "spec_over_a_megabyte": _spec_over_a_megabyte,
 }

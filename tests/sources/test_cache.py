@@ -215,3 +215,77 @@ def test_encoding_round_trips_any_values(rows: list[tuple]) -> None:
     back = cache._decode(cache._encode(loaded), "s")
     pd.testing.assert_frame_equal(back.frame, frame)
     assert (back.files, back.rejected, back.warnings) == (files, loaded.rejected, ["note ✓"])
+
+
+# --- trust: the cache is as trusted as its folder, and each entry checks its own digest ---------
+
+
+def test_an_edited_entry_is_not_served(tmp_path: Path, cached: Path) -> None:
+    """The forgery of issue 20: amounts x10 in an entry, header untouched."""
+    (tmp_path / "orders-01.csv").write_text(MESSY, encoding="utf-8")
+    parsed = _load(tmp_path)
+    (entry,) = cached.glob("*.npz")
+    with np.load(entry, allow_pickle=False) as stored:
+        arrays = dict(stored.items())
+    column = next(
+        name for name, values in arrays.items() if values.dtype == np.float64 and len(values) > 2
+    )
+    arrays[column] = arrays[column] * 10
+    with entry.open("wb") as handle:
+        np.savez(handle, allow_pickle=False, **arrays)
+    again = _load(tmp_path)
+    _same(again, parsed)
+    assert again.frame["amount"].sum() == parsed.frame["amount"].sum()
+
+
+def test_an_entry_copied_under_another_key_is_not_served(tmp_path: Path, cached: Path) -> None:
+    (tmp_path / "orders-01.csv").write_text(MESSY, encoding="utf-8")
+    (tmp_path / "orders-02.csv").write_text(FEBRUARY, encoding="utf-8")
+    january = _load(tmp_path, path="orders-01.csv")
+    (first,) = cached.glob("*.npz")
+    february = _load(tmp_path, path="orders-02.csv")
+    (second,) = set(cached.glob("*.npz")) - {first}
+    second.write_bytes(first.read_bytes())  # February's key now holds January's rows
+    again = _load(tmp_path, path="orders-02.csv")
+    _same(again, february)
+    assert len(again.frame) != len(january.frame)
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o702])
+def test_a_folder_others_can_write_is_refused(tmp_path: Path, cached: Path, mode: int) -> None:
+    (tmp_path / "orders-01.csv").write_text(MESSY, encoding="utf-8")
+    cached.mkdir()
+    cached.chmod(mode)
+    with pytest.raises(cache.CacheError) as exc:
+        _load(tmp_path)
+    message = str(exc.value)
+    assert f"can write to it (mode {mode:o})" in message
+    assert "chmod 700" in message and "SALESPERF_CACHE=off" in message
+    assert not list(cached.iterdir())
+    cached.chmod(0o700)
+    assert len(_load(tmp_path).frame) == 24
+
+
+def test_a_folder_of_another_user_is_refused(
+    tmp_path: Path, cached: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "orders-01.csv").write_text(MESSY, encoding="utf-8")
+    cached.mkdir(mode=0o700)
+    owner = cached.stat().st_uid
+    monkeypatch.setattr(cache.os, "geteuid", lambda: owner + 1)
+    with pytest.raises(cache.CacheError, match=f"belongs to user id {owner}"):
+        _load(tmp_path)
+
+
+def test_a_forgeable_cache_is_exit_2_on_the_command_line(tmp_path: Path, cached: Path) -> None:
+    from typer.testing import CliRunner
+
+    from salesperf.cli import app
+
+    mini = Path(__file__).parents[1] / "fixtures" / "mini"
+    cached.mkdir()
+    cached.chmod(0o777)
+    result = CliRunner().invoke(app, ["progress", str(mini / "kpi.yaml")])
+    assert result.exit_code == 2, result.output
+    assert "The load cache folder cannot be trusted" in result.output
+    assert "Traceback" not in result.output

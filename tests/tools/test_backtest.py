@@ -433,7 +433,7 @@ def test_cli_backtest_formats(hand_project: Path) -> None:
     code, out = invoke("backtest", spec, "--as-of", "2017-04-30", "-n", "3", "--format", "md")
     assert code == 0
     assert "## Revenue (revenue) · sum" in out
-    assert "| ★ trailing_mean * | 6 | 105% | 66.7% | 77%–122% | 3.4% | +0.1% |" in out
+    assert "| ★ trailing_mean \\* | 6 | 105% | 66.7% | 77%–122% | 3.4% | +0.1% |" in out
     assert "**keep trailing_mean: 67% of reps hit target, company bias +0.1%" in out
     code, out = invoke("backtest", spec, "--as-of", "2017-04-30", "--no-alerts")
     assert code == 0
