@@ -8,23 +8,35 @@
 
 Data is generated once per size (``benchmarks/generate.py``) into ``--data`` (default
 ``benchmarks/.data/rows-N``, git-ignored) and reused. Every measurement is a fresh
-subprocess (interpreter start and imports included, as a user or cron job pays them), run
+process (interpreter start and imports included, as a user or cron job pays them), run
 interleaved: each round runs every command once, so a busy machine slows all of them alike.
-Wall time is ``time.perf_counter`` around the process; peak RSS is the child's own
-``ru_maxrss`` from ``os.wait4``. The table shows the median of the rounds and the ratios to
-(a) the bare ``pandas.read_csv`` of the orders file with the columns salesperf reads and
-(b) the baseline script.
+Wall time is ``time.perf_counter`` around the process. Peak RSS comes from ``/usr/bin/time
+-f %M``, which forks the command from its own small process: the ``ru_maxrss`` that
+``os.wait4`` reports for a child forked from this harness starts at the harness's own peak
+(Linux keeps the high-water mark across fork and exec), so a harness that had grown to 1 GB
+reported 1 GB for every command. The table shows the median of the rounds and the ratios to
+the three analyst baselines measured in the same rounds: pandas (``baseline.py``), DuckDB
+(``baseline_duckdb.py``) and polars (``baseline_polars.py``), and, for the loader, the bare
+reads of the orders columns salesperf reads.
+
+Before timing, salesperf's bytecode is compiled (``compileall``): an editable install run
+with ``PYTHONDONTWRITEBYTECODE=1`` would otherwise recompile every module on every run, which
+a user's ``pip install`` (compiled at install) never does.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
+import functools
+import importlib.util
 import os
 import platform
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +54,20 @@ import sys, pandas as pd
 frame = pd.read_csv(sys.argv[1], usecols=sys.argv[2].split("|"))
 print(len(frame))
 """
+READ_POLARS = """
+import sys, polars as pl
+frame = pl.read_csv(sys.argv[1], columns=sys.argv[2].split("|"), infer_schema_length=0)
+print(len(frame))
+"""
+READ_DUCKDB = """
+import sys, duckdb
+columns = ", ".join('"' + c + '"' for c in sys.argv[2].split("|"))
+query = f"SELECT {columns} FROM read_csv(?, all_varchar = true)"
+relation = duckdb.connect().execute(f"SELECT count(*) FROM ({query})", [sys.argv[1]])
+print(relation.fetchone()[0])
+"""
+#: GNU time (Debian package `time`): peak RSS of the command alone, see the module doc.
+TIME = "/usr/bin/time"
 
 
 @dataclass
@@ -49,6 +75,8 @@ class Command:
     label: str
     argv: list[str]
     kind: str  # "a" read, "b" baseline, "c" salesperf
+    #: The baselines: "pandas", "duckdb" or "polars" (kind "a" and "b" only).
+    engine: str = ""
     #: Where the cache of loaded sources lives for this command; None: off (a cold run).
     cache: Path | None = None
     walls: list[float] = field(default_factory=list)
@@ -66,21 +94,31 @@ class Command:
 def measure(
     argv: list[str], cwd: Path | None = None, cache: Path | None = None
 ) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in KiB, exit code) of one subprocess."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(cache)
-    )
-    assert process.stderr is not None
-    error = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, 1):
+    """(wall seconds, peak RSS in KiB, exit code) of one fresh process."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
+        timed = [TIME, "-f", "%M", "-o", rss_file.name, *argv] if _has_time() else argv
+        started = time.perf_counter()
+        process = subprocess.run(
+            timed, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(cache)
+        )
+        wall = time.perf_counter() - started
+        lines = rss_file.read().split()
+    code = process.returncode
+    if code not in (0, 1):
         # Reported and left out of the medians: one failed run should not lose the others.
-        sys.stderr.write(error.decode(errors="replace")[-2000:])
-        print(f"  FAILED ({process.returncode}): {' '.join(argv)}", file=sys.stderr)
-    return wall, usage.ru_maxrss, process.returncode
+        sys.stderr.write(process.stderr.decode(errors="replace")[-2000:])
+        print(f"  FAILED ({code}): {' '.join(argv)}", file=sys.stderr)
+    # GNU time writes "Command exited with non-zero status N" before the number.
+    rss = int(lines[-1]) if lines and lines[-1].isdigit() else 0
+    return wall, rss, code
+
+
+@functools.cache
+def _has_time() -> bool:
+    if Path(TIME).exists():
+        return True
+    print(f"  {TIME} not found (apt-get install time): peak RSS not measured", file=sys.stderr)
+    return False
 
 
 def _env(cache: Path | None = None) -> dict[str, str]:
@@ -143,9 +181,24 @@ def build_commands(folder: Path, only: list[str] | None) -> list[Command]:
     rep = pick_rep(folder)
     python = sys.executable
     headers = "|".join(loaded_headers(spec))
+    orders = str(folder / "orders.csv")
     commands = [
-        Command("(a) pandas.read_csv, same columns", [python, "-c", READ_ONLY, str(folder / "orders.csv"), headers], "a"),  # noqa: E501
-        Command("(b) hand-written pandas baseline", [python, str(HERE / "baseline.py"), str(folder)], "b"),  # noqa: E501
+        Command("(a) pandas.read_csv, same columns", [python, "-c", READ_ONLY, orders, headers], "a", "pandas"),  # noqa: E501
+        Command("(a) polars.read_csv, same columns (text)", [python, "-c", READ_POLARS, orders, headers], "a", "polars"),  # noqa: E501
+        Command("(a) DuckDB read_csv, same columns (text)", [python, "-c", READ_DUCKDB, orders, headers], "a", "duckdb"),  # noqa: E501
+        Command("(b) analyst baseline: pandas", [python, str(HERE / "baseline.py"), str(folder)], "b", "pandas"),  # noqa: E501
+        Command("(b) analyst baseline: DuckDB", [python, str(HERE / "baseline_duckdb.py"), str(folder)], "b", "duckdb"),  # noqa: E501
+        Command("(b) analyst baseline: polars", [python, str(HERE / "baseline_polars.py"), str(folder)], "b", "polars"),  # noqa: E501
+    ]  # fmt: skip
+    missing = [e for e in ("duckdb", "polars") if importlib.util.find_spec(e) is None]
+    if missing:
+        print(
+            f"  {' and '.join(missing)} not installed (pip install -e '.[bench]'): "
+            "their baselines are left out",
+            file=sys.stderr,
+        )
+        commands = [c for c in commands if c.engine not in missing]
+    commands += [
         Command(f"salesperf progress --rep {rep}", [SALESPERF, "progress", str(spec), "--rep", rep], "c"),  # noqa: E501
         Command("salesperf progress --format json", [SALESPERF, "progress", str(spec), "--format", "json"], "c"),  # noqa: E501
     ]  # fmt: skip
@@ -193,27 +246,32 @@ def machine() -> str:
         f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
         f"{memory:.0f} GiB RAM, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, pandas {pandas.__version__}, "
-        f"numpy {numpy.__version__}"
+        f"numpy {numpy.__version__}, {_version('duckdb')}, {_version('polars')}"
     )
 
 
+def _version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{name} {version(name)}"
+    except PackageNotFoundError:
+        return f"no {name}"
+
+
 def table(commands: list[Command], rows: int, markdown: bool) -> str:
-    read = next(c for c in commands if c.kind == "a")
-    base = next(c for c in commands if c.kind == "b")
-    head = ["command", "wall s", "peak RSS MB", "x read (a)", "x baseline (b)", "RSS x (b)"]
+    """Median wall and peak RSS per command, with same-run ratios to each baseline."""
+    baselines = {c.engine: c for c in commands if c.kind == "b"}
+    head = ["command", "wall s", "peak RSS MB"]
+    head += [f"x {_ENGINES[e]}" for e in baselines]
+    head += ["RSS x pandas"]
     lines = []
     for c in commands:
-        lines.append(
-            [
-                c.label,
-                f"{c.wall:.2f}",
-                f"{c.rss_mb:.0f}",
-                f"{c.wall / read.wall:.2f}",
-                f"{c.wall / base.wall:.2f}",
-                f"{c.rss_mb / base.rss_mb:.2f}",
-            ]
-        )
-    runs = len(read.walls)
+        line = [c.label, f"{c.wall:.2f}", f"{c.rss_mb:.0f}"]
+        line += [f"{c.wall / b.wall:.2f}" for b in baselines.values()]
+        line += [f"{c.rss_mb / baselines['pandas'].rss_mb:.2f}"]
+        lines.append(line)
+    runs = len(baselines["pandas"].walls)
     title = f"{rows:,} order lines, median of {runs} interleaved run(s)"
     if markdown:
         out = [f"**{title}**", "", "| " + " | ".join(head) + " |"]
@@ -228,6 +286,9 @@ def table(commands: list[Command], rows: int, markdown: bool) -> str:
         ]
         out.append("  ".join(cells))
     return "\n".join(out)
+
+
+_ENGINES = {"pandas": "pandas", "duckdb": "DuckDB", "polars": "polars"}
 
 
 # -- Excel ---------------------------------------------------------------------------------
@@ -314,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which(SALESPERF) is None and not Path(SALESPERF).exists():
         raise SystemExit("salesperf is not installed in this environment (pip install -e .)")
     print(f"Machine: {machine()}\n")
+    # What a user's `pip install` has: compiled bytecode (see the module doc).
+    compileall.compile_dir(Path(__import__("salesperf").__file__).parent, quiet=1)
     if args.help_startup:
         print(startup(args.repeat))
         return 0

@@ -123,3 +123,24 @@ def test_previous_period_on_the_same_data_matches_a_fresh_run(
     assert review.period.label == "2023-12" and reused.as_of == as_of
     pd.testing.assert_frame_equal(reused.cube, fresh.cube)
     pd.testing.assert_frame_equal(reused.table, fresh.results.table)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_duckdb_and_polars_baselines_agree_with_the_pandas_one(project: Path, engine: str) -> None:
+    """The peers the harness reports ratios to compute the same numbers, row for row."""
+    pytest.importorskip(engine, reason=f"{engine} is in the bench extra: pip install -e '.[bench]'")
+    module = _module(f"baseline_{engine}")
+    actuals = module.monthly_actuals(project)
+    # Both as pandas frames: DuckDB's own .df(), polars through plain lists (no pyarrow).
+    theirs = actuals.df() if engine == "duckdb" else pd.DataFrame(actuals.to_dict(as_series=False))
+    expected = baseline.monthly_actuals(project)
+    assert list(theirs.columns) == list(expected.columns)
+    assert len(theirs) == len(expected) > 1000
+    assert theirs["rep"].astype(str).tolist() == expected["rep"].astype(str).tolist()
+    for column in expected.columns.drop("rep"):
+        np.testing.assert_allclose(
+            theirs[column].to_numpy(dtype=float),
+            expected[column].to_numpy(dtype=float),
+            rtol=1e-9,
+            err_msg=f"{engine}: {column}",
+        )
