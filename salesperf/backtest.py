@@ -7,7 +7,9 @@ This is the "A" (achievable) of SMART: a target that history says almost nobody 
 or that nearly everybody beats, is flagged (:func:`achievability`, for ``salesperf check``).
 
 :func:`run_backtest` (``salesperf backtest``) goes further: per KPI it replays the configured
-method and its alternatives (the same target with another ``method``), measures how reps
+method and its alternatives (the same target with another ``method``; for a target whose
+growth follows the market, also the configured method on history alone, labelled
+"<method> (history only)"), measures how reps
 fared against each and how far off the company target was, picks the one closest to the
 ``backtest:`` criterion, and counts what the alert rules would have raised in each period.
 """
@@ -354,26 +356,48 @@ def run_backtest(
         part = by_kpi.get(item.id, results.cube.iloc[:0])
         kinds = _methods_for(item, methods, results.calendar, notes)
         judged = []
-        for method in kinds:
-            changed = with_method(spec, item, method)
+        market = dataset.market
+        for i, (label, method, changed) in enumerate(_variants(spec, item, kinds)):
             try:
-                rows = replay_periods(changed, part, results.org, results.calendar, ordinals)
+                rows = replay_periods(
+                    changed, part, results.org, results.calendar, ordinals, market=market
+                )
             except ArithmeticError as exc:
-                if method is kinds[0]:
+                if i == 0:
                     raise  # the configured rule fails today too: a bug to report
                 # A hypothetical rule must not sink the backtest of the real one (a season
                 # without sales once made seasonal divide by zero).
-                notes.append(f"{item.id}: {method.value} failed ({type(exc).__name__})")
+                notes.append(f"{item.id}: {label} failed ({type(exc).__name__})")
                 continue
-            if method is kinds[0]:
+            if i == 0:
                 configured.append(rows)
-            judged.append(_judge(spec, item, method, method is kinds[0], rows, len(closed)))
+            judged.append(_judge(spec, item, method, i == 0, rows, len(closed), label))
         tested.append(_pick(spec, item, judged))
     counted = None
     if alerts:
         replayed = _attainments(configured)
         counted = _count_alerts(spec, dataset, closed, replayed, kpi)
     return Backtest(spec, results.as_of, [p.label for p in closed], tested, counted, notes)
+
+
+#: The label of the configured rule without its market growth, when it follows the market.
+HISTORY_ONLY = "{method} (history only)"
+
+
+def _variants(
+    spec: Spec, kpi: KpiSpec, kinds: list[TargetMethod]
+) -> list[tuple[str, TargetMethod, Spec]]:
+    """(label, method, spec) of each rule replayed: the configured one first; right after
+    it, when its growth follows the market, the same rule on history alone (growth 0), so
+    the comparison says what the market figures changed."""
+    assert kpi.target is not None
+    out = [(m.value, m, with_method(spec, kpi, m)) for m in kinds]
+    if kpi.target.market_growth is not None:
+        first = kinds[0]
+        target = kpi.target.model_copy(update={"method": first, "growth": 0.0})
+        alone = spec.model_copy(update={"kpis": [kpi.model_copy(update={"target": target})]})
+        out.insert(1, (HISTORY_ONLY.format(method=first.value), first, alone))
+    return out
 
 
 def _kpis_to_test(spec: Spec, kpi: str | None) -> list[KpiSpec]:
@@ -412,6 +436,7 @@ def _judge(
     configured: bool,
     rows: pd.DataFrame,
     periods: int,
+    label: str | None = None,
 ) -> MethodResult:
     import numpy as np
 
@@ -458,7 +483,7 @@ def _judge(
             0.0, abs(bias) - spec.backtest.max_bias
         )
     return MethodResult(
-        method=method.value,
+        method=label or method.value,
         configured=configured,
         periods=len(errors),
         rep_periods=n,
@@ -549,7 +574,9 @@ def dataset_until(dataset: Dataset, last_day: dt.date) -> Dataset:
         name: dataclasses.replace(loaded, frame=loaded.frame.loc[loaded.frame["date"] < limit])
         for name, loaded in dataset.sources.items()
     }
-    return Dataset(dataset.spec, sources, dataset.roster, list(dataset.errors))
+    return Dataset(
+        dataset.spec, sources, dataset.roster, list(dataset.errors), market=dataset.market
+    )
 
 
 def _count_alerts(

@@ -310,6 +310,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "alert.none": ("No alerts.", "没有预警。"),
     "alert.title": ("Alerts", "预警"),
     "alert.as_of": ("as of {date}", "截至 {date}"),
+    # -- the market figures behind a target (`growth: {market: ...}`) ------------------------
+    "market.growth": (
+        "market growth {period}{where} {value}",
+        "{period} 市场增长率{where} {value}",
+    ),
+    "market.margin": ("margin {value} pts", "加成 {value} 个百分点"),
+    "market.missing": (
+        "no market figure for {period}{where}",
+        "缺少 {period}{where}市场数据",
+    ),
+    "no market figure": ("no market figure", "缺少市场数据"),
 }
 
 

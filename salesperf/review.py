@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesperf.anomalies.detect import detect
+from salesperf.engine.market import market_share_findings
 from salesperf.engine.metrics import COMPANY, compute_actuals, prepare_rows
 from salesperf.engine.org import build_org
 from salesperf.engine.overrides import read_overrides
@@ -113,7 +114,9 @@ class Review:
         """The actuals cube: (kpi, level, entity, period ordinal ``p``) -> actual, from the
         first period of the data up to the later of the reviewed and the as-of period."""
         last_p = max(self.period.ordinal, self.calendar.period_of(self.as_of).ordinal)
-        return compute_actuals(self.spec.kpis, self.rows, self.org, self.calendar, last_p)
+        return compute_actuals(
+            self.spec.kpis, self.rows, self.org, self.calendar, last_p, self.dataset.market
+        )
 
     @cached_property
     def overrides(self) -> pd.DataFrame | None:
@@ -124,7 +127,13 @@ class Review:
     def targets(self) -> TargetSet:
         """The reviewed period's targets at every level, with their basis."""
         return compute_targets(
-            self.spec, self.cube, self.org, self.calendar, self.period, self.overrides
+            self.spec,
+            self.cube,
+            self.org,
+            self.calendar,
+            self.period,
+            self.overrides,
+            market=self.dataset.market,
         )
 
     @cached_property
@@ -135,6 +144,7 @@ class Review:
             self.spec, self.cube, self.targets.frame, shares, self.org, self.period
         )
         findings = [*self.spec.warnings, *self.dataset.warnings, *self.targets.findings]
+        findings += market_share_findings(self.spec, self.dataset.market, self.period)
         if self.period_reading:
             where = argument("period")
             findings.append(Finding(Level.WARNING, self.period_reading, where, "period-read"))
@@ -172,7 +182,15 @@ class Review:
         if as_of != last_day or not started:
             return Review(self.spec, before.label, as_of, dataset=self.dataset).results
         cube = self.cube.loc[self.cube["p"] <= before.ordinal].reset_index(drop=True)
-        targets = compute_targets(self.spec, cube, self.org, self.calendar, before, self.overrides)
+        targets = compute_targets(
+            self.spec,
+            cube,
+            self.org,
+            self.calendar,
+            before,
+            self.overrides,
+            market=self.dataset.market,
+        )
         # The previous period is closed: every KPI's elapsed share is 1.
         shares = dict.fromkeys((k.id for k in self.spec.kpis), 1.0)
         table = results_table(self.spec, cube, targets.frame, shares, self.org, before)

@@ -341,7 +341,9 @@ def render_targets(results: Results, rows: pd.DataFrame) -> None:
     from rich import box
 
     from salesperf.cli.views import describe_basis
+    from salesperf.engine.market import NO_MARKET
     from salesperf.formatting import fmt_value
+    from salesperf.glossary import word
 
     spec = results.spec
     kpis = {k.id: k for k in spec.kpis}
@@ -362,8 +364,12 @@ def render_targets(results: Results, rows: pd.DataFrame) -> None:
             if previous is not None:
                 table.add_section()
             rule = kpi.target.method.value if kpi.target else ""
-            if kpi.target and kpi.target.growth:
-                rule += f" {kpi.target.growth:+.0%}"
+            if kpi.target and kpi.target.market_growth is not None:
+                rule += f" + {kpi.target.market_growth.market}"
+                if kpi.target.market_growth.margin:
+                    rule += f" {kpi.target.market_growth.margin:+.1%}"
+            elif kpi.target and kpi.target.fixed_growth:
+                rule += f" {kpi.target.fixed_growth:+.0%}"
             if kpi.target and kpi.target.allocate:
                 rule += f", split by {kpi.target.allocate.value}"
             table.add_row(
@@ -376,9 +382,12 @@ def render_targets(results: Results, rows: pd.DataFrame) -> None:
         def in_unit(value: float, unit: Unit = kpi.unit) -> str:
             return fmt_value(value, unit, spec.currency, spec.locale.value)
 
-        basis = describe_basis(record.target_basis, in_unit)
+        basis = describe_basis(record.target_basis, in_unit, spec.locale.value)
         if record.note:
-            basis += f" · {record.note}"
+            note = str(record.note)
+            if note == NO_MARKET:  # the market's words come from the glossary
+                note = word(NO_MARKET, spec.locale.value)
+            basis += f" · {note}"
         table.add_row(
             f"{indent}{literal(who)}",
             str(record.level),

@@ -107,8 +107,12 @@ def target_rows(results: Results, kpi: str | None = None) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def describe_basis(basis: Any, fmt: Callable[[float], str] | None = None) -> str:
-    """A target's basis as one line: '2016-06: $300 (+10%)' or '49.2% of region East'.
+def describe_basis(
+    basis: Any, fmt: Callable[[float], str] | None = None, locale: str = "en"
+) -> str:
+    """A target's basis as one line: '2016-06: $300 (+10%)' or '49.2% of region East';
+    a growth that follows the market names the market figure used, in the glossary's
+    words for ``locale`` ('market growth 2017-04 (East) +9.0%, margin +1.0 pts').
 
     ``fmt`` formats history values (default: plain number with thousands separators).
     """
@@ -135,6 +139,30 @@ def describe_basis(basis: Any, fmt: Callable[[float], str] | None = None) -> str
         text += f" ({growth:+.0%})"
     if basis.get("seasonal_factor") is not None:
         text += f" x season {basis['seasonal_factor']:.3f}"
+    if isinstance(basis.get("market"), dict):
+        text += " · " + describe_market(basis["market"], locale)
+    return text
+
+
+def describe_market(market: dict[str, Any], locale: str = "en") -> str:
+    """The market figure behind a target's growth, in the glossary's words."""
+    from salesperf.glossary import word
+
+    comma = "，" if locale == "zh-CN" else ", "
+    where = f" ({market['entity']})" if market.get("entity") else ""
+    if locale == "zh-CN" and where:
+        where = f"（{market['entity']}）"
+    if market.get("value") is None:
+        return word("market.missing", locale, period=market["period"], where=where)
+    text = word(
+        "market.growth",
+        locale,
+        period=market["period"],
+        where=where,
+        value=f"{market['value']:+.1%}",
+    )
+    if market.get("margin"):
+        text += comma + word("market.margin", locale, value=f"{market['margin'] * 100:+.1f}")
     return text
 
 

@@ -228,6 +228,11 @@ def kpi_values(kpi: KpiSpec, source: SourceGroups, level: str) -> pd.DataFrame:
         value, _ = _part(measure, kpi.column, kpi.where, source, level)
         columns = {"actual": value, "numerator": value, "denominator": nan, "responses": size}
         return _frame(labels, source, size > 0, columns)
+    if measure is MeasureKind.MARKET_SHARE:
+        # Own sales here; the market size (the denominator) comes from the market file.
+        value, _ = _part(MeasureKind.SUM, kpi.column, kpi.where, source, level)
+        columns = {"actual": nan, "numerator": value, "denominator": nan, "responses": size}
+        return _frame(labels, source, size > 0, columns)
     if measure is MeasureKind.MEAN:
         values = source.values(str(kpi.column))[selected]
         known = ~np.isnan(values)

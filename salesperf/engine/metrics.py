@@ -16,6 +16,9 @@ Measure definitions (also in kpi.yaml.example):
 - ``retention_rate``: of the customers an entity served in the previous period, the share
   it served again in this period (to date, while the period is open).
 - ``nps``: share of 9-10 answers minus share of 0-6 answers in a 0-10 ``column`` (-1..1).
+- ``market_share``: the sum of ``column`` over the entity's market size for the period (the
+  ``market:`` source's figure that the KPI's ``market:`` names; see
+  :func:`salesperf.engine.market.market_sizes`); no data without a market size.
 
 Additive measures (sum, count, new_customers) are 0 for an entity with no rows in a period;
 the others are "no data" (NaN).
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from salesperf.engine.org import Org
     from salesperf.engine.periods import Calendar
     from salesperf.sources.dataset import Dataset
+    from salesperf.sources.market import MarketFigures
 
 COMPANY = "company"
 CUBE_COLUMNS = ["kpi", "level", "entity", "p", "actual", "numerator", "denominator", "responses"]
@@ -105,9 +109,15 @@ def prepare_rows(dataset: Dataset, org: Org, calendar: Calendar, as_of: dt.date)
 
 
 def compute_actuals(
-    kpis: list[KpiSpec], rows: dict[str, Rows], org: Org, calendar: Calendar, last_p: int
+    kpis: list[KpiSpec],
+    rows: dict[str, Rows],
+    org: Org,
+    calendar: Calendar,
+    last_p: int,
+    market: MarketFigures | None = None,
 ) -> pd.DataFrame:
-    """The actuals cube for ``kpis`` (see module docstring)."""
+    """The actuals cube for ``kpis`` (see module docstring); ``market`` holds the market
+    sizes that ``market_share`` divides by."""
     import pandas as pd
 
     from salesperf.engine.aggregate import SourceGroups, kpi_values
@@ -144,6 +154,8 @@ def compute_actuals(
             values = values[values.index.get_level_values("p") >= first_p]
             values = _fill(kpi, values)
             values = values.reset_index().rename(columns={"key": "entity"})
+            if kpi.measure is MeasureKind.MARKET_SHARE:
+                values = _market_share(kpi, values, level, org, market)
             values.insert(0, "level", level)
             values.insert(0, "kpi", kpi.id)
             parts.append(values)
@@ -162,7 +174,26 @@ def _fill(kpi: KpiSpec, values: pd.DataFrame) -> pd.DataFrame:
     if kpi.measure is MeasureKind.RATIO:
         values["numerator"] = values["numerator"].fillna(0.0)
         values["denominator"] = values["denominator"].fillna(0.0)
+    if kpi.measure is MeasureKind.MARKET_SHARE:
+        values["numerator"] = values["numerator"].fillna(0.0)
     values["responses"] = values["responses"].fillna(0).astype("int64")
+    return values
+
+
+def _market_share(
+    kpi: KpiSpec, values: pd.DataFrame, level: str, org: Org, market: MarketFigures | None
+) -> pd.DataFrame:
+    """Own sales (the numerator) over the entity's market size: no data where the market
+    file has no size for the period (never a share of 0 or of infinity)."""
+    import numpy as np
+
+    from salesperf.engine.market import market_sizes
+
+    sizes = market_sizes(market, str(kpi.market), level, values, org, ["rep", *org.levels, COMPANY])
+    values["denominator"] = sizes.to_numpy()
+    numerator = values["numerator"].to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values["actual"] = np.where(sizes.to_numpy() > 0, numerator / sizes.to_numpy(), np.nan)
     return values
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from salesperf.engine.org import Org
     from salesperf.engine.periods import Calendar
     from salesperf.engine.pipeline import Results
+    from salesperf.sources.market import MarketFigures
     from salesperf.spec import Spec
 
 
@@ -38,7 +39,13 @@ def replay(
     ordinals = [results.period.ordinal - back for back in range(periods, 0, -1)]
     ordinals = [o for o in ordinals if o > first]  # the first period has no history
     return replay_periods(
-        results.spec, cube, results.org, results.calendar, ordinals, levels=levels
+        results.spec,
+        cube,
+        results.org,
+        results.calendar,
+        ordinals,
+        levels=levels,
+        market=results.dataset.market,
     )
 
 
@@ -50,6 +57,7 @@ def replay_periods(
     ordinals: list[int],
     *,
     levels: Collection[str] | None = None,
+    market: MarketFigures | None = None,
 ) -> pd.DataFrame:
     """Targets as ``spec`` sets them for each period ordinal, joined with its actuals.
 
@@ -70,7 +78,7 @@ def replay_periods(
     for ordinal in ordinals:
         period = calendar.period(ordinal)
         targets = compute_targets(
-            spec, cube, org, calendar, period, lookups=lookups, levels=levels
+            spec, cube, org, calendar, period, lookups=lookups, levels=levels, market=market
         ).frame
         actual = actuals.loc[
             actuals["p"] == ordinal, ["kpi", "level", "entity", "actual", "responses"]

@@ -24,7 +24,13 @@ if TYPE_CHECKING:
 #: Measures with a numerator and denominator: history is pooled over the window (sum of
 #: numerators / sum of denominators), never an average of period ratios.
 POOLED_MEASURES = frozenset(
-    {MeasureKind.RATIO, MeasureKind.MEAN, MeasureKind.RETENTION_RATE, MeasureKind.NPS}
+    {
+        MeasureKind.RATIO,
+        MeasureKind.MEAN,
+        MeasureKind.RETENTION_RATE,
+        MeasureKind.NPS,
+        MeasureKind.MARKET_SHARE,
+    }
 )
 
 
@@ -38,11 +44,24 @@ class Basis:
     seasonal_factor: float | None = None
     #: Period label -> why it is not in the basis (a period the data covers only partly).
     left_out: dict[str, str] = field(default_factory=dict)
+    #: The growth applied when it follows the market (None: the spec's fixed growth).
+    growth: float | None = None
+    #: The market figure behind ``growth``: figure, period, value, margin (and level and
+    #: entity when the market rows are per region); value None when the file has none.
+    market: dict[str, Any] | None = None
+
+    @property
+    def no_market_figure(self) -> bool:
+        """The growth follows the market, and the market file has no figure for it."""
+        return self.market is not None and self.market.get("value") is None
 
     def as_dict(self, growth: float, rule: str | None = None) -> dict[str, Any]:
         """The target's ``target_basis``: what it was computed from and, under ``rule``,
         which documented rule (rather than the data alone) decided it."""
-        out: dict[str, Any] = {"periods": self.periods, "values": self.values, "growth": growth}
+        applied = self.growth if self.growth is not None else growth
+        out: dict[str, Any] = {"periods": self.periods, "values": self.values, "growth": applied}
+        if self.market is not None:
+            out["market"] = dict(self.market)
         if self.seasonal_factor is not None:
             out["seasonal_factor"] = round(self.seasonal_factor, 6)
         if self.left_out:

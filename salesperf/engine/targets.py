@@ -50,6 +50,7 @@ from salesperf.engine.allocation import (
     round_to,
     rounding_step,
 )
+from salesperf.engine.market import NO_MARKET, MarketRules
 from salesperf.engine.metrics import COMPANY
 from salesperf.engine.target_history import (
     SEASONAL_MIN_YEARS,
@@ -75,6 +76,7 @@ if TYPE_CHECKING:
 
     from salesperf.engine.org import Org
     from salesperf.engine.periods import Calendar, Period
+    from salesperf.sources.market import MarketFigures
     from salesperf.spec import Spec
 
 TARGET_COLUMNS = [
@@ -136,8 +138,12 @@ def compute_targets(
     *,
     lookups: dict[Any, Any] | None = None,
     levels: Collection[str] | None = None,
+    market: MarketFigures | None = None,
 ) -> TargetSet:
     """Targets for ``period`` for every KPI with a ``target:``, at every level.
+
+    ``market``: the market figures that ``growth: {market: <field>}`` reads (see
+    :mod:`salesperf.engine.market`).
 
     ``lookups``, filled on first use, lets calls with the *same* spec, cube and org for
     several periods (a replay) build their look-ups (history, roster, tenure) once.
@@ -160,7 +166,9 @@ def compute_targets(
         if kpi.target is None:
             continue
         part = by_kpi.get(kpi.id, cube.iloc[:0])
-        planner = _Planner(spec, kpi, part, org, calendar, period, findings, lookups, levels)
+        planner = _Planner(
+            spec, kpi, part, org, calendar, period, findings, lookups, levels, market
+        )
         rows.extend(planner.run())
     frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     if overrides is not None and len(overrides):
@@ -171,7 +179,7 @@ def compute_targets(
     return TargetSet(frame, findings)
 
 
-class _Planner(RosterRules):
+class _Planner(RosterRules, MarketRules):
     """Targets for one KPI and period."""
 
     def __init__(
@@ -185,8 +193,10 @@ class _Planner(RosterRules):
         findings: list[Finding],
         lookups: dict[Any, Any] | None = None,
         levels: Collection[str] | None = None,
+        market: MarketFigures | None = None,
     ) -> None:
         self.spec = spec
+        self.market = market
         self.kpi = kpi
         self.target = kpi.target
         assert self.target is not None
@@ -246,7 +256,7 @@ class _Planner(RosterRules):
         elif not self.has_reps:
             self._own_history(self.levels)  # company-level data: no rep column
         elif target.allocate is not None and self.kpi.additive:
-            self._top_down(COMPANY)
+            self._top_down(self.allocation_start())
         else:
             self._bottom_up()
         if self.has_reps and target.method is not TargetMethod.FIXED:
@@ -254,6 +264,7 @@ class _Planner(RosterRules):
             self._report_guessed_tenure()
         if any(e == UNASSIGNED for _, e in self.rows):
             self._report_unassigned()
+        self.report_missing_market()
         kept = [k for k in self.rows if k[0] in self.wanted]
         return [self.rows[k] for k in sorted(kept, key=self._order)]
 
@@ -334,16 +345,16 @@ class _Planner(RosterRules):
         )
 
     def _history_value(self, level: str, entity: str) -> tuple[float | None, Basis]:
-        basis = self._basis(level, entity)
-        if basis.value is None:
+        basis = self.with_market(level, entity, self._basis(level, entity))
+        if basis.value is None or basis.no_market_figure:
             return None, basis
-        target = self.target
-        assert target is not None
-        return _clamp(self.kpi, grow(basis.value, target.growth)), basis
+        growth = basis.growth if basis.growth is not None else self._growth()
+        return _clamp(self.kpi, grow(basis.value, growth)), basis
 
     def _rule(self, basis: Basis) -> str | None:
         """The documented rule that shaped a history target, for its basis."""
-        if basis.value is not None and basis.value < 0 and self._growth():
+        growth = basis.growth if basis.growth is not None else self._growth()
+        if basis.value is not None and basis.value < 0 and growth:
             return "negative base: base + |base| x growth"
         return None
 
@@ -371,8 +382,14 @@ class _Planner(RosterRules):
         return self.children(level, COMPANY, COMPANY)
 
     def _top_down(self, level: str) -> None:
+        if level != COMPANY:
+            self._top_down_from(level)
+            return
         value, basis = self._history_value(COMPANY, COMPANY)
         if value is None:
+            if basis.no_market_figure:
+                self._emit(COMPANY, COMPANY, None, basis.as_dict(self._growth()), NO_MARKET)
+                return
             self._warn(f"no company history for {self.period.label}; no target")
             self._emit(COMPANY, COMPANY, None, basis.as_dict(self._growth()), "no history")
             return
@@ -381,8 +398,25 @@ class _Planner(RosterRules):
         self._emit(COMPANY, COMPANY, round_to(value, step), basis.as_dict(self._growth(), rule))
         self._split(COMPANY, COMPANY)
 
+    def _top_down_from(self, level: str) -> None:
+        """Allocated targets set at ``level`` (the market's: each region grows with its own
+        market), summed above it and split below it."""
+        for entity in self._entities(level):
+            value, basis = self._history_value(level, entity)
+            data = basis.as_dict(self._growth(), self._rule(basis))
+            if value is None:
+                self._emit(
+                    level, entity, None, data, NO_MARKET if basis.no_market_figure else "no history"
+                )
+                continue
+            self._emit(level, entity, round_to(value, rounding_step(self.kpi.unit, value)), data)
+        self._roll_up(from_level=level)
+        for entity in self._entities(level):
+            self._split(level, entity)
+
     def _growth(self) -> float:
-        return self.target.growth if self.target else 0.0
+        """The fixed growth (a growth that follows the market is in each basis)."""
+        return self.target.fixed_growth if self.target else 0.0
 
     def _split(self, level: str, entity: str) -> None:
         """Allocate the target of (level, entity) to its children, recursively."""
@@ -489,7 +523,7 @@ class _Planner(RosterRules):
         self._fill_new_joiners("rep", reps, values, bases, prorate=True)
         if self._unassigned_weight(COMPANY, []) is not None:  # it sold in the look-back
             value, basis = self._history_value("unassigned", UNASSIGNED)
-            if value is not None:
+            if value is not None and not basis.no_market_figure:
                 value = round_to(value, rounding_step(self.kpi.unit, value))
                 top = self.levels[-2]
                 rule = RULE_UNASSIGNED
@@ -522,6 +556,9 @@ class _Planner(RosterRules):
             basis = bases[entity].as_dict(self._growth(), self._rule(bases[entity]))
             fraction = self.active_fraction(entity) if (prorate and level == "rep") else 1.0
             note = ""
+            if bases[entity].no_market_figure:
+                self._emit(level, entity, None, basis, NO_MARKET)  # not a peer's figure
+                continue
             if value is None:
                 peers = team_median.get(team_of.get(entity), overall)
                 if peers is None:

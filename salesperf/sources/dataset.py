@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from salesperf.sources import LoadedSource
+    from salesperf.sources.market import MarketFigures
     from salesperf.spec import Spec
 
 
@@ -29,6 +30,8 @@ class Dataset:
     warnings: list[Finding] = field(default_factory=list)
     #: Source -> what computing its derived columns (`derive:`) found.
     derived: dict[str, list[Any]] = field(default_factory=dict)
+    #: The `market:` figures (None without a market input).
+    market: MarketFigures | None = None
 
     def roster_frame(self) -> pd.DataFrame | None:
         return self.roster.frame if self.roster is not None else None
@@ -80,7 +83,18 @@ def load_dataset(spec: Spec, *, collect: bool = False) -> Dataset:
             if not collect:
                 raise
             errors.extend(exc.findings or [Finding(Level.ERROR, exc.message, Location(), "data")])
-    dataset = Dataset(spec, loaded, roster, errors)
+    market = None
+    if spec.market is not None:
+        from salesperf.engine.periods import Calendar
+        from salesperf.sources.market import load_market
+
+        try:
+            market = load_market(spec, base, Calendar(spec.period, spec.fiscal_year_start))
+        except DataError as exc:
+            if not collect:
+                raise
+            errors.extend(exc.findings or [Finding(Level.ERROR, exc.message, Location(), "data")])
+    dataset = Dataset(spec, loaded, roster, errors, market=market)
     for name, source in loaded.items():
         wanted = derived_needed(spec, name)
         if wanted:

@@ -67,6 +67,8 @@ __all__ = [
     "KpiAlertsSpec",
     "KpiSpec",
     "Locale",
+    "MarketGrowth",
+    "MarketSpec",
     "MeasureKind",
     "OrgSpec",
     "Pacing",
@@ -236,9 +238,29 @@ class PartSpec(_Model):
     _where = field_validator("where")(classmethod(lambda cls, v: _check_where(v)))
 
 
+class MarketGrowth(_Model):
+    """`growth: {market: market_growth, margin: 0.02}`: the target period's market growth
+    (a field of the `market:` source) plus ``margin`` (a fraction; negative: grow slower
+    than the market) instead of a fixed growth."""
+
+    market: str
+    margin: float = 0.0
+
+    @field_validator("margin")
+    @classmethod
+    def _margin(cls, value: float) -> float:
+        if not -1 < value <= 1:
+            raise ValueError(
+                f"margin {value:g} is a fraction added to the market growth (0.02 = 2 points "
+                "above the market); it must lie in (-1, 1]"
+            )
+        return value
+
+
 class TargetSpec(_Model):
     method: TargetMethod
-    growth: float = 0.0
+    #: A fraction (0.08 = +8%), or {market: <field>, margin: <fraction>} (see MarketGrowth).
+    growth: float | MarketGrowth = 0.0
     periods: Annotated[int, Field(ge=1, le=60)] = 3
     value: float | None = None
     level: str = "company"
@@ -246,9 +268,23 @@ class TargetSpec(_Model):
     min: float | None = None
     max: float | None = None
 
+    @field_validator("growth", mode="before")
+    @classmethod
+    def _growth_kind(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, got {str(value).lower()} (yes/no/on/off)")
+        if isinstance(value, str):
+            raise ValueError(
+                f"growth '{value}' is text: write a fraction (0.08 = +8%) or "
+                "{market: <field of the market source>}"
+            )
+        return value
+
     @field_validator("growth")
     @classmethod
-    def _growth(cls, value: float) -> float:
+    def _growth(cls, value: float | MarketGrowth) -> float | MarketGrowth:
+        if isinstance(value, MarketGrowth):
+            return value
         if value <= -1:
             raise ValueError("growth is a fraction (0.08 = +8%); it must be above -1")
         if value > 3:
@@ -256,6 +292,16 @@ class TargetSpec(_Model):
                 f"growth {value} means +{value * 100:.0f}%; write it as a fraction (0.08 = +8%)"
             )
         return value
+
+    @property
+    def market_growth(self) -> MarketGrowth | None:
+        """The market growth this target follows (None: a fixed ``growth``)."""
+        return self.growth if isinstance(self.growth, MarketGrowth) else None
+
+    @property
+    def fixed_growth(self) -> float:
+        """The fixed growth (0 when the growth follows the market)."""
+        return 0.0 if isinstance(self.growth, MarketGrowth) else float(self.growth)
 
 
 class KpiSpec(_Model):
@@ -281,6 +327,8 @@ class KpiSpec(_Model):
     alerts: KpiAlertsSpec | None = None
     #: Fields to explain this KPI's alerts by (None: the top-level `drilldown:`).
     drilldown: list[str] | None = None
+    #: `measure: market_share`: the field of the `market:` source holding the market size.
+    market: str | None = None
 
     _where = field_validator("where")(classmethod(lambda cls, v: _check_where(v)))
     _advice = field_validator("advice")(classmethod(lambda cls, v: _check_advice(v)))
@@ -312,6 +360,20 @@ class CalendarSpec(_Model):
     country: Annotated[str, Field(pattern=r"^[A-Z]{2,3}$")]
     #: Optional state/province code as `holidays` names it: CA, NY, BY...
     subdivision: str | None = None
+
+
+class MarketSpec(_Model):
+    """`market:` market research figures per period (market size, market growth, a
+    competitor's sales...): one of `sources:`, read by `growth: {market: <field>}` and by
+    `measure: market_share`. One row per period (at the spec's `period:` grain) or, with
+    ``level``, per period and entity of that roster level (region...)."""
+
+    #: The source (under `sources:`) holding the figures; every mapped field but `date` and
+    #: ``level`` is a number (5% or 0.05 for a growth).
+    source: str
+    #: Optional roster level the rows are per (region...): entities at and below it use
+    #: their own row; a row with that column blank is the whole market.
+    level: str | None = None
 
 
 class StatusThresholds(_Model):
@@ -382,6 +444,8 @@ class Spec(_Model):
     as_of_source: str | None = None
     sources: dict[str, SourceSpec]
     org: OrgSpec | None = None
+    #: Market research figures (see MarketSpec).
+    market: MarketSpec | None = None
     targets: TargetsSpec | None = None
     report: ReportSpec | None = None
     #: Default scoring rule of every KPI (see ScoringSpec and salesperf.evaluation.scoring).

@@ -493,6 +493,8 @@ def paths_exist(spec: Spec) -> Iterator[Finding]:
 
 def unused_sources(spec: Spec) -> Iterator[Finding]:
     used = {k.source for k in spec.kpis}
+    if spec.market is not None:
+        used.add(spec.market.source)  # read by targets and market_share
     for name in spec.sources:
         if name not in used:
             yield Finding(
@@ -742,8 +744,11 @@ RULES: list[Rule] = [
 
 
 def run_rules(spec: Spec, *, check_paths: bool = True) -> list[Finding]:
+    from salesperf.spec.market_rules import MARKET_RULES
+
     findings: list[Finding] = []
-    for rule in [*RULES, paths_exist] if check_paths else RULES:
+    rules = [*RULES, *MARKET_RULES]
+    for rule in [*rules, paths_exist] if check_paths else rules:
         findings.extend(rule(spec))
     return sorted(findings, key=lambda f: (f.location.line or 0, f.location.key or ""))
 

@@ -35,6 +35,9 @@ class MeasureKind(StrEnum):
     #: Net Promoter Score of a 0-10 `column`: share of promoters (9-10) minus share of
     #: detractors (0-6), a fraction in -1..1 (0.25 = NPS 25). Pooled like a ratio.
     NPS = "nps"
+    #: Own sales (the sum of `column`, or `numerator:`) over the market size the KPI's
+    #: `market:` field gives for the period (and region): a fraction, pooled like a ratio.
+    MARKET_SHARE = "market_share"
 
 
 #: Measures whose values add up from reps to teams to the company.
@@ -42,10 +45,17 @@ ADDITIVE_MEASURES = frozenset({MeasureKind.SUM, MeasureKind.COUNT, MeasureKind.N
 #: Measures that grow through a period (paced by the elapsed share): the additive ones, and
 #: distinct customers, which accumulate over time though not across reps. Retention is a
 #: share, like a ratio: it is not paced (a linear pace of "retained so far" read 1,148%).
-CUMULATIVE_MEASURES = ADDITIVE_MEASURES | {MeasureKind.COUNT_DISTINCT}
+#: A market share grows too: own sales to date over the whole period's market size.
+CUMULATIVE_MEASURES = ADDITIVE_MEASURES | {MeasureKind.COUNT_DISTINCT, MeasureKind.MARKET_SHARE}
 #: Measures that aggregate a numeric column (the column must hold numbers).
 NUMERIC_COLUMN_MEASURES = frozenset(
-    {MeasureKind.SUM, MeasureKind.MEAN, MeasureKind.MEDIAN, MeasureKind.NPS}
+    {
+        MeasureKind.SUM,
+        MeasureKind.MEAN,
+        MeasureKind.MEDIAN,
+        MeasureKind.NPS,
+        MeasureKind.MARKET_SHARE,
+    }
 )
 #: Measures that need a `column:`.
 COLUMN_MEASURES = NUMERIC_COLUMN_MEASURES | {MeasureKind.COUNT_DISTINCT}

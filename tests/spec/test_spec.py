@@ -103,7 +103,7 @@ def test_all_problems_reported_together_with_lines() -> None:
         "allowed here: allow_missing, columns, date_format, decimal, delimiter, derive, "
         "encoding, header_row, key, max_rejected_share, missing_values, path, sheet, where",
         "kpi.yaml:12: kpis[0].measure: 'summ' is not one of sum, count, count_distinct, mean, "
-        "median, ratio, new_customers, retention_rate, nps (did you mean 'sum'?)",
+        "median, ratio, new_customers, retention_rate, nps, market_share (did you mean 'sum'?)",
     ]
 
 
