@@ -320,7 +320,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "no market figure for {period}{where}",
         "缺少 {period}{where}市场数据",
     ),
-    "no market figure": ("no market figure", "缺少市场数据"),
+    "market.no_figure": ("no market figure", "缺少市场数据"),
 }
 
 
@@ -332,6 +332,8 @@ def plain_note(note: str, locale: str) -> str:
     found = re.match(r"insufficient data: (\d+) < min_responses (\d+)", note)
     if found:
         return word("too_few_answers", locale, n=found[1], minimum=found[2])
+    if note == "no market figure":  # salesperf.engine.market.NO_MARKET
+        return word("market.no_figure", locale)
     for key in (note, note.replace(" ", "_")):
         if key in WORDS:
             return word(key, locale)

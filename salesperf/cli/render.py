@@ -343,7 +343,7 @@ def render_targets(results: Results, rows: pd.DataFrame) -> None:
     from salesperf.cli.views import describe_basis
     from salesperf.engine.market import NO_MARKET
     from salesperf.formatting import fmt_value
-    from salesperf.glossary import word
+    from salesperf.glossary import plain_note
 
     spec = results.spec
     kpis = {k.id: k for k in spec.kpis}
@@ -386,7 +386,7 @@ def render_targets(results: Results, rows: pd.DataFrame) -> None:
         if record.note:
             note = str(record.note)
             if note == NO_MARKET:  # the market's words come from the glossary
-                note = word(NO_MARKET, spec.locale.value)
+                note = plain_note(note, spec.locale.value)
             basis += f" · {note}"
         table.add_row(
             f"{indent}{literal(who)}",
