@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesperf.anomalies.detect import detect
 from salesperf.engine.market import market_share_findings
 from salesperf.engine.metrics import COMPANY, compute_actuals, prepare_rows
 from salesperf.engine.org import build_org
@@ -42,25 +41,23 @@ from salesperf.engine.pipeline import (
     results_table,
     stale_findings,
 )
-from salesperf.engine.replay import replay
 from salesperf.engine.targets import compute_targets
 from salesperf.errors import Finding, Level, argument
-from salesperf.evaluation.feedback import feedback_comments
-from salesperf.evaluation.performance import Evaluation
-from salesperf.evaluation.plans import build_plans
-from salesperf.evaluation.scoring import previous_period, score_with_change
-from salesperf.report import ReportBundle, report_bundle
-from salesperf.report.model import TREND_PERIODS
 from salesperf.sources.dataset import load_dataset
 from salesperf.spec import Spec, load_spec
 
+# The stages after `results` (scoring, plans, alerts, the report) are imported where they
+# are used: `salesperf progress` and `targets` need none of them (together 50 ms of imports,
+# median of 9 fresh processes with compiled bytecode; tests/cli/test_cli.py checks it).
 if TYPE_CHECKING:
     from salesperf.anomalies import Alert
     from salesperf.engine.metrics import Rows
     from salesperf.engine.org import Org
     from salesperf.engine.targets import TargetSet
+    from salesperf.evaluation.performance import Evaluation
     from salesperf.evaluation.plans import Plan
     from salesperf.evaluation.scoring import Scorecard
+    from salesperf.report import ReportBundle
     from salesperf.sources.dataset import Dataset
 
 
@@ -173,6 +170,8 @@ class Review:
         ``as_of`` (a review of a future period) or whose sources had no rows yet by then
         is reviewed from scratch, on the same loaded data.
         """
+        from salesperf.evaluation.scoring import previous_period  # lazy: see the imports
+
         before = previous_period(self.results)
         if before is None:
             return None
@@ -212,21 +211,29 @@ class Review:
     @cached_property
     def scorecard(self) -> Scorecard:
         """Scores, tiers and ranks, with the change since the previous period."""
+        from salesperf.evaluation.scoring import score_with_change  # lazy: 10 ms with feedback
+
         return score_with_change(self.results, lambda: self.previous)
 
     @cached_property
     def plans(self) -> dict[str, Plan]:
         """Rep id -> improvement plan (every scored rep)."""
+        from salesperf.evaluation.plans import build_plans  # lazy: 14 ms
+
         return build_plans(self.results, self.scorecard)
 
     @cached_property
     def comments(self) -> pd.DataFrame:
         """The period's feedback comments, newest first."""
+        from salesperf.evaluation.feedback import feedback_comments  # lazy: with scoring
+
         return feedback_comments(self.results)
 
     @cached_property
     def evaluation(self) -> Evaluation:
         """Results, scorecard, plans and comments together (`salesperf evaluate`'s views)."""
+        from salesperf.evaluation.performance import Evaluation  # lazy: with scoring
+
         findings = [*self.results.findings, *self.scorecard.findings]
         return Evaluation(self.results, self.scorecard, self.plans, self.comments, findings)
 
@@ -241,6 +248,8 @@ class Review:
     @cached_property
     def alerts(self) -> list[Alert]:
         """Every alert of the reviewed period, folded, explained and sorted."""
+        from salesperf.anomalies.detect import detect  # lazy: 25 ms
+
         return detect(self.results, self.rows, today=self.today)
 
     @cached_property
@@ -250,7 +259,8 @@ class Review:
         projection), target, projected (only the open period of a KPI that accumulates).
         Earlier periods' targets are replayed from the cube, as the rule set them then
         (overrides are not applied: the trend judges the rule)."""
-        from salesperf.report.model import company_trend
+        from salesperf.engine.replay import replay  # lazy: with scoring
+        from salesperf.report.model import TREND_PERIODS, company_trend  # lazy: 28 ms
 
         # Company rows only: the replay then skips splitting targets down to every rep.
         history = replay(self.results, TREND_PERIODS - 1, levels=[COMPANY])
@@ -267,6 +277,8 @@ class Review:
     ) -> ReportBundle:
         """The report's view model (see :mod:`salesperf.report`), built once per locale,
         template folder and ``charts`` (JSON and Excel leave the chart pictures out)."""
+        from salesperf.report import report_bundle  # lazy: with the trend's report.model
+
         key = (locale, template_dir, charts)
         if key not in self._reports:
             self._reports[key] = report_bundle(

@@ -54,6 +54,37 @@ def test_module_entry_point_and_no_pandas_at_startup() -> None:
     assert "progress" in done.stdout
 
 
+def test_version_answers_before_the_cli_loads() -> None:
+    """`salesperf --version` (salesperf.__main__) prints what the CLI's --version prints,
+    without importing typer; any other command line goes to the CLI."""
+    code = (
+        "import sys; sys.argv = ['salesperf', '--version']; "
+        "from salesperf.__main__ import main; main(); "
+        "assert 'typer' not in sys.modules, 'typer imported for --version'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == run("--version")[1] == "salesperf 0.1.0\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "salesperf", "--version", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stdout == "salesperf 0.1.0\n"  # the CLI's eager option
+
+
+def test_progress_imports_no_later_stage(project: Path) -> None:
+    """progress needs the results only: no alerts, scoring, plans, report or charts code."""
+    code = (
+        "import sys; from typer.testing import CliRunner; from salesperf.cli import app; "
+        f"result = CliRunner().invoke(app, ['progress', {str(project / 'kpi.yaml')!r}, "
+        "'--rep', 'R1']); assert result.exit_code == 0, result.output; "
+        "later = ('matplotlib', 'jinja2', 'openpyxl', 'salesperf.anomalies', "
+        "'salesperf.evaluation', 'salesperf.report', 'salesperf.engine.replay'); "
+        "print(sorted(m for m in sys.modules if m.startswith(later)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[]\n"
+
+
 def test_check_mini(project: Path) -> None:
     code, out = run("check", str(project / "kpi.yaml"))
     assert code == 0, out
