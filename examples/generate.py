@@ -477,9 +477,48 @@ def write_chinese(out: Path) -> dict[str, int]:
     }
 
 
+# --- Market research for Northbridge (examples/market) ---------------------------------------
+#: Each region's IT-supply market in 2015-01 (dollars a month) and its yearly trend: the East
+#: grows faster than the company's own 8%, the West slower.
+MARKET_BASE = {"East": 9_600_000, "West": 10_400_000}
+MARKET_TREND = {"East": 0.06, "West": 0.02}
+#: The market file runs to the end of 2017: the months after "today" are the research
+#: firm's forecast, which is what a target for next month needs.
+MARKET_LAST = date(2017, 12, 1)
+MARKET_HEADER = ("Month", "Region", "Market size (USD)", "Market growth (YoY)")
+
+
+def market_rows() -> list[tuple[object, ...]]:
+    """Monthly market size per region (whole thousands of dollars, the company's seasons
+    times a yearly trend times 1.5% noise) and its year-on-year growth as a percentage
+    with one decimal (blank in 2015, which has no year before it in the file)."""
+    rng = np.random.default_rng([SEED, 15])
+    sizes: dict[tuple[str, int, int], int] = {}
+    rows: list[tuple[object, ...]] = []
+    for region in sorted(MARKET_BASE):
+        year, month = FIRST_DAY.year, 1
+        while date(year, month, 1) <= MARKET_LAST:
+            elapsed = (year - FIRST_DAY.year) * 12 + month - 1
+            trend = (1 + MARKET_TREND[region]) ** (elapsed / 12)
+            noise = float(np.exp(rng.normal(0.0, 0.015)))
+            size = round(MARKET_BASE[region] * SEASON[month - 1] * trend * noise / 1000) * 1000
+            sizes[(region, year, month)] = size
+            before = sizes.get((region, year - 1, month))
+            growth = "" if before is None else f"{(size / before - 1) * 100:.1f}%"
+            rows.append((f"{year}-{month:02d}", region, f"{size:,}", growth))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return rows
+
+
+def write_market(out: Path) -> dict[str, int]:
+    """The market research file of examples/market (UTF-8, amounts with separators)."""
+    relative = "market/data/market.csv"
+    return {relative: write_csv(out / relative, MARKET_HEADER, market_rows())}
+
+
 def generate(out: Path) -> dict[str, int]:
     """Write every example file under ``out``; returns {relative path: data rows}."""
-    return {**write_english(out), **write_chinese(out)}
+    return {**write_english(out), **write_chinese(out), **write_market(out)}
 
 
 # --- command line ----------------------------------------------------------------------------

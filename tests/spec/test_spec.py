@@ -51,7 +51,13 @@ def problems(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "path", ["examples/kpi.yaml", "examples/zh/kpi.yaml", "tests/fixtures/mini/kpi.yaml"]
+    "path",
+    [
+        "examples/kpi.yaml",
+        "examples/zh/kpi.yaml",
+        "examples/market/kpi.yaml",
+        "tests/fixtures/mini/kpi.yaml",
+    ],
 )
 def test_bundled_specs_are_valid_without_warnings(path: str) -> None:
     spec = load_spec(ROOT / path)
