@@ -71,6 +71,9 @@ class CheckReport:
     sources: list[SourceSummary] = field(default_factory=list)
     roster_reps: int | None = None
     smart: list[SmartItem] = field(default_factory=list)
+    #: The market figures read (`market:`): source, file, rows, first and last period,
+    #: level and its entities, figure -> cells filled. None without a market input.
+    market: dict[str, Any] | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -81,6 +84,12 @@ class CheckReport:
         return [f for f in self.findings if f.level is Level.WARNING]
 
     def to_dict(self) -> dict[str, Any]:
+        document = self._document()
+        if self.market is not None:  # only then: other specs' JSON keeps its shape
+            document["market"] = self.market
+        return document
+
+    def _document(self) -> dict[str, Any]:
         return {
             "schema": "salesperf.check/1",
             "spec": self.spec_path,
@@ -117,11 +126,35 @@ def run_check(spec_path: str | Path, today: dt.date | None = None) -> CheckRepor
         summary = summarise_source(dataset, name, today)
         report.sources.append(summary)
         report.findings.extend(_source_findings(spec, summary))
+    if dataset.market is not None:
+        report.market = summarise_market(dataset)
     report.findings.extend(_calendar_findings(spec, dataset, today))
     judged, rules = _achievability(spec, dataset)
     report.findings.extend(rules)
     report.smart = smart_review(spec, dataset, judged)
     return report
+
+
+def summarise_market(dataset: Dataset) -> dict[str, Any]:
+    """What `check` says about the market file: what it covers and which figures it holds."""
+    from salesperf.engine.periods import Calendar
+
+    market = dataset.market
+    assert market is not None
+    spec = dataset.spec
+    calendar = Calendar(spec.period, spec.fiscal_year_start)
+    frame = market.frame
+    periods = [calendar.period(int(p)).label for p in (frame["p"].min(), frame["p"].max())]
+    return {
+        "source": market.source,
+        "file": market.file,
+        "rows": len(frame),
+        "first_period": periods[0] if len(frame) else None,
+        "last_period": periods[1] if len(frame) else None,
+        "level": market.level,
+        "entities": market.entities(),
+        "figures": {f: int(frame[f].notna().sum()) for f in market.figures},
+    }
 
 
 def _calendar_findings(spec: Spec, dataset: Dataset, today: dt.date) -> list[Finding]:

@@ -52,9 +52,25 @@ def test_the_market_file_is_what_generate_makes() -> None:
     assert MARKET.read_bytes().count(b"\r") == 0
 
 
-def test_check_passes() -> None:
+def test_check_passes_and_describes_the_market_file() -> None:
     result = CliRunner().invoke(app, ["check", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
+    assert "market_growth │ 48 of 72 rows filled" in result.output
+    document = json.loads(
+        CliRunner().invoke(app, ["check", str(EXAMPLE), "--format", "json"]).stdout
+    )
+    # 2 regions x 36 months (2015-01..2017-12); 2015 has no year-on-year growth: 72 - 24.
+    shown = document["market"].pop("file")  # relative to the working directory
+    assert shown.replace("\\", "/").endswith("market/data/market.csv")
+    assert document["market"] == {
+        "source": "market",
+        "rows": 72,
+        "first_period": "2015-01",
+        "last_period": "2017-12",
+        "level": "region",
+        "entities": ["East", "West"],
+        "figures": {"market_size": 72, "market_growth": 48},
+    }
 
 
 def test_region_targets_follow_their_own_market(targets: dict) -> None:

@@ -142,6 +142,8 @@ def render_check(report: CheckReport) -> None:
                 "not in roster", f"[yellow]{literal(', '.join(source.unknown_reps[:8]))}[/]"
             )
         out.print(table)
+    if report.market is not None:
+        _render_market(report.market)
     if report.smart:
         out.print()
         smart = Table(title="SMART review", title_justify="left")
@@ -180,6 +182,25 @@ def render_check(report: CheckReport) -> None:
         )
     else:
         out.print(f"[green]✓ usable[/] with {len(report.warnings)} warning(s)")
+
+
+def _render_market(market: dict[str, object]) -> None:
+    """The market file of `check`: what it covers, and how many cells each figure fills."""
+    out.print()
+    table = Table(title=f"market: {literal(str(market['source']))}", title_justify="left")
+    table.show_header = False
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    table.add_row("file", f"{literal(str(market['file']))} ({market['rows']:,} rows)")
+    if market["first_period"]:
+        table.add_row("periods", f"{market['first_period']} .. {market['last_period']}")
+    if market["level"]:
+        entities = ", ".join(map(str, market["entities"]))  # type: ignore[call-overload]
+        table.add_row(f"per {market['level']}", literal(entities) or "(whole market only)")
+    figures: dict[str, int] = market["figures"]  # type: ignore[assignment]
+    for figure, filled in figures.items():
+        table.add_row(literal(figure), f"{filled:,} of {market['rows']:,} rows filled")
+    out.print(table)
 
 
 def render_init(path: Path, scaffold: Scaffold) -> None:
