@@ -14,6 +14,7 @@ import sys
 
 def main() -> None:
     if sys.argv[1:] == ["--version"]:
+        # lazy: the version answers before the CLI loads (see the docstring).
         from salesperf import __version__
 
         # The line the CLI's own eager --version prints (salesperf/cli/commands.py).

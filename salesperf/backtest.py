@@ -16,27 +16,33 @@ fared against each and how far off the company target was, picks the one closest
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from salesperf.engine.metrics import COMPANY
+import numpy as np
+import pandas as pd
+
+from salesperf.anomalies import RULES, detect
+from salesperf.anomalies.model import plain
+from salesperf.engine.levels import COMPANY
 from salesperf.engine.replay import replay, replay_periods
+from salesperf.engine.target_history import POOLED_MEASURES
 from salesperf.errors import Finding, Level, Location, UsageError, argument, did_you_mean
+from salesperf.review import Review
+from salesperf.sources.dataset import Dataset
 from salesperf.spec.models import (
     ADDITIVE_MEASURES,
+    Grain,
     KpiSpec,
     MeasureKind,
     TargetMethod,
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from salesperf.engine.periods import Calendar, Period
     from salesperf.engine.pipeline import Results
-    from salesperf.review import Review
-    from salesperf.sources.dataset import Dataset
+    from salesperf.periods import Calendar, Period
     from salesperf.spec import Spec
 
 #: Share of rep-periods hitting target below which a target is "out of reach", and above
@@ -203,9 +209,6 @@ class Backtest:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape (contract ``salesperf.backtest/1``): plain fractions, None if n/a."""
-        import dataclasses
-
-        from salesperf.anomalies.model import plain
 
         kpis = [
             {
@@ -279,8 +282,6 @@ def parse_methods(text: str | None) -> list[TargetMethod] | None:
 
 def method_misfit(kpi: KpiSpec, method: TargetMethod, calendar: Calendar) -> str | None:
     """Why ``method`` makes no sense for the KPI (None: it does)."""
-    from salesperf.engine.target_history import POOLED_MEASURES
-    from salesperf.spec.models import Grain
 
     target = kpi.target
     assert target is not None
@@ -438,7 +439,6 @@ def _judge(
     periods: int,
     label: str | None = None,
 ) -> MethodResult:
-    import numpy as np
 
     assert kpi.target is not None
     reps = rows.loc[rows["level"] == "rep"]
@@ -563,11 +563,6 @@ def dataset_until(dataset: Dataset, last_day: dt.date) -> Dataset:
     ``future_date`` does not flag rows that were simply not known yet and
     ``large_transaction``'s 99th percentile uses no later row. The roster and the rows
     rejected at load (which carry no trustworthy date) are kept as they are."""
-    import dataclasses
-
-    import pandas as pd
-
-    from salesperf.sources.dataset import Dataset
 
     limit = pd.Timestamp(last_day) + pd.Timedelta(days=1)
     sources = {
@@ -587,8 +582,6 @@ def _count_alerts(
     kpi: str | None,
 ) -> AlertBacktest:
     """Run every alert rule as it would have run on the last day of each period."""
-    from salesperf.anomalies import RULES, detect
-    from salesperf.review import Review
 
     labels = [p.label for p in periods]
     rules = [r.__name__ for r in RULES if r.__name__ not in spec.alerts.disable]

@@ -25,6 +25,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +147,8 @@ SHOW_PROBLEMS = 5
 
 @functools.cache
 def _validator() -> Any:
+    # lazy: jsonschema takes 0.1 s to import (python -X importtime); only `diff` checks
+    # reports against the schema.
     import jsonschema
 
     return jsonschema.Draft202012Validator(report_schema())
@@ -153,8 +156,6 @@ def _validator() -> Any:
 
 def report_schema() -> dict[str, Any]:
     """The JSON Schema (Draft 2020-12) of a company report: salesperf/schemas/."""
-    from importlib.resources import files
-
     text = files("salesperf").joinpath("schemas/report.schema.json").read_text("utf-8")
     return dict(json.loads(text))
 
@@ -245,8 +246,8 @@ def report_document(report: Review | Mapping[str, Any] | str | Path) -> dict[str
         return load_report(report)
     if isinstance(report, Mapping):
         return dict(report)
-    # Here, not at the top: `salesperf diff` compares two files and must not pay for
-    # importing the report renderer (Jinja) and pandas.
+    # lazy: `salesperf diff` compares two files and must not pay for importing the report
+    # renderer, Jinja and pandas (about a second, measured with python -X importtime).
     from salesperf.report.render import render_json
 
     document: dict[str, Any] = json.loads(render_json(report.report(charts=False).view))

@@ -91,7 +91,7 @@ def argument(name: str) -> Location:
     """Where a finding about an argument of a library call points: ``rep=``, ``period=``.
 
     The CLI shows the option the user typed instead (``--rep``, see
-    :func:`salesperf.cli.commands.cli_error`); a Python caller never typed a flag.
+    :func:`salesperf.cli.options.cli_error`); a Python caller never typed a flag.
     """
     return Location(key=f"{name}=")
 

@@ -6,6 +6,9 @@ import functools
 import math
 from typing import Any
 
+from babel import Locale
+from babel.numbers import format_currency, format_decimal, format_percent, parse_pattern
+
 from salesperf.spec.models import Unit
 
 BABEL_LOCALES = {"en": "en_US", "zh-CN": "zh_Hans_CN"}
@@ -18,7 +21,6 @@ def _missing(value: Any) -> bool:
 @functools.cache
 def _locale(locale: str) -> Any:
     """The babel Locale, parsed once: a report formats thousands of numbers."""
-    from babel import Locale
 
     return Locale.parse(BABEL_LOCALES.get(locale, "en_US"))
 
@@ -26,14 +28,12 @@ def _locale(locale: str) -> Any:
 @functools.cache
 def _pattern(pattern: str) -> Any:
     """A parsed babel number pattern (babel's formatters take one as ``format``)."""
-    from babel.numbers import parse_pattern
 
     return parse_pattern(pattern)
 
 
 def fmt_value(value: Any, unit: Unit | str, currency: str = "USD", locale: str = "en") -> str:
     """A KPI value in its unit: $12,346 · 1,234 · 61.5% · 4.21."""
-    from babel.numbers import format_currency, format_decimal, format_percent
 
     if _missing(value):
         return "–"
@@ -54,7 +54,6 @@ def fmt_value(value: Any, unit: Unit | str, currency: str = "USD", locale: str =
 def fmt_fraction(value: Any, locale: str = "en") -> str:
     """Attainment and pace (fractions) as whole percentages, rounded down: 0.997 -> 99%,
     so a pace shown as 100% is never "at risk"."""
-    from babel.numbers import format_percent
 
     if _missing(value):
         return "–"
@@ -86,8 +85,6 @@ def fmt_change(value: Any, locale: str = "en") -> str:
     -0.012 -> "−1%", -0.016 -> "−2%", 0.125 -> "+13%". Unlike :func:`fmt_fraction`
     (attainment, floored so a shown 100% is reached), a change has no threshold to protect,
     and flooring made every small fall look a whole point worse."""
-    from babel.numbers import format_percent
-
     if _missing(value):
         return "–"
     whole = math.floor(abs(float(value)) * 100 + 0.5 + 1e-9)

@@ -17,6 +17,8 @@ KPI names, people and team names come from the user's files and are shown as giv
 
 from __future__ import annotations
 
+import re
+
 LOCALES = ("en", "zh-CN")
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -327,8 +329,6 @@ WORDS: dict[str, tuple[str, str]] = {
 def plain_note(note: str, locale: str) -> str:
     """An engine note in a manager's words: "insufficient data: 2 < min_responses 3" (the
     kpi.yaml key) becomes "only 2 answers (fewer than 3): not rated"."""
-    import re
-
     found = re.match(r"insufficient data: (\d+) < min_responses (\d+)", note)
     if found:
         return word("too_few_answers", locale, n=found[1], minimum=found[2])

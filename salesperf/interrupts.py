@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -54,8 +55,6 @@ def reported() -> bool:
 
 def report() -> None:
     """Print "Interrupted." on stderr, once per run."""
-    import sys
-
     if not _state["reported"]:
         _state["reported"] = True
         print("Interrupted.", file=sys.stderr, flush=True)

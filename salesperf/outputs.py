@@ -7,9 +7,12 @@ import os
 import re
 import secrets
 import stat
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from salesperf import interrupts
 from salesperf.errors import Finding, Level, Location, UsageError
@@ -277,7 +280,6 @@ def unneutralise(value: str) -> str:
 
 def csv_text(frame: object) -> str:
     """A DataFrame as CSV text with formula-like text cells neutralised."""
-    import pandas as pd
 
     assert isinstance(frame, pd.DataFrame)
     safe = frame.copy()
@@ -308,8 +310,6 @@ def safe_filename(name: str, suffix: str = "", max_length: int = 120) -> str:
     never empty and at most ``max_length`` characters before ``suffix``. Letters of any
     script (a rep called 张伟) are kept.
     """
-    import re
-    import unicodedata
 
     text = unicodedata.normalize("NFC", str(name))
     text = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import stat
 from pathlib import Path
 
 
@@ -102,8 +103,6 @@ def special_kind(base_dir: str | Path, pattern: str) -> str | None:
 def node_kind(mode: int) -> str | None:
     """ "a character device", "a named pipe"... for a ``st_mode`` that is neither a regular
     file nor a folder, else None."""
-    import stat
-
     kinds = (
         (stat.S_ISCHR, "a character device"),
         (stat.S_ISBLK, "a block device"),

@@ -20,13 +20,14 @@ spec is printed with the next command to run.
 
 from __future__ import annotations
 
-import json
-import os
-import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from salesperf.scaffold_text import write_spec
 from salesperf.scaffold_words import (
     CANCELLED,
     CUSTOMER_IDS,
@@ -38,6 +39,7 @@ from salesperf.scaffold_words import (
     is_chinese,
     norm,
 )
+from salesperf.sources.sample import read_sample
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,15 +71,6 @@ class Scaffold:
     roster: Roster | None = None
     #: Extra options for `salesperf report` that init suggests (a closed --as-of).
     report_options: str = ""
-
-
-def _q(value: str) -> str:
-    """Quote a YAML scalar only when needed (JSON strings are valid YAML)."""
-    plain = re.fullmatch(r"[A-Za-z\u4e00-\u9fff][\w\u4e00-\u9fff ]*", value)
-    reserved = value.lower() in {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
-    if plain and not value.endswith(" ") and not reserved:
-        return value
-    return json.dumps(value, ensure_ascii=False)
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
@@ -123,8 +116,6 @@ def _stage_values(values: pd.Series) -> tuple[list[str], list[str], int]:
 
 def _fraction(values: pd.Series) -> bool:
     """Whether a discount column holds fractions (0.15 = 15% off) rather than amounts."""
-    import pandas as pd
-
     numbers = pd.to_numeric(values, errors="coerce").dropna()
     return bool(len(numbers)) and bool(((numbers >= 0) & (numbers <= 1)).all())
 
@@ -136,9 +127,6 @@ def _cancelled(values: pd.Series) -> list[str]:
 
 def _span_months(values: pd.Series) -> int:
     """Months between the first and last readable date of a sample (0 when unreadable)."""
-    import warnings
-
-    import pandas as pd
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -152,9 +140,6 @@ def _span_months(values: pd.Series) -> int:
 
 def _whole_months(values: pd.Series) -> str | None:
     """The last month's last day when every date is a 1st and no month repeats."""
-    import warnings
-
-    import pandas as pd
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -170,8 +155,6 @@ def _whole_months(values: pd.Series) -> str | None:
 
 def find_roster(data_file: Path, sample: Sample, rep_header: str) -> Roster | None:
     """A roster next to the export whose rep column matches the export's reps."""
-    from salesperf.sources.sample import read_sample
-
     reps = set(sample.columns[rep_header][~_missing(sample.columns[rep_header])])
     if not reps:
         return None
@@ -356,9 +339,6 @@ def build_scaffold(
     spec_name: str = "kpi.yaml",
 ) -> Scaffold:
     """The starter spec for ``data_file`` (its header and first rows are read)."""
-    from salesperf.scaffold_text import write_spec
-    from salesperf.sources.sample import read_sample
-
     sample = sample or read_sample(data_file, sheet)
     decided = plan(data_file, sample)
     text = write_spec(data_file, sample, decided, spec_dir, spec_name)
@@ -366,11 +346,3 @@ def build_scaffold(
     unmapped = [h for h in (headers or sample.headers) if h.strip() and h.strip() not in used]
     options = f" --as-of {decided.closes}" if decided.closes else ""
     return Scaffold(decided.mapping, unmapped, text, decided.reasons, decided.roster, options)
-
-
-def relative(path: Path, spec_dir: Path) -> str:
-    """A path as a kpi.yaml in ``spec_dir`` names it."""
-    try:
-        return Path(os.path.relpath(path.resolve(), spec_dir.resolve())).as_posix()
-    except ValueError:  # another drive
-        return str(path.resolve())

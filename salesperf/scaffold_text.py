@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,11 +13,26 @@ if TYPE_CHECKING:
     from salesperf.sources.sample import Sample
 
 
+def _q(value: str) -> str:
+    """Quote a YAML scalar only when needed (JSON strings are valid YAML)."""
+    plain = re.fullmatch(r"[A-Za-z\u4e00-\u9fff][\w\u4e00-\u9fff ]*", value)
+    reserved = value.lower() in {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
+    if plain and not value.endswith(" ") and not reserved:
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def relative(path: Path, spec_dir: Path) -> str:
+    """A path as a kpi.yaml in ``spec_dir`` names it."""
+    try:
+        return Path(os.path.relpath(path.resolve(), spec_dir.resolve())).as_posix()
+    except ValueError:  # another drive
+        return str(path.resolve())
+
+
 def write_spec(
     data_file: Path, sample: Sample, plan: _Plan, spec_dir: Path, spec_name: str = "kpi.yaml"
 ) -> str:
-    from salesperf.scaffold import _q, relative
-
     zh = plan.chinese
     mapping = plan.mapping
     lines = [
@@ -71,8 +89,6 @@ def write_spec(
 
 
 def _org_lines(plan: _Plan, spec_dir: Path) -> list[str]:
-    from salesperf.scaffold import _q, relative
-
     roster = plan.roster
     assert roster is not None
     lines = ["", "org:                          # the roster: who is in which team"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
 from salesperf.anomalies.messages import Text
 from salesperf.anomalies.model import Alert, Severity
 
@@ -23,7 +26,6 @@ def gone_quiet(ctx: Context) -> list[Alert]:
     Critical when the rep usually has twice that many. One alert per rep and source; the
     rep's KPI alerts on that source are its symptoms (the detector folds them in).
     """
-    import pandas as pd
 
     if not ctx.enabled("gone_quiet"):
         return []
@@ -110,8 +112,6 @@ class _Activity:
     looking each rep up in a table cost most of the rule."""
 
     def __init__(self, ctx: Context, source: str) -> None:
-        import numpy as np
-        import pandas as pd
 
         rows = ctx.rows[source]
         frame = rows.frame
@@ -147,7 +147,6 @@ class _Activity:
     def silent(self, p0: int, recent: list[int]) -> list[int]:
         """Reps (by code, in rep order) with no rows in ``p0`` so far and rows in every
         period of ``recent``."""
-        import numpy as np
 
         now = self._column(p0)
         quiet = self.counts[:, now] == 0 if now is not None else np.ones(len(self.reps), bool)

@@ -35,14 +35,17 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
 from salesperf.anomalies.comparisons import Basis, basis_for, same_point_mask
-from salesperf.engine.metrics import COMPANY
+from salesperf.engine.aggregate import first_customer_rows
+from salesperf.engine.levels import COMPANY
+from salesperf.sources.filters import where_mask
 from salesperf.spec.models import MeasureKind
+from salesperf.spec.rules import drilldown_fields
 
 if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
-
     from salesperf.engine.metrics import Rows
     from salesperf.engine.pipeline import Results
     from salesperf.spec.models import KpiSpec
@@ -106,7 +109,6 @@ class _Scope:
 
     def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
         """``pd.factorize(frame[column])`` (-1 for missing), made once."""
-        import pandas as pd
 
         if column not in self._codes:
             self._codes[column] = pd.factorize(self.frame[column], use_na_sentinel=True)
@@ -114,7 +116,6 @@ class _Scope:
 
     def is_entity(self, column: str, entity: str) -> np.ndarray:
         """``frame[column] == entity`` as a boolean array (missing values never match)."""
-        import numpy as np
 
         codes, uniques = self.codes(column)
         if column not in self._positions:
@@ -124,14 +125,12 @@ class _Scope:
 
     def distinct(self, column: str, rows: np.ndarray) -> int:
         """``frame.loc[rows, column].nunique(dropna=False)``."""
-        import numpy as np
 
         codes, _ = self.codes(column)
         return len(np.unique(codes[rows]))
 
     def total(self, rows: np.ndarray) -> float:
         """``frame.loc[rows, "_value"].sum()``."""
-        import pandas as pd
 
         return float(pd.Series(self.value[rows]).sum())
 
@@ -142,7 +141,6 @@ class _Scope:
         groups, their order and the order of the rows in each are those of grouping by the
         labels themselves (pandas' sums depend on all three), without hashing the texts.
         """
-        import pandas as pd
 
         ranked = self._label_ranks(column)
         if ranked is None or not rows.any():
@@ -155,7 +153,6 @@ class _Scope:
     def _label_ranks(self, column: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Per row, the rank of its :func:`_labels` label in label order, and the labels in
         that order; None when two values share a label (a value written "(blank)")."""
-        import numpy as np
 
         if column not in self._ranks:
             codes, uniques = self.codes(column)
@@ -198,7 +195,6 @@ class Explainer:
     """Explains many entities of one run, preparing each KPI's rows once."""
 
     def __init__(self, results: Results, rows: dict[str, Rows], basis: Basis | None = None) -> None:
-        from salesperf.spec.rules import drilldown_fields
 
         self.results = results
         self.rows = rows
@@ -215,9 +211,6 @@ class Explainer:
         """The rows that make up the KPI (after `where`; first rows for new_customers), all
         periods, with the amount each contributes in ``_value``."""
         if kpi.id not in self._kpi_rows:
-            from salesperf.engine.aggregate import first_customer_rows
-            from salesperf.engine.filters import where_mask
-
             rows = self.rows[kpi.source]
             frame = rows.frame
             if kpi.measure is MeasureKind.NEW_CUSTOMERS:
@@ -235,9 +228,6 @@ class Explainer:
         """Customer -> period ordinal of their first-ever row in the source (after `where`)."""
         key = self._rows_key(kpi)  # the same for KPIs over the same rows
         if key not in self._first_p:
-            import numpy as np
-            import pandas as pd
-
             frame = self.kpi_rows(kpi)
             codes, customers = self._customer_codes(kpi, frame)
             # The minimum per customer code: grouping a million customer texts again took
@@ -255,7 +245,6 @@ class Explainer:
     def _customer_codes(self, kpi: KpiSpec, frame: pd.DataFrame) -> tuple[np.ndarray, Any]:
         """``pd.factorize(frame["customer"])``, from the loader's codes when the KPI's rows
         are all of its source's rows (no `where`, not first rows only)."""
-        import pandas as pd
 
         rows = self.rows[kpi.source]
         codes = rows.codes.get("customer")
@@ -272,8 +261,6 @@ class Explainer:
         KPIs over the same rows (all of a source's) share them and their codes."""
         key = (kpi.id, first, last)
         if key not in self._scopes:
-            import numpy as np
-
             data = self.kpi_rows(kpi)
             shared = (self._rows_key(kpi), first, last)
             base = self._bases.get(shared)
@@ -439,7 +426,6 @@ def _split(
 
 def _split_sums(now: pd.Series, then: pd.Series, top: int) -> list[dict[str, Any]] | None:
     """:func:`_split` of the sums per label."""
-    import pandas as pd
 
     table = pd.concat({"current": now, "baseline": then}, axis=1).fillna(0.0)
     return _top(table, top)
@@ -456,7 +442,6 @@ def _split_by_mix_sums(
     now: pd.Series, usual: pd.Series, baseline: float, top: int
 ) -> list[dict[str, Any]] | None:
     """:func:`_split_by_mix` of the sums per label."""
-    import pandas as pd
 
     total = float(usual.sum())
     if usual.empty or total == 0:
@@ -466,8 +451,6 @@ def _split_by_mix_sums(
 
 
 def _top(table: pd.DataFrame, top: int) -> list[dict[str, Any]] | None:
-    import numpy as np
-    import pandas as pd
 
     if table.empty:
         return None
@@ -585,8 +568,6 @@ def _bridge(
     now: pd.Series, then: pd.Series, first_period: pd.Series, p0: int, top: int
 ) -> dict[str, Any]:
     """:func:`customer_bridge` of the sums per customer label."""
-    import numpy as np
-    import pandas as pd
 
     table = pd.concat({"current": now, "baseline": then}, axis=1)
     in_now = table["current"].notna().to_numpy(dtype=bool)
@@ -625,8 +606,6 @@ def _top_customers(
     names: pd.Index, current: np.ndarray, baseline: np.ndarray, change: np.ndarray, top: int
 ) -> list[dict[str, Any]]:
     """The ``top`` customers by size of change, ties in customer order."""
-    import numpy as np
-    import pandas as pd
 
     size = np.abs(change)
     if top > 0 and size.dtype == np.float64 and not np.isnan(size).any():

@@ -15,15 +15,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from salesperf.engine.aggregate import first_customer_rows
+from salesperf.engine.metrics import Rows, compute_actuals
+from salesperf.sources.parse import by_first_appearance
 from salesperf.spec.models import MeasureKind
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
-    from salesperf.engine.metrics import Rows
-    from salesperf.engine.periods import Calendar, Period
     from salesperf.engine.pipeline import Results
+    from salesperf.periods import Calendar, Period
 
 TO_DATE = "to_date"
 FULL_PERIOD = "full_period"
@@ -62,7 +65,6 @@ def day_in_period(frame: pd.DataFrame, calendar: Calendar) -> np.ndarray:
     """0-based day of each row within its period, NaN where the date is missing (``frame``
     needs ``date`` and ``p``). Each period's start is looked up once by ordinal, not per
     row: this runs over a million rows several times a run."""
-    import numpy as np
 
     if frame.empty:
         return np.zeros(0)
@@ -87,7 +89,6 @@ def same_point(frame: pd.DataFrame, calendar: Calendar, basis: Basis) -> pd.Data
 def same_point_mask(frame: pd.DataFrame, calendar: Calendar, basis: Basis) -> np.ndarray:
     """Which rows :func:`same_point` keeps, as a boolean array (for callers that count or
     combine conditions rather than copy the rows)."""
-    import numpy as np
 
     if not basis.open or frame.empty:
         return np.ones(len(frame), dtype=bool)
@@ -100,8 +101,6 @@ def _same_point_rows(
     """:func:`same_point` of one source's rows (``keep``: its :func:`same_point_mask`, when
     made already), with their codes cut alike (see :attr:`salesperf.engine.metrics.Rows.codes`):
     the cube below groups by them."""
-    from salesperf.engine.metrics import Rows
-    from salesperf.sources.parse import by_first_appearance
 
     frame = rows.frame
     if not basis.open or frame.empty:
@@ -128,8 +127,6 @@ def same_point_cube(
     values the caller reads; rows of earlier periods are left out but for the one before
     (retention looks back a period), so values before ``since`` are not to be read.
     """
-    from salesperf.engine.aggregate import first_customer_rows
-    from salesperf.engine.metrics import Rows, compute_actuals
 
     if not basis.open:
         return results.cube

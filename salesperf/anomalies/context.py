@@ -7,6 +7,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
 from salesperf.anomalies.comparisons import (
     Basis,
     basis_for,
@@ -15,16 +18,15 @@ from salesperf.anomalies.comparisons import (
 )
 from salesperf.anomalies.messages import Text, render
 from salesperf.anomalies.model import Alert, Severity
-from salesperf.engine.metrics import COMPANY
+from salesperf.engine.levels import COMPANY
+from salesperf.engine.target_history import History, seasonal_index
+from salesperf.periods import PERIODS_PER_YEAR
 from salesperf.spec.models import AlertsSpec, KpiSpec, MeasureKind
 
 if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
-
     from salesperf.engine.metrics import Rows
-    from salesperf.engine.periods import Period
     from salesperf.engine.pipeline import Results
+    from salesperf.periods import Period
 
 #: Measures whose value is itself a count: their sample size is the value.
 COUNT_VALUED = frozenset({MeasureKind.COUNT, MeasureKind.NEW_CUSTOMERS, MeasureKind.COUNT_DISTINCT})
@@ -106,7 +108,6 @@ class Context:
     def partial(self, level: str, entity: str) -> bool:
         """A rep who joined or left during the period so far: a low value is expected (a
         leaver is gone, not quiet), so KPI rules leave them alone."""
-        import pandas as pd
 
         members = self.results.org.members
         if level != "rep" or entity not in members.index:
@@ -144,8 +145,6 @@ class Context:
         try:
             return frame.loc[(kpi.id, level)]
         except KeyError:
-            import pandas as pd
-
             return pd.DataFrame()
 
     def season_factor(self, kpi: KpiSpec, p: int) -> float:
@@ -226,10 +225,6 @@ def build_context(
     results: Results, rows: dict[str, Rows], config: AlertsSpec, today: dt.date
 ) -> Context:
     """What the rules share, from the results and the prepared rows they were made from."""
-    import numpy as np
-
-    from salesperf.engine.periods import PERIODS_PER_YEAR
-    from salesperf.engine.target_history import History, seasonal_index
 
     basis = basis_for(results.period, results.as_of)
     # Made once: the cube below and the rules (Context.same_point_mask) both cut by them.
@@ -304,6 +299,5 @@ def first_period_read(results: Results, config: AlertsSpec) -> int:
 
 
 def _missing(value: Any) -> bool:
-    import pandas as pd
 
     return value is None or bool(pd.isna(value))

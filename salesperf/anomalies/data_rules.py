@@ -18,15 +18,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
 from salesperf.anomalies.messages import Text, Value
 from salesperf.anomalies.model import Alert, Severity
-from salesperf.engine.metrics import COMPANY
+from salesperf.engine.levels import COMPANY
+from salesperf.sources.filters import where_mask
 from salesperf.spec.models import Unit
 
 if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
-
     from salesperf.anomalies.context import Context
     from salesperf.engine.metrics import Rows
 
@@ -56,8 +57,6 @@ def _by_rep(frame: pd.DataFrame) -> Iterator[tuple[str, str, np.ndarray]]:
     """(level, entity, positions of its rows in ``frame``) per rep, in rep order; rows
     without a rep go to the company. Positions, not frames: most rules read a column or
     two of each group, and the first few rows."""
-    import numpy as np
-    import pandas as pd
 
     if frame.empty:
         return
@@ -84,7 +83,6 @@ def _group_refs(
 ) -> list[list[dict[str, Any]]]:
     """:func:`_row_refs` of each group of rows (positions in ``frame``), converting the first
     rows of every group at once: one small conversion per rep cost more than the rule."""
-    import numpy as np
 
     heads = [positions[:SHOW_ROWS] for positions in groups]
     taken = np.concatenate(heads) if heads else np.zeros(0, dtype=np.intp)
@@ -148,7 +146,6 @@ def _same(text: str) -> Text:
 
 def duplicate_key(ctx: Context) -> list[Alert]:
     """Rows sharing a source's ``key`` (an order id twice): every copy is counted."""
-    import numpy as np
 
     out: list[Alert] = []
     if not ctx.enabled("duplicate_key"):
@@ -237,7 +234,6 @@ def duplicate_key(ctx: Context) -> list[Alert]:
 
 def negative_amount(ctx: Context) -> list[Alert]:
     """Negative amounts that are not returns (see the module docstring)."""
-    from salesperf.engine.filters import where_mask
 
     out: list[Alert] = []
     if not ctx.enabled("negative_amount"):
@@ -302,7 +298,6 @@ def future_date(ctx: Context) -> list[Alert]:
     """Rows of the clock source (``as_of_source``) dated after as-of or today, whichever is
     later: no KPI counts them. Other sources may hold future dates on purpose (the expected
     close date of an open deal), so only the source that says "today" is checked."""
-    import pandas as pd
 
     out: list[Alert] = []
     if not ctx.enabled("future_date"):
@@ -523,7 +518,6 @@ def not_on_roster(ctx: Context) -> list[Alert]:
 def _unknown_rep(rows: Rows, known: set[str]) -> np.ndarray:
     """Rows whose rep is given but not in ``known``: decided once per distinct rep through
     the loader's codes where there are some, else per row."""
-    import numpy as np
 
     codes = rows.codes.get("rep")
     if codes is None:

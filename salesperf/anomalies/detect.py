@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from salesperf.anomalies.activity import gone_quiet
+from salesperf.anomalies.analysis import Explainer
 from salesperf.anomalies.context import Context, build_context
 from salesperf.anomalies.data_rules import (
     duplicate_key,
@@ -39,7 +40,8 @@ from salesperf.anomalies.kpi_rules import (
     sharp_change,
 )
 from salesperf.anomalies.model import ALERTS_SCHEMA, Alert
-from salesperf.engine.metrics import COMPANY
+from salesperf.engine.levels import COMPANY
+from salesperf.engine.pipeline import find_entity, find_team
 from salesperf.spec.models import MeasureKind
 
 if TYPE_CHECKING:
@@ -292,7 +294,6 @@ def fold_symptoms(ctx: Context, alerts: list[Alert]) -> list[Alert]:
 
 def attach_analysis(ctx: Context, alerts: list[Alert]) -> list[Alert]:
     """Problem analysis for every alert on an additive KPI (and gone-quiet reps)."""
-    from salesperf.anomalies.analysis import Explainer
 
     explainer = Explainer(ctx.results, ctx.rows, ctx.basis)
     kpis = {k.id: k for k in ctx.results.spec.kpis}
@@ -338,7 +339,6 @@ def select(
     results: Results, alerts: list[Alert], *, rep: str | None = None, team: str | None = None
 ) -> list[Alert]:
     """The alerts of one rep (by id or name), or of one team and its reps."""
-    from salesperf.engine.pipeline import find_entity, find_team
 
     if rep is not None:
         entity = find_entity(results, "rep", rep)

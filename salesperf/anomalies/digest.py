@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from salesperf.anomalies.model import Alert, Severity
+from salesperf.formatting import fmt_fraction, fmt_value
+from salesperf.glossary import WORDS
+from salesperf.glossary import word as glossary_word
 from salesperf.markdown import md_text
 
 if TYPE_CHECKING:
@@ -30,9 +33,6 @@ FIELD_WORDS = {"zh-CN": {"rep": "销售员", "team": "团队", "region": "区域
 
 def word(key: str, locale: str, **values: Any) -> str:
     """A rule name (``behind_pace``) or an alert word (``orders``) from the glossary."""
-    from salesperf.glossary import WORDS
-    from salesperf.glossary import word as glossary_word
-
     for prefix in _PREFIXES:
         if prefix + key in WORDS:
             return glossary_word(prefix + key, locale, **values)
@@ -143,7 +143,6 @@ def markdown(results: Results, alerts: list[Alert]) -> str:
 
 
 def _money(value: float | None, unit: Any, currency: str, locale: str, signed: bool = False) -> str:
-    from salesperf.formatting import fmt_value
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -154,7 +153,6 @@ def _money(value: float | None, unit: Any, currency: str, locale: str, signed: b
 
 
 def _share(value: float | None, locale: str) -> str:
-    from salesperf.formatting import fmt_fraction
 
     return fmt_fraction(value, locale) if value is not None else "–"
 

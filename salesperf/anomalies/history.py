@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
 from salesperf.anomalies.context import (
     COUNT_VALUED,
     MAD_TO_SD,
@@ -19,8 +22,6 @@ from salesperf.anomalies.context import (
 from salesperf.spec.models import Direction, KpiSpec, MeasureKind, Unit
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from salesperf.spec.models import AlertsSpec
 
 #: Measures that grow through an open period although the engine does not pace them.
@@ -201,8 +202,6 @@ def history(ctx: Context, kpi: KpiSpec, level: str) -> History | None:
 
 
 def _history(ctx: Context, kpi: KpiSpec, level: str) -> History | None:
-    import numpy as np
-    import pandas as pd
 
     settings = ctx.settings(kpi)
     values, sizes = ctx.matrix(kpi, level), ctx.matrix(kpi, level, "sizes")

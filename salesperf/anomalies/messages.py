@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from salesperf.formatting import fmt_change, fmt_fraction, fmt_value
+from salesperf.sources.models import clip
 from salesperf.spec.models import Unit
 
 LOCALES = ("en", "zh-CN")
@@ -133,7 +135,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
 
 
 def format_fact(fact: Any, locale: str, currency: str) -> str:
-    from salesperf.formatting import fmt_change, fmt_fraction, fmt_value
 
     if isinstance(fact, Value):
         return fmt_value(fact.value, fact.unit, currency, locale)
@@ -160,7 +161,6 @@ NAME_CHARS = 80
 
 def render(key: str, facts: dict[str, Any], currency: str) -> dict[str, str]:
     """The message for ``key`` in every locale, with ``facts`` formatted for each."""
-    from salesperf.sources.models import clip
 
     templates = CATALOGUE[key]
     out = {}

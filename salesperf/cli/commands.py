@@ -9,8 +9,6 @@ pandas and friends are imported inside commands so ``salesperf --help`` stays fa
 from __future__ import annotations
 
 import contextlib
-import copy
-import dataclasses
 import json
 import os
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from salesperf import __version__
+from salesperf.cli.options import cli_error
 from salesperf.errors import SalesperfError
 
 if TYPE_CHECKING:
@@ -82,28 +81,6 @@ def _root(
     # Set on every run, not only turned on: one process (a test session, a notebook) may run
     # several commands, and --debug must not leak from one into the next.
     _state["debug"] = debug or bool(os.environ.get("SALESPERF_DEBUG"))
-
-
-#: Library arguments whose option has another name (the rest: ``team=`` -> ``--team``).
-OPTIONS = {"fmt": "--format", "kinds": "--kinds"}
-
-
-def cli_error(exc: SalesperfError) -> SalesperfError:
-    """The error as the CLI shows it: a finding about a library argument (``rep=``, see
-    :func:`salesperf.errors.argument`) names the option the user typed (``--rep``)."""
-    findings = []
-    for finding in exc.findings:
-        key = finding.location.key
-        if key and key.endswith("=") and key[:-1].isidentifier():
-            name = key[:-1]
-            option = OPTIONS.get(name, "--" + name.replace("_", "-"))
-            finding = dataclasses.replace(
-                finding, location=dataclasses.replace(finding.location, key=option)
-            )
-        findings.append(finding)
-    translated = copy.copy(exc)
-    translated.findings = tuple(findings)
-    return translated
 
 
 def _fail(exc: SalesperfError) -> NoReturn:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape as escape_markup
 from rich.table import Table
 
+from salesperf.cli.options import cli_error
 from salesperf.errors import Finding, Level, SalesperfError
 
 if TYPE_CHECKING:
@@ -68,10 +69,7 @@ def _finding_line(finding: Finding) -> str:
 
 def as_option(finding: Finding) -> Finding:
     """A warning about a library argument (``period=``) names the option typed (``--period``),
-    as :func:`salesperf.cli.commands.cli_error` does for errors."""
-    from salesperf.cli.commands import cli_error
-    from salesperf.errors import SalesperfError
-
+    as :func:`salesperf.cli.options.cli_error` does for errors."""
     return cli_error(SalesperfError("", [finding])).findings[0]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from salesperf.engine.metrics import COMPANY
+from salesperf.engine.levels import COMPANY
 from salesperf.engine.pipeline import Results, check_level, find_entity, find_team
 from salesperf.errors import Finding, Level, Location, UsageError, did_you_mean
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from salesperf.engine.filters import where_mask
-from salesperf.engine.metrics import COMPANY
+from salesperf.engine.levels import COMPANY
+from salesperf.sources.filters import where_mask
 from salesperf.spec.models import MeasureKind
 
 if TYPE_CHECKING:

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from salesperf.spec.models import CUMULATIVE_MEASURES, Direction
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from salesperf.spec import Spec
 
 STATUSES = ("on_track", "at_risk", "behind", "no_target", "no_data")
@@ -50,8 +51,6 @@ def attainment_ratio(actual: pd.Series, target: pd.Series, lower: pd.Series) -> 
       target: 1 + (target - actual) / |target|.
     - A target of 0 has no ratio (NaN); its status follows the sign of the gap.
     """
-    import numpy as np
-
     scale = target.abs()
     with np.errstate(divide="ignore", invalid="ignore"):
         higher = 1 + (actual - target) / scale
@@ -68,8 +67,6 @@ def compute_attainment(
 
     ``shares`` maps KPI id -> elapsed share of the period (0..1).
     """
-    import numpy as np
-    import pandas as pd
 
     table = actuals.merge(targets, on=["kpi", "level", "entity"], how="left")
     kpis = {k.id: k for k in spec.kpis}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from salesperf.sources.filters import where_mask
 from salesperf.spec.models import NUMERIC_COLUMN_MEASURES, MeasureKind
 
 if TYPE_CHECKING:
@@ -71,8 +72,6 @@ def _fields(kpi: KpiSpec) -> list[tuple[str, dict[str, Any] | None]]:
 def kpi_exclusions(dataset: Dataset, source: str | None = None) -> list[Exclusion]:
     """Per KPI (of ``source``, default all) and field, the loaded rows matching the KPI's
     filter that it cannot count."""
-    from salesperf.engine.filters import where_mask
-
     spec = dataset.spec
     out: list[Exclusion] = []
     for kpi in spec.kpis:

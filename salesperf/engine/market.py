@@ -20,10 +20,14 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from salesperf.engine.metrics import COMPANY
+import numpy as np
+import pandas as pd
+
+from salesperf.engine.levels import COMPANY
 from salesperf.engine.target_history import is_missing
 from salesperf.engine.target_roster import UNASSIGNED
 from salesperf.errors import Finding, Level, Location
+from salesperf.spec.models import MeasureKind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,9 +150,6 @@ def market_sizes(
     regions' rows. Without a ``level``, every entity's market is the whole market, so reps'
     shares add up to their team's and the company's.
     """
-    import numpy as np
-    import pandas as pd
-
     nan = pd.Series(np.nan, index=values.index, dtype="float64")
     if market is None:
         return nan
@@ -180,8 +181,6 @@ def market_sizes(
 def market_share_findings(spec: Any, market: MarketFigures | None, period: Any) -> list[Finding]:
     """A warning per ``market_share`` KPI whose market size the file lacks for ``period``:
     its share is "no data" then, never 0."""
-    from salesperf.spec.models import MeasureKind
-
     findings = []
     for kpi in spec.kpis:
         if kpi.measure is not MeasureKind.MARKET_SHARE or kpi.market is None:

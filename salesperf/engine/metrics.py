@@ -29,20 +29,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
+from salesperf.engine.aggregate import SourceGroups, kpi_values
+from salesperf.engine.levels import COMPANY
+from salesperf.engine.market import market_sizes
+from salesperf.sources.parse import by_first_appearance
 from salesperf.spec.models import ADDITIVE_MEASURES, KpiSpec, MeasureKind
+
+__all__ = ["COMPANY", "CUBE_COLUMNS", "Rows", "compute_actuals", "prepare_rows"]
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    import numpy as np
-    import pandas as pd
-
     from salesperf.engine.org import Org
-    from salesperf.engine.periods import Calendar
+    from salesperf.periods import Calendar
     from salesperf.sources.dataset import Dataset
     from salesperf.sources.market import MarketFigures
 
-COMPANY = "company"
 CUBE_COLUMNS = ["kpi", "level", "entity", "p", "actual", "numerator", "denominator", "responses"]
 
 
@@ -59,10 +64,6 @@ class Rows:
 
 def prepare_rows(dataset: Dataset, org: Org, calendar: Calendar, as_of: dt.date) -> dict[str, Rows]:
     """Drop rows after as-of and attach the period ordinal and roster levels to each row."""
-    import numpy as np
-    import pandas as pd
-
-    from salesperf.sources.parse import by_first_appearance
 
     cutoff = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     out: dict[str, Rows] = {}
@@ -118,9 +119,6 @@ def compute_actuals(
 ) -> pd.DataFrame:
     """The actuals cube for ``kpis`` (see module docstring); ``market`` holds the market
     sizes that ``market_share`` divides by."""
-    import pandas as pd
-
-    from salesperf.engine.aggregate import SourceGroups, kpi_values
 
     # Each source is grouped once (integer codes per level), however many KPIs read it.
     grouped: dict[str, SourceGroups] = {}
@@ -185,9 +183,6 @@ def _market_share(
 ) -> pd.DataFrame:
     """Own sales (the numerator) over the entity's market size: no data where the market
     file has no size for the period (never a share of 0 or of infinity)."""
-    import numpy as np
-
-    from salesperf.engine.market import market_sizes
 
     sizes = market_sizes(market, str(kpi.market), level, values, org, ["rep", *org.levels, COMPANY])
     values["denominator"] = sizes.to_numpy()
@@ -209,8 +204,6 @@ def _universe(
     """Entities that must appear even without rows: roster reps while employed (from the
     start :meth:`Org.tenure_start` gives for ``source``, else from the source's first
     period: another source's rows never change this one's history), all teams."""
-    import numpy as np
-    import pandas as pd
 
     periods = np.arange(first_p, last_p + 1, dtype="int64")
     if level == COMPANY:

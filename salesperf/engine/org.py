@@ -19,9 +19,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
+import numpy as np
+import pandas as pd
 
+if TYPE_CHECKING:
     from salesperf.sources.dataset import Dataset
 
 TENURE_FIELDS = ("start_date", "end_date")
@@ -60,7 +61,6 @@ class Org:
 
 
 def build_org(dataset: Dataset) -> Org:
-    import pandas as pd
 
     spec = dataset.spec
     first_rows = {name: _first_seen(dataset, [name]) for name in dataset.sources}
@@ -129,8 +129,6 @@ def _coverage(dataset: Dataset) -> dict[str, tuple[dt.date, dt.date]]:
 
 def _earliest(parts: list[pd.Series]) -> pd.Series:
     """Rep -> the earliest of their dates in ``parts``."""
-    import pandas as pd
-
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.Series(dtype="datetime64[ns]", index=pd.Index([], name="rep", dtype=object))
@@ -141,8 +139,6 @@ def _earliest(parts: list[pd.Series]) -> pd.Series:
 
 def _first_seen(dataset: Dataset, names: list[str]) -> pd.Series:
     """Earliest date on which each rep appears in any of the sources ``names``."""
-    import numpy as np
-    import pandas as pd
 
     parts = []
     for s in (dataset.sources[n] for n in names):
@@ -168,7 +164,6 @@ def _first_seen(dataset: Dataset, names: list[str]) -> pd.Series:
 
 def _latest_value(dataset: Dataset, level: str) -> pd.Series | None:
     """For data-derived teams: the team on each rep's most recent row."""
-    import pandas as pd
 
     parts = [
         s.frame[["rep", "date", level]].dropna()

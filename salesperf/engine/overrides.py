@@ -12,16 +12,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from salesperf.engine.metrics import COMPANY
-from salesperf.engine.target_history import is_missing
-from salesperf.engine.targets import TARGET_COLUMNS
+import pandas as pd
+
+from salesperf import paths
+from salesperf.engine.levels import COMPANY
+from salesperf.engine.target_history import TARGET_COLUMNS, is_missing
 from salesperf.errors import DataError, Finding, Level, Location, did_you_mean
+from salesperf.outputs import unneutralise
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from salesperf.engine.org import Org
-    from salesperf.engine.periods import Period
+    from salesperf.periods import Period
     from salesperf.spec import Spec
 
 
@@ -31,10 +32,6 @@ OVERRIDE_COLUMNS = ("kpi", "period", "level", "entity", "target")
 def read_overrides(spec: Spec) -> pd.DataFrame | None:
     """Read ``targets.overrides`` (CSV with kpi, period, level, entity, target; extra columns,
     such as those `salesperf targets -o` writes, are ignored)."""
-    import pandas as pd
-
-    from salesperf import paths
-    from salesperf.outputs import unneutralise
 
     if spec.targets is None or not spec.targets.overrides:
         return None
@@ -77,7 +74,6 @@ def apply_overrides(
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """Overrides win; parents of overridden children are re-summed unless overridden
     themselves, and a parent that no longer equals its children's sum is a warning."""
-    import pandas as pd
 
     findings: list[Finding] = []
     kpi_ids = [k.id for k in spec.kpis]

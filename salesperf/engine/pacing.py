@@ -14,12 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from salesperf.engine.workdays import working_days
 from salesperf.spec.models import Pacing
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salesperf.engine.periods import Calendar, Period
+    from salesperf.periods import Calendar, Period
     from salesperf.spec import Spec
 
 SEASONAL_LOOKBACK = 12
@@ -36,8 +39,6 @@ def calendar_share(period: Period, as_of: dt.date) -> float:
 
 
 def workday_share(spec: Spec, period: Period, as_of: dt.date) -> float:
-    from salesperf.engine.workdays import working_days
-
     worked = working_days(spec, period.start, period.end)
     total = int(worked.sum())
     if total == 0:
@@ -53,7 +54,6 @@ def seasonal_share(
 
     ``values`` has columns ``date`` and ``value`` (company rows of one additive KPI).
     """
-    import numpy as np
 
     fraction = calendar_share(period, as_of)
     if fraction in (0.0, 1.0):

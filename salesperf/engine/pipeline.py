@@ -17,18 +17,20 @@ import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from salesperf.engine.attainment import compute_attainment
-from salesperf.engine.metrics import COMPANY
+from salesperf.engine.levels import COMPANY
 from salesperf.engine.pacing import elapsed_share
-from salesperf.engine.target_roster import UNASSIGNED
+from salesperf.engine.target_roster import UNASSIGNED, unassigned_actuals
 from salesperf.errors import Finding, Level, Location, UsageError, argument, did_you_mean
+from salesperf.periods import Calendar, check_as_of
+from salesperf.sources.filters import where_mask
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from salesperf.engine.metrics import Rows
     from salesperf.engine.org import Org
-    from salesperf.engine.periods import Calendar, Period
+    from salesperf.periods import Calendar, Period
     from salesperf.sources.dataset import Dataset
     from salesperf.spec import Spec
 
@@ -111,7 +113,6 @@ def last_data_date(dataset: Dataset, today: dt.date | None = None) -> dt.date | 
     open deals carry expected close dates). Rows dated after today are data errors and are
     ignored here (``check`` reports them).
     """
-    import pandas as pd
 
     today = today or dt.date.today()
     limit = pd.Timestamp(today) + pd.Timedelta(days=1)
@@ -151,8 +152,6 @@ def stale_findings(dataset: Dataset, as_of: dt.date) -> list[Finding]:
 def resolve_period(
     spec: Spec, dataset: Dataset, period: str | None, as_of: dt.date | None
 ) -> tuple[Calendar, Period, dt.date]:
-    from salesperf.engine.periods import Calendar, check_as_of
-
     calendar = Calendar(spec.period, spec.fiscal_year_start)
     if as_of is not None:
         check_as_of(as_of)
@@ -193,12 +192,8 @@ def results_table(
 ) -> pd.DataFrame:
     """The tidy results table of ``period``: its actuals in ``cube`` against ``targets``
     (attainment, pace, projection, status), with names, parents and the spec's order."""
-    import pandas as pd
-
     current = cube.loc[cube["p"] == period.ordinal].drop(columns=["p"])
     if (targets["entity"] == UNASSIGNED).any():
-        from salesperf.engine.target_roster import unassigned_actuals
-
         extra = unassigned_actuals(cube, org, targets, period.ordinal)
         current = pd.concat([current, extra], ignore_index=True)
     table = compute_attainment(spec, current, targets, shares)
@@ -207,9 +202,6 @@ def results_table(
 
 def _daily_values(frame: pd.DataFrame, kpi: Any) -> pd.DataFrame:
     """Company rows of an additive KPI as (date, value), for the seasonal pacing curve."""
-    import pandas as pd
-
-    from salesperf.engine.filters import where_mask
 
     rows = frame.loc[where_mask(frame, kpi.where)] if kpi.where else frame
     if kpi.measure.value == "sum":
@@ -221,7 +213,6 @@ def _daily_values(frame: pd.DataFrame, kpi: Any) -> pd.DataFrame:
 
 def _decorate(spec: Spec, table: pd.DataFrame, org: Org, period: Period) -> pd.DataFrame:
     """Add display columns and order rows: by KPI (spec order), level, entity."""
-    import pandas as pd
 
     names = {k.id: k.name for k in spec.kpis}
     order = {k.id: i for i, k in enumerate(spec.kpis)}

@@ -20,8 +20,8 @@ from salesperf.spec.models import Direction
 
 if TYPE_CHECKING:
     from salesperf.engine.org import Org
-    from salesperf.engine.periods import Calendar
     from salesperf.engine.pipeline import Results
+    from salesperf.periods import Calendar
     from salesperf.sources.market import MarketFigures
     from salesperf.spec import Spec
 

@@ -12,14 +12,18 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from salesperf.engine.metrics import COMPANY
+import numpy as np
+import pandas as pd
+
+from salesperf.engine.levels import COMPANY
+from salesperf.periods import PERIODS_PER_YEAR
 from salesperf.spec.models import KpiSpec, MeasureKind, TargetMethod
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from salesperf.engine.periods import Calendar, Period
+    from salesperf.periods import Calendar, Period
 
 #: Measures with a numerator and denominator: history is pooled over the window (sum of
 #: numerators / sum of denominators), never an average of period ratios.
@@ -32,6 +36,18 @@ POOLED_MEASURES = frozenset(
         MeasureKind.MARKET_SHARE,
     }
 )
+
+
+#: The columns of a targets frame (targets.compute_targets, overrides.apply_overrides).
+TARGET_COLUMNS = [
+    "kpi",
+    "level",
+    "entity",
+    "target",
+    "target_method",
+    "target_basis",
+    "target_note",
+]
 
 
 @dataclass(frozen=True)
@@ -77,9 +93,6 @@ class History:
     minute for 100,000 reps over three years)."""
 
     def __init__(self, cube: pd.DataFrame, kpi: KpiSpec, level: str) -> None:
-        import numpy as np
-        import pandas as pd
-
         part = cube.loc[(cube["kpi"] == kpi.id) & (cube["level"] == level)]
         self.kpi = kpi
         self._part = part
@@ -94,10 +107,7 @@ class History:
 
     def _grid(self, column: str) -> np.ndarray:
         """Entities x periods array of ``column``; NaN where the cube has no row."""
-        import numpy as np
-
         grid = np.full((len(self._names), self._width), np.nan)
-        import pandas as pd
 
         values = pd.to_numeric(self._part[column], errors="coerce").to_numpy(
             dtype=np.float64, na_value=np.nan
@@ -128,8 +138,6 @@ class History:
         key = tuple(ordinals)
         cache: dict[tuple[int, ...], frozenset[str]] = self.__dict__.setdefault("_with_rows", {})
         if key not in cache:
-            import numpy as np
-
             part = self._part
             inside = np.isin(part["p"].to_numpy(), ordinals)
             counted = (part["responses"].to_numpy() > 0) & part["actual"].notna().to_numpy()
@@ -213,8 +221,6 @@ def seasonal_index(
     ``SEASONAL_MAX_YEARS`` years; None with fewer than ``SEASONAL_MIN_YEARS`` whole years,
     for one-period years, or when a season has no ratio (its trend is 0 or negative).
     """
-    from salesperf.engine.periods import PERIODS_PER_YEAR
-
     per_year = PERIODS_PER_YEAR[calendar.grain]
     if per_year == 1:
         return None

@@ -29,7 +29,10 @@ import math
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from salesperf.engine.metrics import COMPANY
+import numpy as np
+import pandas as pd
+
+from salesperf.engine.levels import COMPANY
 from salesperf.engine.target_history import History, is_missing
 from salesperf.sources.models import clip
 from salesperf.spec.models import Allocation, TargetMethod
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from salesperf.engine.org import Org
-    from salesperf.engine.periods import Calendar, Period
+    from salesperf.periods import Calendar, Period
 
 #: The entity under the company that holds sales no roster rep carries.
 UNASSIGNED = "(unassigned)"
@@ -64,9 +67,6 @@ def rep_standings(
 ) -> dict[str, Standing]:
     """Standing of each rep for one KPI and target period (see the module docstring), for
     all reps at once."""
-    import numpy as np
-    import pandas as pd
-
     first = calendar.period(min(window)) if window else period
     first_end = np.datetime64(first.end, "ns")  # exclusive
     just_before = np.datetime64(calendar.period(first.ordinal - 1).start, "ns")
@@ -127,8 +127,6 @@ def unassigned_actuals(
     cube: pd.DataFrame, org: Org, targets: pd.DataFrame, ordinal: int
 ) -> pd.DataFrame:
     """Cube rows (without ``p``) for the ``(unassigned)`` targets of period ``ordinal``."""
-    import pandas as pd
-
     wanted = targets.loc[targets["entity"] == UNASSIGNED, ["kpi", "level"]].drop_duplicates()
     rows = []
     for kpi, level in wanted.itertuples(index=False):
@@ -248,8 +246,6 @@ class RosterRules:
         """History of the ``(unassigned)`` entity (additive KPIs with rep rows only)."""
         key = ("unassigned", self.kpi.id)
         if key not in self.lookups:
-            import pandas as pd
-
             series = unassigned_series(self.cube, self.org) if self.kpi.additive else None
             history = None
             if series is not None and (series.abs() >= 0.005).any():
@@ -327,7 +323,6 @@ class RosterRules:
         first_rows = self.org.first_rows.get(self.kpi.source)
         if first_rows is None or not len(first_rows):
             return
-        import pandas as pd
 
         starts = self.lookups[("starts", self.kpi.source)]
         first_end = pd.Timestamp(self.calendar.period(min(self.window)).end)

@@ -43,6 +43,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from salesperf.engine.allocation import (
     grow,
     largest_remainder,
@@ -50,10 +52,12 @@ from salesperf.engine.allocation import (
     round_to,
     rounding_step,
 )
+from salesperf.engine.levels import COMPANY
 from salesperf.engine.market import NO_MARKET, MarketRules
-from salesperf.engine.metrics import COMPANY
+from salesperf.engine.overrides import apply_overrides
 from salesperf.engine.target_history import (
     SEASONAL_MIN_YEARS,
+    TARGET_COLUMNS,
     Basis,
     History,
     basis_window,
@@ -69,25 +73,14 @@ from salesperf.engine.target_roster import (
     partly_covered,
 )
 from salesperf.errors import Finding, Level, Location
+from salesperf.periods import PERIODS_PER_YEAR
 from salesperf.spec.models import Allocation, KpiSpec, TargetMethod
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from salesperf.engine.org import Org
-    from salesperf.engine.periods import Calendar, Period
+    from salesperf.periods import Calendar, Period
     from salesperf.sources.market import MarketFigures
     from salesperf.spec import Spec
-
-TARGET_COLUMNS = [
-    "kpi",
-    "level",
-    "entity",
-    "target",
-    "target_method",
-    "target_basis",
-    "target_note",
-]
 
 
 @dataclass
@@ -115,7 +108,6 @@ def _clamp(kpi: KpiSpec, value: float) -> float:
 def employed_fractions(members: pd.DataFrame, period: Period) -> dict[str, float]:
     """Rep -> share of the period's days between their start and end dates (inclusive;
     missing dates do not limit), for every rep of the roster at once."""
-    import pandas as pd
 
     first, last = pd.Timestamp(period.start), pd.Timestamp(period.end)  # end exclusive
     start = pd.to_datetime(members["start"]).dt.normalize()
@@ -151,7 +143,6 @@ def compute_targets(
     skips the work no kept row depends on; every target kept is the one a full run gives (a
     bottom-up company target is still the sum of all its reps').
     """
-    import pandas as pd
 
     rows: list[dict[str, Any]] = []
     findings: list[Finding] = []
@@ -172,8 +163,6 @@ def compute_targets(
         rows.extend(planner.run())
     frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     if overrides is not None and len(overrides):
-        from salesperf.engine.overrides import apply_overrides
-
         frame, more = apply_overrides(spec, frame, overrides, org, period)
         findings.extend(more)
     return TargetSet(frame, findings)
@@ -210,7 +199,6 @@ class _Planner(RosterRules, MarketRules):
         self.cube = cube
         self.rows: dict[tuple[str, str], dict[str, Any]] = {}
         self.window = basis_window(kpi, calendar, period)
-        from salesperf.engine.periods import PERIODS_PER_YEAR
 
         reach = max(period.ordinal - min(self.window), 10 * PERIODS_PER_YEAR[calendar.grain])
         self.left_out = partly_covered(org.coverage.get(kpi.source), calendar, period, reach)
@@ -319,8 +307,6 @@ class _Planner(RosterRules, MarketRules):
         and filtering the roster each time dominated replays."""
         key = ("parent_of", level, parent_level)
         if key not in self.lookups:
-            import pandas as pd
-
             members = self.org.members
             pairs = pd.DataFrame(
                 {"child": members[level].astype("string"), "parent": members[parent_level]}

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -39,6 +41,8 @@ class Official:
 @lru_cache(maxsize=64)
 def official_calendar(country: str, subdivision: str | None, years: tuple[int, ...]) -> Official:
     """Public holidays, make-up working days and weekend of ``country`` for ``years``."""
+    # lazy: holidays takes 0.08 s to import (python -X importtime); only a spec with
+    # `calendar:` needs it.
     import holidays
 
     calendar = holidays.country_holidays(country, subdiv=subdivision, years=years)
@@ -51,8 +55,6 @@ def official_calendar(country: str, subdivision: str | None, years: tuple[int, .
 
 def working_days(spec: Spec, start: dt.date, end: dt.date) -> np.ndarray:
     """A boolean per day from ``start`` (included) to ``end`` (excluded): is it worked?"""
-    import numpy as np
-
     days = np.arange(np.datetime64(start, "D"), np.datetime64(end, "D"))
     weekday = (days.astype("int64") + 3) % 7  # 1970-01-01 was a Thursday (3)
     weekend: frozenset[int] = WEEKEND
@@ -71,8 +73,6 @@ def working_days(spec: Spec, start: dt.date, end: dt.date) -> np.ndarray:
 
 
 def _days(dates: object) -> np.ndarray:
-    import numpy as np
-
     return np.array(sorted(dates), dtype="datetime64[D]")  # type: ignore[call-overload]
 
 
@@ -91,10 +91,3 @@ def unknown_schedules(country: str, subdivision: str | None, years: list[int]) -
         for year in sorted(set(years))
         if not official_calendar(country, subdivision, (year,)).workdays
     ]
-
-
-def supported_countries() -> dict[str, list[str]]:
-    """ISO country code -> its subdivision codes, as the `holidays` library knows them."""
-    import holidays
-
-    return {code: list(subs) for code, subs in holidays.list_supported_countries().items()}

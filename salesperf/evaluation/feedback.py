@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
+if TYPE_CHECKING:
     from salesperf.engine.pipeline import Results
 
 COMMENT_COLUMNS = ["date", "rep", "name", "kind", "score", "comment", "source"]
@@ -27,7 +27,6 @@ def feedback_comments(
     the file's order reversed (the later row first). ``score`` is NaN where the source's
     score is not loaded as a number (no KPI aggregates it) or was left blank.
     """
-    import pandas as pd
 
     start = pd.Timestamp(results.period.start)
     end = pd.Timestamp(min(results.period.end, results.as_of + dt.timedelta(days=1)))

@@ -22,12 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salesperf.errors import Finding, Level, Location, UsageError, argument
+import pandas as pd
+
+from salesperf.engine.org import build_org
+from salesperf.engine.pipeline import resolve_period
+from salesperf.errors import Finding, Level, Location, UsageError, argument, did_you_mean
 from salesperf.outputs import atomic_write_bytes, refuse_inputs, xlsx_text
+from salesperf.sources.dataset import load_dataset
+from salesperf.spec.models import FeedbackFormSpec
 
 if TYPE_CHECKING:
     from salesperf.engine.org import Org
-    from salesperf.engine.periods import Calendar, Period
+    from salesperf.periods import Calendar, Period
     from salesperf.sources.dataset import Dataset
     from salesperf.spec import Spec
 
@@ -120,10 +126,6 @@ def build_feedback_form(
     ``kinds`` default to ``feedback_form.kinds`` (``[manager]``); ``team`` limits the rows to
     one team's reps. ``file_name`` only appears in the suggested ``path:`` of the mapping.
     """
-    from salesperf.engine.org import build_org
-    from salesperf.engine.pipeline import resolve_period
-    from salesperf.sources.dataset import load_dataset
-    from salesperf.spec.models import FeedbackFormSpec
 
     settings = spec.feedback_form or FeedbackFormSpec()
     chosen_kinds = tuple(dict.fromkeys(k.strip() for k in (kinds or settings.kinds) if k.strip()))
@@ -192,7 +194,6 @@ def write_feedback_form(path: str | Path, form: FeedbackForm, *, force: bool = F
 def form_headers(spec: Spec, reviewer: bool = True, criterion: bool = False) -> dict[str, str]:
     """field -> header in column order: the feedback source's own headers where it maps the
     field (so the filled form loads with the same `columns:`), else the locale's default."""
-    from salesperf.spec.models import FeedbackFormSpec
 
     settings = spec.feedback_form or FeedbackFormSpec()
     defaults = HEADERS.get(spec.locale.value, HEADERS["en"])
@@ -227,7 +228,6 @@ def _reps(
 ) -> list[str]:
     """Reps to review: employed during the period (roster), or active in it or the period
     before (no roster); one team's when ``team`` is given. Ordered by team, then name."""
-    import pandas as pd
 
     members = org.members
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
@@ -253,8 +253,6 @@ def _reps(
         teams = sorted(members[level].dropna().unique())
         match = [t for t in teams if str(t).lower() == team.strip().lower()]
         if not match:
-            from salesperf.errors import did_you_mean
-
             raise _usage("team", f"no team called '{team}'{did_you_mean(team, teams)}")
         chosen = chosen.loc[chosen[level] == match[0]]
     keys = [
@@ -296,6 +294,8 @@ def _workbook(
     mapping: str,
     locale: str,
 ) -> bytes:
+    # lazy: openpyxl takes 0.6 s to import (python -X importtime, this 2-core machine);
+    # only writing the form needs it.
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter

@@ -14,11 +14,12 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
+from salesperf.engine.pipeline import check_level, find_entity
 from salesperf.errors import Finding, Level, UsageError, argument
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from salesperf.engine.pipeline import Results
     from salesperf.evaluation.plans import Plan
     from salesperf.evaluation.scoring import Scorecard
@@ -61,7 +62,6 @@ def select(
     level: str | None = None,
 ) -> Selection:
     """Narrow an evaluation: one rep; one team and its reps; one level; or everything."""
-    from salesperf.engine.pipeline import check_level, find_entity
 
     results = evaluation.results
     totals = evaluation.scorecard.totals
@@ -170,7 +170,6 @@ def csv_frame(evaluation: Evaluation, selection: Selection | None = None) -> pd.
     """One row per entity: totals, ranks, change, then ``<kpi>_<field>`` per weighted KPI
     (fields: actual, target, attainment, attainment_to_date, score, weight_share) and, for
     reps, the plan's summary line."""
-    import pandas as pd
 
     chosen = selection or select(evaluation)
     frame = chosen.totals.copy()

@@ -33,7 +33,11 @@ import statistics
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from salesperf.formatting import fmt_fraction, fmt_value
+from salesperf.glossary import plain_note, word
+from salesperf.spec.models import ADVICE_SEVERITIES, MeasureKind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -143,7 +147,6 @@ def advice_text(kpi: KpiSpec, severity: str, locale: str) -> str | None:
         return None
     if isinstance(advice, str):
         return advice
-    from salesperf.spec.models import ADVICE_SEVERITIES
 
     if not any(key in ADVICE_SEVERITIES for key in advice):
         return _in_locale(advice, locale)
@@ -266,7 +269,6 @@ def _plan(
     focus = tuple(dict.fromkeys(i.advice for i in weaknesses if i.advice))
     total_value = _or_none(total["total"])
     scored_any = total_value is not None
-    from salesperf.glossary import plain_note
 
     named = [(spec.kpi(k).name, plain_note(reason, locale)) for k, reason in unscored]
     near = any(i.attainment_to_date < 1.0 for i in items)
@@ -309,8 +311,6 @@ def diagnose(
     against the rep's own last periods (value), retention's pace (lost customers), then
     any win rate's pace. (None, None, None) when nothing stands out.
     """
-    from salesperf.glossary import word
-    from salesperf.spec.models import MeasureKind
 
     def first(measure: MeasureKind, same_source: bool = True) -> KpiSpec | None:
         return next(
@@ -407,7 +407,6 @@ class _History:
     """
 
     def __init__(self, results: Results) -> None:
-        import numpy as np
 
         cube = results.cube
         current = results.period.ordinal
@@ -431,7 +430,6 @@ class _History:
         self.labels: dict[int, str] = {}
 
     def recent(self, kpi: KpiSpec, rep: str) -> tuple[tuple[tuple[str, float], ...], float | None]:
-        import numpy as np
 
         rows = self.rows.get((kpi.id, rep))
         if rows is None:

@@ -62,16 +62,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from salesperf.engine.metrics import COMPANY
+import numpy as np
+import pandas as pd
+
+from salesperf.engine.levels import COMPANY
 from salesperf.engine.target_roster import UNASSIGNED
 from salesperf.errors import Finding, Level, Location, SalesperfError, SpecError
+from salesperf.evaluation.volume import score_small_targets_above
 from salesperf.spec.models import Direction
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from salesperf.engine.periods import Period
     from salesperf.engine.pipeline import Results
+    from salesperf.periods import Period
     from salesperf.spec import KpiSpec, Spec
 
 DEFAULT_FLOOR = 0.0
@@ -287,7 +289,6 @@ def weight_fractions(spec: Spec) -> dict[str, float]:
 
 def score(results: Results) -> Scorecard:
     """Score every entity of a results table (see the module docstring for every rule)."""
-    import pandas as pd
 
     spec = results.spec
     weights = weight_fractions(spec)
@@ -330,7 +331,6 @@ def score(results: Results) -> Scorecard:
     frame = pd.DataFrame.from_records(records)
     for column in ("actual", "target", "attainment", "pace"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-    from salesperf.evaluation.volume import score_small_targets_above
 
     frame, scored_above = score_small_targets_above(frame, results, rules)
     scored_weight = frame["weight"].where(frame["scored"], 0.0)
@@ -398,7 +398,6 @@ def _number(value: Any) -> float:
 
 
 def _totals(kpis: pd.DataFrame, tiers: list[Tier], levels: list[str]) -> pd.DataFrame:
-    import pandas as pd
 
     keys = [kpis["level"], kpis["entity"]]
     grouped = kpis.groupby(keys, sort=False)
@@ -446,7 +445,6 @@ def rank_order(totals: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rank(totals: pd.DataFrame, rankable: pd.Series) -> pd.DataFrame:
-    import pandas as pd
 
     out = totals.copy()
     for column in ("rank", "ranked", "rank_in_parent", "ranked_in_parent"):
@@ -478,8 +476,6 @@ def competition_ranks(totals_descending: Any, side: str = "left") -> list[int]:
     """1 + the number of strictly higher totals: [1.2, 1.2, 1.0] -> [1, 1, 3] (with
     ``side="right"``, the last position each total holds: [2, 2, 3]). The totals come
     sorted from highest to lowest."""
-    import numpy as np
-
     negated = -np.asarray(totals_descending, dtype="float64")
     positions = np.searchsorted(negated, negated, side=side)  # type: ignore[call-overload]
     return [int(p) + (1 if side == "left" else 0) for p in positions]

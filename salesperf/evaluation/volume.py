@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from salesperf.engine.metrics import COMPANY
+from salesperf.engine.levels import COMPANY
 from salesperf.spec.models import Unit
 
 if TYPE_CHECKING:

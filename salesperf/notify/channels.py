@@ -29,16 +29,27 @@ import hashlib
 import hmac
 import json
 import os
+import smtplib
+import socket
+import ssl
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, getaddresses, make_msgid
 from typing import TYPE_CHECKING, Any
 
+from salesperf import __version__
+from salesperf.notify import render
+from salesperf.notify.render import plain_text
 from salesperf.spec.notify import ADDRESS_PLACEHOLDER, ENV_PLACEHOLDER, ChannelType
 
 if TYPE_CHECKING:
-    from email.message import EmailMessage
     from pathlib import Path
 
     from salesperf.notify.render import Message
@@ -131,7 +142,6 @@ def mask(text: str, secrets: list[str]) -> str:
 
 def payload(channel: ChannelSpec, message: Message) -> dict[str, Any]:
     """The JSON document the service documents for a formatted message (unsigned)."""
-    from salesperf.notify import render
 
     kind = channel.type
     if kind is ChannelType.WECOM:
@@ -192,7 +202,6 @@ class _NoRedirect:
 
     @staticmethod
     def handler() -> Any:
-        import urllib.request
 
         class Handler(urllib.request.HTTPRedirectHandler):
             def redirect_request(self, *args: Any, **kwargs: Any) -> None:
@@ -204,11 +213,6 @@ class _NoRedirect:
 def _post_json(
     url: str, body: dict[str, Any], timeout: float, secrets: list[str]
 ) -> tuple[int, str]:
-    import socket
-    import urllib.error
-    import urllib.request
-
-    from salesperf import __version__
 
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(
@@ -268,8 +272,6 @@ def _check_reply(kind: ChannelType, status: int, reply: str, secrets: list[str])
 
 def parse_addresses(text: str, name: str) -> list[Any]:
     """``a@x.com, b@y.com`` as headerregistry Addresses (the first gets the display name)."""
-    from email.errors import HeaderParseError
-    from email.headerregistry import Address
 
     out = []
     name = " ".join(str(name).split())  # a display name is one line (no header injection)
@@ -289,11 +291,6 @@ def parse_addresses(text: str, name: str) -> list[Any]:
 
 def build_email(smtp: SmtpSpec, message: Message, address: str, html: str) -> EmailMessage:
     """A multipart mail: plain text and HTML alternatives, and the page attached."""
-    from email.headerregistry import Address
-    from email.message import EmailMessage
-    from email.utils import formatdate, getaddresses, make_msgid
-
-    from salesperf.notify.render import plain_text
 
     mail = EmailMessage()
     mail["Subject"] = message.subject
@@ -318,8 +315,6 @@ def send_email(
     smtp: SmtpSpec, mail: EmailMessage, transport: Transport, ca_file: Path | None = None
 ) -> None:
     """One attempt at handing ``mail`` to the SMTP server (``ca_file``: CAs to trust)."""
-    import smtplib
-    import ssl
 
     secrets: list[str] = []
     user = password = None

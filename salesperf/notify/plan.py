@@ -15,9 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesperf.errors import Finding, Level, Location, UsageError, argument
+from salesperf.notify import channels, render
 from salesperf.notify.recipients import Recipient, at_or_above, contents, recipients, triggered
 from salesperf.notify.render import Message, Page
 from salesperf.notify.state import State, load_state, locked, save_state
+from salesperf.outputs import refuse_inputs, safe_filename
+from salesperf.report import render_bytes
+from salesperf.report.sections import rep_view
+from salesperf.review import Review
+from salesperf.spec import load_spec
 from salesperf.spec.notify import ADDRESS_PLACEHOLDER, EMAIL, Content
 
 if TYPE_CHECKING:
@@ -88,9 +94,6 @@ def plan(
     only: str | None = None,
 ) -> Plan:
     """The deliveries due now (nothing is sent; the state file is only read)."""
-    from salesperf.outputs import refuse_inputs
-    from salesperf.review import Review
-    from salesperf.spec import load_spec
 
     spec = load_spec(spec_path)
     notify = _notify_spec(spec)
@@ -168,9 +171,6 @@ def _due(
 
 def _page(bundle: ReportBundle, recipient: Recipient, *, inline: bool) -> Page:
     """The rep's feedback page, or for a lead or the company the full report."""
-    from salesperf.outputs import safe_filename
-    from salesperf.report import render_bytes
-    from salesperf.report.sections import rep_view
 
     if recipient.level == "rep":
         view = rep_view(
@@ -220,7 +220,6 @@ def _roster_value(plan_: Plan, recipient: Recipient, field_name: str) -> str | N
 def deliver(plan_: Plan, transport: Transport | None = None) -> list[Delivery]:
     """Send every delivery of the plan; record each success in the state file at once
     (atomically), so an interrupted run never sends the same message twice."""
-    from salesperf.notify import channels
 
     notify = plan_.spec.notify
     assert notify is not None
@@ -258,7 +257,6 @@ def _already_sent(plan_: Plan, item: Delivery) -> bool:
 def _send_one(
     notify: NotifySpec, item: Delivery, transport: Transport, template_dir: Any, base_dir: Path
 ) -> tuple[int, str | None]:
-    from salesperf.notify import channels, render
 
     if item.via == EMAIL:
         assert notify.smtp is not None and item.address is not None

@@ -11,6 +11,7 @@ import json
 import textwrap
 from typing import TYPE_CHECKING
 
+from salesperf.notify import channels, render
 from salesperf.spec.notify import ADDRESS_PLACEHOLDER, EMAIL
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ def describe(plan: Plan) -> str:
 
 
 def _one(plan: Plan, number: int, delivery: Delivery) -> str:
-    from salesperf.notify import channels, render
 
     notify = plan.spec.notify
     assert notify is not None

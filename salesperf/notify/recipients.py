@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from salesperf.anomalies.model import Severity
 from salesperf.spec.notify import Condition, Content
 
@@ -113,7 +115,6 @@ def _entities(bundle: ReportBundle, level: str) -> list[dict[str, Any]]:
 
 def _reachable_reps(bundle: ReportBundle) -> set[str]:
     """Reps on the roster who had not left before the period began."""
-    import pandas as pd
 
     members = bundle.results.org.members
     start = pd.Timestamp(bundle.results.period.start)

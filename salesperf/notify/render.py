@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesperf.markdown import md_text
 from salesperf.report.i18n import labels, level_name
+from salesperf.report.render import render_template
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -149,7 +151,6 @@ def _one_line(text: str) -> str:
 
 def escape_markdown(text: str) -> str:
     """Chat Markdown (DingTalk, WeCom): the same rule as the alert digest's Markdown."""
-    from salesperf.markdown import md_text
 
     return _one_line(md_text(text))  # md_text turns control characters into spaces
 
@@ -256,7 +257,6 @@ def html_body(message: Message, template_dir: Any = None) -> str:
     report templates' style; overridable from the report template folder)."""
     if message.page is not None and message.page.inline:
         return message.page.html
-    from salesperf.report.render import render_template
 
     w = message.words
     view = {

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from salesperf.errors import Finding, Level, Location, UsageError
+from salesperf.outputs import atomic_write_text
 
 STATE_SCHEMA = "salesperf.notify-state/1"
 #: Periods remembered per rule: older ones can no longer be sent to and are dropped.
@@ -97,7 +98,6 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def save_state(state: State) -> None:
-    from salesperf.outputs import atomic_write_text
 
     text = json.dumps(state.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     atomic_write_text(state.path, text)

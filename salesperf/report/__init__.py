@@ -154,6 +154,7 @@ def report_files(bundle: ReportBundle, fmt: str, output: Path) -> list[tuple[Pat
                 chart = output.parent / section["chart_file"]
                 files.append((chart, str(section["chart_svg"]).encode("utf-8")))
     if fmt == "xlsx":
+        # lazy: openpyxl takes 0.6 s to import (python -X importtime); only Excel needs it.
         from salesperf.report.xlsx import workbook_bytes
 
         data = workbook_bytes(bundle)

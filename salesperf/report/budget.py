@@ -23,6 +23,13 @@ import functools
 import re
 from typing import Any
 
+from jinja2 import Environment, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
+
 #: Loop iterations, calls, filters and operators one render may run, plus STEPS_PER_ROW
 #: for each entity row of the view model (the built-in HTML report takes about 65 a row).
 MAX_STEPS = 5_000_000
@@ -68,8 +75,6 @@ class Budget:
 
 
 def _refuse(message: str) -> None:
-    from jinja2.exceptions import SecurityError
-
     raise SecurityError(message)
 
 
@@ -152,10 +157,6 @@ def _guarded_filter(name: str, function: Any, budget: Budget) -> Any:
 
 
 def _is_jinja_internal(value: Any) -> bool:
-    from jinja2 import Environment
-    from jinja2.nodes import EvalContext
-    from jinja2.runtime import Context
-
     return isinstance(value, Environment | Context | EvalContext)
 
 
@@ -205,9 +206,6 @@ def _before_binop(operator: str, left: Any, right: Any) -> None:
 
 
 def _counted_class() -> type:
-    from jinja2 import nodes
-    from jinja2.visitor import NodeTransformer
-
     def wrap(node: Any, name: str) -> Any:
         return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
 
@@ -239,7 +237,6 @@ def _Counted() -> Any:
 
 def sandbox_class() -> type:
     """An immutable sandbox that runs every template within a :class:`Budget`."""
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     class BudgetSandbox(ImmutableSandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "+", "%", "-", "/", "//"})

@@ -17,13 +17,18 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+from babel.numbers import get_currency_symbol
 from markupsafe import Markup
 
-from salesperf import __version__
-from salesperf.engine.metrics import COMPANY
-from salesperf.formatting import fmt_change, fmt_fraction, fmt_value
-from salesperf.glossary import word
+from salesperf import __version__, paths
+from salesperf.engine.levels import COMPANY
+from salesperf.engine.source_summary import summarise_source
+from salesperf.formatting import BABEL_LOCALES, fmt_change, fmt_fraction, fmt_value
+from salesperf.glossary import plain_note, word
+from salesperf.report.charts import ChartWords, trend_svg
 from salesperf.report.i18n import labels, level_name
+from salesperf.report.verdict import verdict
 from salesperf.spec.models import CUMULATIVE_MEASURES, Unit
 
 if TYPE_CHECKING:
@@ -186,8 +191,6 @@ def _blank_cell(kpi: str, words: dict[str, str]) -> dict[str, Any]:
 
 def note_words(note: str, locale: str) -> str:
     """The engine's notes in a manager's words (see :func:`salesperf.glossary.plain_note`)."""
-    from salesperf.glossary import plain_note
-
     return plain_note(note, locale)
 
 
@@ -224,7 +227,6 @@ def build_view(
         "data_quality": data_quality(results, locale),
         "provenance": provenance(results),
     }
-    from salesperf.report.verdict import verdict
 
     view["verdict"] = verdict(view, results)
     return view
@@ -358,8 +360,6 @@ def company_trend(results: Results, history: pd.DataFrame) -> pd.DataFrame:
     (the run-rate projection for the whole period) is filled only for the open period of a
     KPI that accumulates, and is never plotted as an actual.
     """
-    import pandas as pd
-
     history = history[history["level"] == COMPANY][["kpi", "period", "actual", "target"]]
     history = history.assign(projected=float("nan"))
     current = results.table[results.table["level"] == COMPANY]
@@ -385,9 +385,6 @@ def _chart_kind(unit: Unit) -> str:
 
 
 def currency_symbol(currency: str, locale: str) -> str:
-    from babel.numbers import get_currency_symbol
-
-    from salesperf.formatting import BABEL_LOCALES
 
     return str(get_currency_symbol(currency, BABEL_LOCALES.get(locale, "en_US")))
 
@@ -441,8 +438,6 @@ def _kpi_sections(
     locale: str,
     closed: bool,
 ) -> list[dict[str, Any]]:
-    from salesperf.report.charts import ChartWords, trend_svg
-
     table = results.table
     # The trend is data (JSON, Excel, templates); only its picture is optional.
     first_level = results.org.levels[0] if results.org.levels else "rep"
@@ -503,7 +498,6 @@ def _kpi_sections(
 
 def data_quality(results: Results, locale: str = "en") -> list[dict[str, Any]]:
     """Per source: rows read and rejected (by reason), duplicates, unknown reps."""
-    from salesperf.check import summarise_source
 
     out = []
     for name in results.dataset.sources:
@@ -533,8 +527,6 @@ def data_quality(results: Results, locale: str = "en") -> list[dict[str, Any]]:
 
 def _coverage_notes(results: Results, summary: Any, locale: str) -> list[dict[str, Any]]:
     """Rows outside the source and rows KPIs cannot count, as sentences for the report."""
-    from salesperf.report.i18n import labels
-
     words = labels(locale)
     names = {k.id: k.name for k in results.spec.kpis}
     notes = []
@@ -600,8 +592,6 @@ def provenance(results: Results) -> dict[str, Any]:
                 }
             )
     if spec.targets is not None and spec.targets.overrides:
-        from salesperf import paths
-
         for file in paths.expand(Path(spec.base_dir), spec.targets.overrides):
             inputs.append(
                 {"path": relative_to_spec(file, base), "rows": None, "sha256": _sha256(file)}

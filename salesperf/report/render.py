@@ -31,8 +31,11 @@ class TemplateError(SalesperfError):
 
 
 def _environment(template_dir: Path | None) -> Any:
+    # lazy: Jinja takes 0.15 s to import (python -X importtime); JSON and Excel reports and
+    # `salesperf diff` render no template.
     from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
 
+    # lazy: the budget module imports Jinja at its top, as above.
     from salesperf.report.budget import sandbox_class
 
     Sandbox = sandbox_class()
@@ -55,6 +58,7 @@ def _environment(template_dir: Path | None) -> Any:
 
 def steps_for(view: dict[str, Any]) -> int:
     """The rendering budget of a view model: a base, and more for each entity row."""
+    # lazy: the budget module imports Jinja (0.15 s); only templates need it.
     from salesperf.report.budget import MAX_STEPS, STEPS_PER_ROW
 
     rows = sum(len(level.get("entities", ())) for level in view.get("levels", ()))
@@ -64,6 +68,7 @@ def steps_for(view: dict[str, Any]) -> int:
 
 def render_template(view: dict[str, Any], fmt: str, template_dir: Path | None = None) -> str:
     """Render the view model to HTML or Markdown text."""
+    # lazy: as in _environment.
     from jinja2 import TemplateError as JinjaError
     from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError

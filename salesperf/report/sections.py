@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from salesperf.engine.metrics import COMPANY
+from salesperf.anomalies.digest import view
+from salesperf.engine.levels import COMPANY
 from salesperf.evaluation.scoring import TRENDS
+from salesperf.evaluation.volume import MIN_VOLUME
 from salesperf.formatting import fmt_fraction, fmt_points, fmt_signed_points
 from salesperf.glossary import word
 from salesperf.report.i18n import labels, level_name
+from salesperf.report.model import closed_status
 
 if TYPE_CHECKING:
     from salesperf.anomalies import Alert
@@ -55,8 +58,6 @@ def scorecard_view(evaluation: Evaluation, locale: str) -> dict[str, Any]:
     for r in kpi_rows:
         status = r.get("status") or "no_data"
         if card.closed:
-            from salesperf.report.model import closed_status
-
             attainment = r.get("attainment")
             status = closed_status(status, None if attainment != attainment else attainment)
         scored = r.get("attainment_to_date")
@@ -167,8 +168,6 @@ def scorecard_notes(
     if any(r["partial"] for r in rows):
         notes.append(word("partial_note", locale))
     for kpi_id, level in sorted(getattr(evaluation.scorecard, "scored_above", {}).items()):
-        from salesperf.evaluation.volume import MIN_VOLUME
-
         notes.append(
             word(
                 "scored_company" if level == COMPANY else "scored_above",
@@ -188,7 +187,6 @@ def _plan_order(plan: Any) -> tuple[float, str]:
 
 def alerts_view(results: Results, alerts: list[Alert], locale: str) -> list[dict[str, Any]]:
     """Alerts with their message and analysis lines, in the report's language."""
-    from salesperf.anomalies.digest import view
 
     words = labels(locale)
     names = {k.id: k.name for k in results.spec.kpis}

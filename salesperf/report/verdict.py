@@ -14,9 +14,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from salesperf.engine.metrics import COMPANY
+from salesperf.engine.levels import COMPANY
 from salesperf.formatting import fmt_change, fmt_value
 from salesperf.glossary import word
+from salesperf.report.i18n import level_name
 from salesperf.spec.models import Unit
 
 if TYPE_CHECKING:
@@ -128,8 +129,6 @@ def verdict(view: dict[str, Any], results: Results) -> dict[str, Any]:
         for level in levels:
             found = furthest(results, kpi, level, closed, locale)
             if found["behind"] or found["ahead"]:
-                from salesperf.report.i18n import level_name
-
                 groups.append(
                     {
                         "level": level,

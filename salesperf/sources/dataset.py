@@ -10,7 +10,15 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesperf import paths
 from salesperf.errors import DataError, Finding, Level, Location
+from salesperf.periods import Calendar
+from salesperf.sources import load_roster, load_source
+from salesperf.sources.derive import add_derived
+from salesperf.sources.market import load_market
+from salesperf.sources.models import clip
+from salesperf.spec import locate
+from salesperf.spec.rules import derived_needed, fields_needed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,7 +47,6 @@ class Dataset:
     def input_files(self) -> list[str]:
         """Every file read, plus every other file the spec names (unused sources, target
         overrides): an output must never replace any of them."""
-        from salesperf import paths
 
         files = [f.path for s in self.sources.values() for f in s.files]
         if self.roster is not None:
@@ -59,8 +66,6 @@ def load_dataset(spec: Spec, *, collect: bool = False) -> Dataset:
     ``collect=True`` every source is tried and problems are returned in ``errors`` (what
     ``salesperf check`` needs to show everything at once).
     """
-    from salesperf.sources import load_roster, load_source
-    from salesperf.spec.rules import derived_needed, fields_needed
 
     base = spec.base_dir
     used = list(dict.fromkeys(k.source for k in spec.kpis))
@@ -85,9 +90,6 @@ def load_dataset(spec: Spec, *, collect: bool = False) -> Dataset:
             errors.extend(exc.findings or [Finding(Level.ERROR, exc.message, Location(), "data")])
     market = None
     if spec.market is not None:
-        from salesperf.engine.periods import Calendar
-        from salesperf.sources.market import load_market
-
         try:
             market = load_market(spec, base, Calendar(spec.period, spec.fiscal_year_start))
         except DataError as exc:
@@ -110,8 +112,6 @@ def load_dataset(spec: Spec, *, collect: bool = False) -> Dataset:
 def _derive(loaded: LoadedSource, derive: dict[str, str], wanted: set[str]) -> list[Any]:
     """Add the derived columns to the loaded frame, in place: the loader's text codes stay
     valid because the loaded columns themselves are not replaced."""
-    from salesperf.sources.derive import add_derived
-
     computed, notes = add_derived(loaded.frame, derive, wanted)
     for note in notes:
         loaded.frame[note.name] = computed[note.name]
@@ -120,7 +120,6 @@ def _derive(loaded: LoadedSource, derive: dict[str, str], wanted: set[str]) -> l
 
 def _point_at_spec(spec: Spec, source: str, exc: DataError) -> DataError:
     """A header missing from the file is fixed in the kpi.yaml: say where, once."""
-    from salesperf.spec import locate
 
     missing = [f for f in exc.findings if f.code == "missing-column"]
     if not missing:
@@ -158,8 +157,6 @@ def roster_conflicts(dataset: Dataset) -> list[Finding]:
         per_rep = frame.dropna(subset=["rep"]).groupby("rep", observed=True)[level].nunique()
         clashes = per_rep[per_rep > 1]
         for rep in clashes.index[:10]:
-            from salesperf.sources.models import clip
-
             values = sorted(frame.loc[frame["rep"] == rep, level].dropna().astype(str).unique())
             rows = frame.loc[frame["rep"] == rep, "_row"].tolist()
             listed = ", ".join(map(str, rows[:10])) + (", …" if len(rows) > 10 else "")
@@ -181,8 +178,6 @@ def _rows_text(rows: list[Any]) -> str:
 
 
 def _blank_levels(dataset: Dataset, frame: pd.DataFrame, shown: str) -> list[Finding]:
-    from salesperf.sources.models import clip
-
     assert dataset.spec.org is not None
     findings = []
     for level in dataset.spec.levels:
@@ -209,8 +204,6 @@ def _blank_levels(dataset: Dataset, frame: pd.DataFrame, shown: str) -> list[Fin
 
 def _split_parents(dataset: Dataset, frame: pd.DataFrame, shown: str) -> list[Finding]:
     """A team (any inner level) placed under two regions (the next level out)."""
-    from salesperf.sources.models import clip
-
     assert dataset.spec.org is not None
     levels = [lv for lv in dataset.spec.levels if lv in frame.columns]
     findings = []

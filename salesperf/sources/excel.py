@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import python_calamine as calamine
 
 from salesperf.errors import did_you_mean
 from salesperf.sources import xlsx_guard
@@ -33,7 +34,6 @@ class WorkbookTable:
     def __init__(
         self, data: bytes, fmt: str, shown: str, *, sheet: str | int | None, header_row: int
     ) -> None:
-        import python_calamine as calamine
 
         self.format = fmt
         self.shown = shown

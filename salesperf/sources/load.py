@@ -50,6 +50,7 @@ from salesperf.sources.problems import (
     summary,
     warn_most_rejected,
 )
+from salesperf.sources.select import outside_rows
 from salesperf.spec.models import OrgSpec, SourceSpec
 
 __all__ = ["load_roster", "load_source", "match_columns", "read_header"]
@@ -477,8 +478,6 @@ def _finish(
             texts[field] = text
     outside = np.zeros(count, dtype=bool)
     if options.where:
-        from salesperf.sources.select import outside_rows
-
         # Before rejections are kept: a row the source does not hold is no problem.
         outside = outside_rows(columns, options.where, options.derive or {}, body.rows)
         reason[outside] = "outside-where"

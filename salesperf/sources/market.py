@@ -12,14 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from salesperf.errors import DataError, Finding, Level, Location
+from salesperf.sources import load_source
+from salesperf.sources.models import Rejection
+from salesperf.spec.market_rules import market_figures
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import pandas as pd
 
-    from salesperf.engine.periods import Calendar
+    from salesperf.periods import Calendar
     from salesperf.sources.models import LoadedSource
     from salesperf.spec import Spec
 
@@ -83,9 +88,6 @@ class MarketFigures:
 def load_market(spec: Spec, base_dir: Path, calendar: Calendar) -> MarketFigures | None:
     """Read the spec's market source (None without `market:`); raise :class:`DataError`
     for any row that cannot be read and for two rows of one period (and entity)."""
-    from salesperf.sources import load_source
-    from salesperf.spec.market_rules import market_figures
-
     market = spec.market
     if market is None:
         return None
@@ -95,7 +97,6 @@ def load_market(spec: Spec, base_dir: Path, calendar: Calendar) -> MarketFigures
     shown = loaded.files[0].path if loaded.files else source.path
     problems = [_rejected(loaded, r) for r in loaded.rejected]
     frame = loaded.frame
-    import pandas as pd
 
     entity = (
         frame[market.level].astype("string").str.strip().replace("", pd.NA)
@@ -119,8 +120,6 @@ def load_market(spec: Spec, base_dir: Path, calendar: Calendar) -> MarketFigures
 
 
 def _rejected(loaded: LoadedSource, rejection: object) -> Finding:
-    from salesperf.sources.models import Rejection
-
     assert isinstance(rejection, Rejection)
     fix = _FIX.get(rejection.reason, "correct the row or remove it")
     if rejection.reason == "bad-number" and rejection.value:

@@ -8,13 +8,18 @@ but every cell stays text and nothing is rejected.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import python_calamine as calamine
 
 from salesperf.errors import DataError, Finding, Level, Location
 from salesperf.paths import node_kind
+from salesperf.sources.csvfile import CsvTable
+from salesperf.sources.detect import sniff_format
+from salesperf.sources.excel import WorkbookTable
 
 #: Rows read from an export to propose a spec (enough to see repeats and stages).
 SAMPLE_ROWS = 20_000
@@ -34,10 +39,6 @@ class Sample:
 
 def read_sample(path: Path, sheet: str | int | None = None, rows: int = SAMPLE_ROWS) -> Sample:
     """The header and up to ``rows`` data rows of one file (a CSV, or a workbook's sheet)."""
-    from salesperf.sources.csvfile import CsvTable
-    from salesperf.sources.detect import sniff_format
-    from salesperf.sources.excel import WorkbookTable
-
     path = Path(path)
     shown = str(path)
     special = node_kind(path.stat().st_mode)
@@ -66,9 +67,6 @@ def read_sample(path: Path, sheet: str | int | None = None, rows: int = SAMPLE_R
 
 def sheet_names(data: bytes) -> list[str]:
     """Visible sheets of a workbook, in order (empty when it cannot be listed)."""
-    import io
-
-    import python_calamine as calamine
 
     try:
         workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))

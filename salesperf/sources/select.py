@@ -15,6 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from salesperf.sources.derive import add_derived
+from salesperf.sources.filters import where_mask
+
 
 def outside_rows(
     columns: Mapping[str, Any],
@@ -24,9 +27,6 @@ def outside_rows(
 ) -> np.ndarray:
     """True for the rows that do not match ``where`` (``columns``: field -> typed values of
     every row of one file, rejected ones included)."""
-    from salesperf.engine.filters import where_mask
-    from salesperf.sources.derive import add_derived
-
     frame = pd.DataFrame(dict(columns))
     frame["_row"] = np.asarray(rows, dtype=np.int64)
     derived = {f for f in where if f in derive}

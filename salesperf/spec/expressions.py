@@ -17,6 +17,8 @@ import ast
 from dataclasses import dataclass
 from functools import lru_cache
 
+from salesperf.errors import did_you_mean
+
 #: Longest expression accepted (a derived column is a formula, not a program).
 MAX_CHARS = 500
 #: Deepest nesting accepted (keeps evaluation and error messages small).
@@ -290,8 +292,6 @@ def _call(node: ast.Call, depth: int) -> Expr:
         raise _refuse(node.func)
     name = node.func.id
     if name not in FUNCTIONS:
-        from salesperf.errors import did_you_mean
-
         raise ExpressionError(
             f"function '{name}' is not allowed{did_you_mean(name, FUNCTIONS)}; only "
             f"{' and '.join(f + '()' for f in FUNCTIONS)}"

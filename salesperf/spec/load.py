@@ -12,30 +12,19 @@ from pydantic import BaseModel, ValidationError
 
 from salesperf.errors import Finding, Level, Location, SpecError, did_you_mean
 from salesperf.paths import node_kind
+from salesperf.spec.locations import format_path, locate
 from salesperf.spec.models import Spec
-from salesperf.spec.yaml_loader import LineDict, line_of, load_yaml
+from salesperf.spec.rules import run_rules
+from salesperf.spec.where_values import where_value_findings
+from salesperf.spec.yaml_loader import LineDict, load_yaml
+
+__all__ = ["format_path", "load_spec", "locate", "parse_spec"]
 
 #: Refuse specs that are clearly not hand-written configs (or are hostile): a commented
 #: 200-KPI spec is ~100 KB, and PyYAML reads about 150 KB a second.
 MAX_SPEC_BYTES = 1_000_000
 #: Every command does per-KPI work (~20 ms each on small data); scorecards have 5-20 KPIs.
 MAX_KPIS = 500
-
-
-def format_path(loc: tuple[str | int, ...]) -> str:
-    """``("kpis", 2, "target", "method")`` -> ``kpis[2].target.method``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def locate(spec_file: str, raw: Any, loc: tuple[str | int, ...]) -> Location:
-    """Location of a key path in the spec file (line of the deepest existing node)."""
-    return Location(spec_file, line_of(raw, loc), format_path(loc) or None)
 
 
 def load_spec(path: str | Path, *, check_paths: bool = True) -> Spec:
@@ -103,7 +92,6 @@ def parse_spec(
                 )
             ],
         )
-    from salesperf.spec.where_values import where_value_findings
 
     typed = where_value_findings(raw, filename)
     try:
@@ -120,8 +108,6 @@ def parse_spec(
     spec._path = filename
     spec._base_dir = str(base_dir if base_dir is not None else Path())
     spec._raw = raw
-
-    from salesperf.spec.rules import run_rules
 
     findings = run_rules(spec, check_paths=check_paths)
     errors = [f for f in findings if f.level is Level.ERROR]

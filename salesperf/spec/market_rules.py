@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from salesperf.errors import Finding, Level, did_you_mean
-from salesperf.spec.load import locate
+from salesperf.spec.locations import locate
 from salesperf.spec.models import MeasureKind, Spec
 
 

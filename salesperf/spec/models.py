@@ -18,6 +18,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 # The models are split by section (base, vocabulary, judging); every name stays importable
 # from here, the module the rest of salesperf has always imported.
 from salesperf.spec.base import Fraction, Positive, _check_where, _Model, _numbers_only
+from salesperf.spec.expressions import ExpressionError, parse_expression
 from salesperf.spec.judging import (
     AlertsSpec,
     KpiAlertsSpec,
@@ -123,8 +124,6 @@ class SourceSpec(_Model):
     @field_validator("derive")
     @classmethod
     def _derive(cls, value: dict[str, str] | None, info: ValidationInfo) -> dict[str, str] | None:
-        from salesperf.spec.expressions import ExpressionError, parse_expression
-
         if value is None:
             return None
         mapped = info.data.get("columns") or {}

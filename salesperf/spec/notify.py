@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -116,7 +117,6 @@ class ChannelSpec(_Model):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        from urllib.parse import urlsplit
 
         parts = urlsplit(value.replace(ADDRESS_PLACEHOLDER, "x"))
         if parts.scheme not in ("https", "http") or not parts.netloc:

@@ -6,13 +6,16 @@ kpi.yaml. Adding a check means adding a function to :data:`RULES`.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from salesperf import paths
 from salesperf.errors import Finding, Level, did_you_mean
-from salesperf.spec.load import locate
+from salesperf.spec.expressions import dependencies, is_text, names_in, parse_expression, text_names
+from salesperf.spec.locations import locate
+from salesperf.spec.market_rules import MARKET_RULES
 from salesperf.spec.models import (
     COLUMN_MEASURES,
     NUMERIC_COLUMN_MEASURES,
@@ -20,9 +23,11 @@ from salesperf.spec.models import (
     AlertsSpec,
     KpiSpec,
     MeasureKind,
+    Pacing,
     Spec,
     TargetMethod,
 )
+from salesperf.spec.notify import ADDRESS_PLACEHOLDER, EMAIL
 
 Rule = Callable[[Spec], Iterator[Finding]]
 
@@ -203,8 +208,6 @@ def _filters(spec: Spec) -> Iterator[tuple[str, dict[str, object], tuple[str | i
 def where_numbers_fit_fields(spec: Spec) -> Iterator[Finding]:
     """A filter on a numeric field (one a KPI sums) compares numbers: a text value there
     would match no row, or fail in the middle of a run."""
-    import math
-
     numeric_by_source: dict[str, set[str]] = {}
     for name, where, loc in _filters(spec):
         if name not in spec.sources:
@@ -360,8 +363,6 @@ def source_filters_mapped(spec: Spec) -> Iterator[Finding]:
 def derived_names_known(spec: Spec) -> Iterator[Finding]:
     """A derived column reads mapped fields or derived columns defined above it, and uses
     each one either as text (compared with a quoted text) or as a number, not both."""
-    from salesperf.spec.expressions import is_text, names_in, parse_expression, text_names
-
     for name, source in spec.sources.items():
         available = list(source.columns)
         kinds: dict[str, str] = {}
@@ -418,12 +419,8 @@ def derived_names_known(spec: Spec) -> Iterator[Finding]:
 def calendar_known(spec: Spec) -> Iterator[Finding]:
     """`calendar:` names a country (and subdivision) the `holidays` library knows, and is
     only useful with `pacing: workdays`."""
-    from salesperf.spec.models import Pacing
-
     calendar = spec.calendar
     if calendar is not None:
-        from salesperf.engine.workdays import supported_countries
-
         countries = supported_countries()
         if calendar.country not in countries:
             yield _error(
@@ -609,7 +606,6 @@ def feedback_form_source(spec: Spec) -> Iterator[Finding]:
 
 def notify_rules(spec: Spec) -> Iterator[Finding]:
     """`notify.rules`: unique names, a known audience, known channels that can reach it."""
-    from salesperf.spec.notify import ADDRESS_PLACEHOLDER, EMAIL
 
     notify = spec.notify
     if notify is None:
@@ -674,7 +670,6 @@ def notify_rules(spec: Spec) -> Iterator[Finding]:
 
 def notify_contacts(spec: Spec) -> Iterator[Finding]:
     """`notify.contacts`: known channels and audiences; roster fields that are mapped."""
-    from salesperf.spec.notify import EMAIL
 
     notify = spec.notify
     if notify is None:
@@ -744,8 +739,6 @@ RULES: list[Rule] = [
 
 
 def run_rules(spec: Spec, *, check_paths: bool = True) -> list[Finding]:
-    from salesperf.spec.market_rules import MARKET_RULES
-
     findings: list[Finding] = []
     rules = [*RULES, *MARKET_RULES]
     for rule in [*rules, paths_exist] if check_paths else rules:
@@ -760,8 +753,6 @@ def fields_needed(spec: Spec, source_name: str) -> tuple[set[str], set[str]]:
     Derived columns are replaced by the mapped fields they are computed from; those used
     as numbers in a formula must be numeric.
     """
-    from salesperf.spec.expressions import dependencies, names_in, parse_expression, text_names
-
     source = spec.sources[source_name]
     fields, numeric = _fields_used(spec, source_name)
     derive = source.derive or {}
@@ -776,8 +767,6 @@ def fields_needed(spec: Spec, source_name: str) -> tuple[set[str], set[str]]:
 
 def derived_needed(spec: Spec, source_name: str) -> set[str]:
     """The derived columns of a source that its KPIs use (directly or through another)."""
-    from salesperf.spec.expressions import dependencies
-
     derive = spec.sources[source_name].derive or {}
     if not derive:
         return set()
@@ -817,3 +806,12 @@ def _fields_used(spec: Spec, source_name: str) -> tuple[set[str], set[str]]:
         # The alerts' negative_amount rule tells returns from errors with this filter.
         fields.update(spec.alerts.returns_where or {})
     return fields & set(source.fields), numeric
+
+
+def supported_countries() -> dict[str, list[str]]:
+    """ISO country code -> its subdivision codes, as the `holidays` library knows them."""
+    # lazy: holidays takes 0.08 s to import (python -X importtime); only a spec with
+    # `calendar:` needs it.
+    import holidays
+
+    return {code: list(subs) for code, subs in holidays.list_supported_countries().items()}

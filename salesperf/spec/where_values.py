@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from salesperf.errors import Finding, Level, Location
+from salesperf.spec.locations import format_path
 from salesperf.spec.yaml_loader import LineDict, LineList
 
 #: Keys whose mapping is a filter (a KPI's and a ratio part's `where:`, the alerts'
@@ -165,6 +166,4 @@ def _notation(written: str) -> str:
 
 
 def _finding(message: str, path: tuple[str | int, ...], filename: str, line: int) -> Finding:
-    from salesperf.spec.load import format_path
-
     return Finding(Level.ERROR, message, Location(filename, line, format_path(path)), "where-value")

@@ -15,7 +15,7 @@ from salesperf.anomalies.analysis import BLANK, _Scope, _sums, _top, _top_custom
 from salesperf.anomalies.comparisons import Basis, day_in_period, same_point_mask
 from salesperf.anomalies.data_rules import _by_rep
 from salesperf.engine.metrics import COMPANY
-from salesperf.engine.periods import Calendar, Grain
+from salesperf.periods import Calendar, Grain
 from tests.properties import examples
 
 # Labels that sort in surprising ways, the label of missing values itself, and missing.

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesperf.engine.aggregate import SourceGroups, kpi_values
-from salesperf.engine.filters import where_mask
 from salesperf.engine.metrics import COMPANY
+from salesperf.sources.filters import where_mask
 from salesperf.spec.models import KpiSpec, MeasureKind, PartSpec
 from tests.properties import examples
 

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from salesperf.engine.allocation import largest_remainder, split_signed
 from salesperf.engine.metrics import COMPANY
-from salesperf.engine.periods import Calendar
 from salesperf.engine.target_history import History, seasonal_index
 from salesperf.engine.target_roster import UNASSIGNED
 from salesperf.errors import SpecError
+from salesperf.periods import Calendar
 from salesperf.review import Review
 from salesperf.sources.dataset import roster_conflicts
 from salesperf.spec.models import Grain

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from salesperf.engine.pacing import workday_share
-from salesperf.engine.periods import Calendar
 from salesperf.engine.targets import largest_remainder, rounding_step
+from salesperf.periods import Calendar
 from salesperf.review import Review
 from salesperf.spec.models import Grain, Unit
 from tests.engine_helpers import dataset, frame, spec_from

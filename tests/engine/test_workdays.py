@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from salesperf.engine.pacing import elapsed_share, workday_share
-from salesperf.engine.periods import Calendar
 from salesperf.errors import SpecError
+from salesperf.periods import Calendar
 from salesperf.review import Review
 from salesperf.spec import Grain, parse_spec
 

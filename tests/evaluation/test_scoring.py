@@ -24,7 +24,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesperf.engine.periods import Calendar
 from salesperf.errors import SpecError
 from salesperf.evaluation.scoring import (
     DEFAULT_CAP,
@@ -39,6 +38,7 @@ from salesperf.evaluation.scoring import (
     tier_of,
     tier_table,
 )
+from salesperf.periods import Calendar
 from salesperf.review import Review
 from salesperf.spec import Grain, parse_spec
 from tests.engine_helpers import spec_from

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from salesperf.engine.periods import Calendar
 from salesperf.errors import UsageError
+from salesperf.periods import Calendar
 from salesperf.spec.models import Grain
 
 
@@ -126,7 +126,7 @@ def test_periods_beyond_the_supported_years_are_usage_errors(grain: Grain, text:
 
 
 def test_as_of_beyond_the_supported_years_is_a_usage_error() -> None:
-    from salesperf.engine.periods import check_as_of
+    from salesperf.periods import check_as_of
 
     check_as_of(dt.date(2199, 12, 31))
     with pytest.raises(UsageError, match="9999-12-31: salesperf reviews dates from 1700"):

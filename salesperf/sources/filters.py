@@ -8,10 +8,10 @@ numeric when the field is numeric or the value is a number, otherwise text.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+import numpy as np
+import pandas as pd
 
 
 def _as_text(value: Any) -> str:
@@ -24,8 +24,6 @@ def _as_text(value: Any) -> str:
 
 def where_mask(frame: pd.DataFrame, where: dict[str, Any] | None) -> pd.Series:
     """Rows of ``frame`` that satisfy every condition of ``where`` (all True when None)."""
-    import numpy as np
-    import pandas as pd
 
     mask = pd.Series(np.ones(len(frame), dtype=bool), index=frame.index)
     for field, condition in (where or {}).items():
@@ -39,7 +37,6 @@ def where_mask(frame: pd.DataFrame, where: dict[str, Any] | None) -> pd.Series:
 
 
 def _apply(column: pd.Series, op: str, value: Any) -> pd.Series:
-    import pandas as pd
 
     numeric = pd.api.types.is_numeric_dtype(column)
     if op in ("in", "not_in"):

@@ -14,13 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from salesperf.errors import Finding, Level, UsageError, argument
 from salesperf.spec.models import Grain
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: Years a period or an as-of date may fall in. Rows are held as pandas timestamps, which
 #: end in 1677 and 2262; targets look back up to ten years and projections run a year
@@ -74,7 +72,6 @@ class Calendar:
 
     def ordinals(self, dates: pd.Series) -> pd.Series:
         """Vectorised :meth:`ordinal_of` for a datetime64 Series (NaT -> <NA>)."""
-        import pandas as pd
 
         if self.grain is Grain.WEEK:
             epoch = pd.Timestamp(_WEEK_EPOCH)
