@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from salesperf import __version__
+from salesperf.cli.helpfmt import Command, Group
 from salesperf.cli.options import cli_error
 from salesperf.errors import SalesperfError
 
@@ -29,8 +30,18 @@ if TYPE_CHECKING:
     from salesperf.engine.pipeline import Results
     from salesperf.review import Review
 
-app = typer.Typer(
+
+class _Typer(typer.Typer):
+    """Every command's help in the house style (:mod:`salesperf.cli.helpfmt`)."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", Command)
+        return super().command(*args, **kwargs)
+
+
+app = _Typer(
     name="salesperf",
+    cls=Group,
     help=(
         "Sales performance management from a KPI spec (kpi.yaml) and CRM/ERP exports.\n\n"
         "Examples:\n\n"
@@ -38,7 +49,7 @@ app = typer.Typer(
         "  salesperf check examples/kpi.yaml\n\n"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode="rich",
 )
@@ -168,11 +179,11 @@ def check(
         bool, typer.Option("--strict", help="Exit 1 when there are warnings.")
     ] = False,
 ) -> None:
-    """Validate the spec, load every source and review each KPI (SMART).
+    """Validate the spec and the data; review each KPI (SMART).
 
-    Prints, per source: files, format and encoding detected, rows, date range, reps, teams,
-    rejected rows by reason, duplicate keys, negative amounts, future dates and reps missing
-    from the roster; then a SMART review of each KPI.
+    Loads every source and prints, per source: files, format and encoding detected, rows,
+    date range, reps, teams, rejected rows by reason, duplicate keys, negative amounts,
+    future dates and reps missing from the roster; then a SMART review of each KPI.
 
     Exit codes: 0 usable, 1 warnings with --strict, 2 errors.
 
@@ -180,9 +191,9 @@ def check(
 
       salesperf check examples/kpi.yaml
 
-      salesperf check kpi.yaml --format json | jq .findings
+      salesperf check kpi.yaml -f json | jq .findings
 
-      salesperf check kpi.yaml --strict || echo "fix the warnings first"
+      salesperf check kpi.yaml --strict || echo "fix first"
     """
     with _guard():
         from salesperf.check import run_check
@@ -205,6 +216,7 @@ def init(
     data_file: Annotated[
         Path,
         typer.Argument(
+            metavar="EXPORT",
             help="A CSV/Excel export whose header row is read.",
             exists=True,
             dir_okay=False,
@@ -219,9 +231,9 @@ def init(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a starter kpi.yaml for an export, and print it with the reason for each choice.
+    """Write a starter kpi.yaml for an export, saying why.
 
-    Recognises English and Chinese headers (Sales Rep/销售员/业务员 -> rep, Order Date/订单日期
+    Prints the spec with the reason for each choice. Recognises English and Chinese headers (Sales Rep/销售员/业务员 -> rep, Order Date/订单日期
     -> date, Amount/close_value/实付金额 -> amount, Customer ID/客户ID -> customer...) and
     reads the first rows: repeating order ids (line items), quantity x unit price (a derived
     amount), won/lost stages (a pipeline), a roster file or sheet next to it. Never
@@ -231,7 +243,7 @@ def init(
 
       salesperf init data/orders.csv
 
-      salesperf init 销售明细.xlsx --sheet 0 -o kpi.yaml --force
+      salesperf init 销售明细.xlsx --sheet 0 --force
     """
     with _guard():
         from salesperf.errors import Finding, Level, Location, UsageError
@@ -371,7 +383,7 @@ def targets(
         Path | None, typer.Option("--output", "-o", help="Write to this file (csv/json).")
     ] = None,
 ) -> None:
-    """Proposed targets for a period at every level, with their basis.
+    """Proposed targets for a period at every level, with basis.
 
     The CSV is accepted unchanged as a target overrides file (`targets: {overrides: ...}`
     in kpi.yaml): adjust it in Excel and feed it back.
@@ -380,7 +392,7 @@ def targets(
 
       salesperf targets examples/kpi.yaml --period 2017-07
 
-      salesperf targets examples/kpi.yaml -f csv -o targets-2017-07.csv
+      salesperf targets kpi.yaml -f csv -o targets.csv
     """
     with _guard():
         from salesperf.cli import views
@@ -422,9 +434,9 @@ def progress(
         TableFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = TableFormat.table,
 ) -> None:
-    """Am I on track? Actual vs target, pace and projection, worst first.
+    """Am I on track? Actual vs target, pace, projection.
 
-    Without --rep/--team/--level it shows the company and the outermost roster level.
+    Worst first. Without --rep/--team/--level it shows the company and the outermost roster level.
 
     Examples:
 
@@ -432,9 +444,9 @@ def progress(
 
       salesperf progress examples/kpi.yaml --rep "maria"
 
-      salesperf progress examples/kpi.yaml --team North --kpi revenue
+      salesperf progress kpi.yaml --team North --kpi revenue
 
-      salesperf progress examples/kpi.yaml --period 2017-05 --format json
+      salesperf progress kpi.yaml --period 2017-05 -f json
     """
     with _guard():
         from salesperf.cli import views
@@ -467,9 +479,10 @@ def watch(
         float, typer.Option("--interval", min=0.2, help="Seconds between file checks.")
     ] = 2.0,
 ) -> None:
-    """A live progress view that recomputes when the spec or a source file changes.
+    """Live progress view, redrawn when a file changes.
 
-    Quit with Ctrl-C.
+    Recomputes when the spec or a source file changes, and redraws when the terminal is
+    resized; the header names the --rep or --team shown. Quit with Ctrl-C.
 
     Examples:
 

@@ -39,7 +39,7 @@ def backtest(
             "-n",
             min=1,
             max=60,
-            help="Closed periods to replay (default: `backtest.periods` in kpi.yaml, 6).",
+            help="Closed periods to replay (default: 6, or periods: under backtest: in kpi.yaml).",
         ),
     ] = None,
     as_of: AsOfOpt = None,
@@ -48,8 +48,8 @@ def backtest(
         str | None,
         typer.Option(
             "--methods",
-            help="Comma-separated methods to compare with the configured one (default: "
-            "last_year, trailing_mean, trailing_median, seasonal, where they fit the KPI).",
+            help="Methods to compare with the configured one, separated by commas "
+            "(default: each of the standard ones that fits the KPI).",
         ),
     ] = None,
     alerts: Annotated[
@@ -59,14 +59,15 @@ def backtest(
         BacktestFormat, typer.Option("--format", "-f", help="table, json or md.")
     ] = BacktestFormat.table,
 ) -> None:
-    """Would these targets and alerts have worked? Replay them over closed periods.
+    """Would these targets and alerts have worked? Replay them.
 
     For each of the last N closed periods, targets are set as the spec would have set them
     then (only from earlier data) and compared with what happened: median attainment, share
     of reps on target, p10-p90 spread, company forecast error (MAPE, bias) and, for
     allocated KPIs, how often a rep's target was above 150% or below 50% of what they did.
     The configured method is compared with alternatives, and the one closest to the
-    `backtest:` criterion of kpi.yaml is named. The alert rules are replayed too: alerts
+    `backtest:` criterion of kpi.yaml is named (by default last_year, trailing_mean,
+    trailing_median and seasonal are compared, where they fit the KPI). The alert rules are replayed too: alerts
     per rule and period, and how many were followed by a period behind target. The spec
     is never changed.
 
@@ -74,11 +75,11 @@ def backtest(
 
       salesperf backtest examples/kpi.yaml
 
-      salesperf backtest examples/kpi.yaml --kpi revenue --methods last_year,seasonal
+      salesperf backtest kpi.yaml --methods last_year,seasonal
 
-      salesperf backtest examples/kpi.yaml --periods 12 --no-alerts --format md > backtest.md
+      salesperf backtest kpi.yaml -n 12 -f md > bt.md
 
-      salesperf backtest kpi.yaml --as-of 2017-03-31 --format json | jq '.kpis[].best'
+      salesperf backtest kpi.yaml -f json | jq '.kpis[].best'
     """
     with _guard():
         from salesperf.backtest import parse_methods, run_backtest
@@ -133,13 +134,13 @@ def diff(
 
     Examples:
 
-      salesperf diff review-2017-06-14.json review-2017-06-21.json
+      salesperf diff review-06-14.json review-06-21.json
 
-      salesperf diff last-run.json this-run.json --format md > changes.md
+      salesperf diff old.json new.json -f md > changes.md
 
       salesperf diff old.json new.json -f json | jq .inputs
 
-      salesperf diff yesterday.json today.json > /dev/null || echo "restated"
+      salesperf diff old.json new.json >/dev/null || echo new
     """
     with _guard():
         from salesperf.diff import diff_reports, load_report

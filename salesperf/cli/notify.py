@@ -34,7 +34,7 @@ def notify(
         typer.Option("--only", help="Send only this part of each rule: alerts, progress, report."),
     ] = None,
 ) -> None:
-    """Send reminders by e-mail and team chat, as the `notify:` section of kpi.yaml says.
+    """Send reminders by e-mail and chat (`notify:` in kpi.yaml).
 
     A rep gets their own progress and alerts (never another rep's figures), a team lead
     the team's, a channel the company digest. Each rule speaks when its condition holds
@@ -52,7 +52,7 @@ def notify(
 
       salesperf notify kpi.yaml --only alerts
 
-      salesperf notify kpi.yaml --period 2017-06 --as-of 2017-06-30 --only report
+      salesperf notify kpi.yaml -p 2017-06 --only report
     """
     with _guard():
         from salesperf.notify import deliver, plan

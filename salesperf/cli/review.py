@@ -41,7 +41,7 @@ def evaluate(
         TableFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = TableFormat.table,
 ) -> None:
-    """Period review: scorecards, tiers, ranks, trends and improvement plans.
+    """Scorecards, tiers, ranks, trends and improvement plans.
 
     Each weighted KPI scores its attainment to date (counted 0-120% by default; `scoring:`
     in kpi.yaml changes it), the weighted total gives a tier (`tiers:`), and reps are
@@ -52,13 +52,15 @@ def evaluate(
 
     Examples:
 
-      salesperf evaluate examples/kpi.yaml --period 2017-06 --as-of 2017-06-21
+      salesperf evaluate examples/kpi.yaml
 
-      salesperf evaluate examples/kpi.yaml --rep "Sarah Mitchell"
+      salesperf evaluate kpi.yaml --as-of 2017-06-21
 
-      salesperf evaluate examples/kpi.yaml --team Rockies --period 2017-03
+      salesperf evaluate kpi.yaml --rep "Sarah Mitchell"
 
-      salesperf evaluate examples/kpi.yaml --format csv > scorecard-2017-06.csv
+      salesperf evaluate kpi.yaml --team Rockies -p 2017-03
+
+      salesperf evaluate kpi.yaml -f csv > scorecard.csv
     """
     with _guard():
         from salesperf.evaluation.performance import csv_frame, select, to_dict
@@ -95,9 +97,9 @@ def feedback_form(
     team: Annotated[str | None, typer.Option("--team", help="Only this team's reps.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write an Excel form for manager or peer ratings (1-5 dropdown and a comment).
+    """Write an Excel form for manager or peer ratings.
 
-    One row per rep (x kind, x `feedback_form.criteria`), with the date (the period's last
+    A 1-5 dropdown and a comment; one row per rep (x kind, x `feedback_form.criteria`), with the date (the period's last
     day), rep and kind filled in; headers in the report language, or the ones your
     feedback source already maps. The filled-in workbook is read back unchanged as a
     feedback source: the command prints the `sources:` entry to add. Never overwrites an
@@ -105,9 +107,9 @@ def feedback_form(
 
     Examples:
 
-      salesperf feedback-form examples/kpi.yaml --period 2017-06 -o reviews-2017-06.xlsx
+      salesperf feedback-form kpi.yaml -p 2017-06 -o form.xlsx
 
-      salesperf feedback-form kpi.yaml --kinds manager,peer --team Rockies -o rockies.xlsx
+      salesperf feedback-form kpi.yaml --kinds peer -o p.xlsx
     """
     with _guard():
         from salesperf.evaluation.feedback_form import build_feedback_form, write_feedback_form
@@ -175,7 +177,7 @@ def alerts(
         bool, typer.Option("--quiet", "-q", help="Print nothing when there are no alerts.")
     ] = False,
 ) -> None:
-    """What needs attention, and why: anomaly alerts with their problem analysis.
+    """What needs attention, and why: alerts with analysis.
 
     Rules: behind pace, off its own history (robust z), sharp change (vs last
     period or last year), consecutive declines, peer outlier, gone quiet, and
@@ -192,11 +194,11 @@ def alerts(
 
       salesperf alerts examples/kpi.yaml
 
-      salesperf alerts examples/kpi.yaml --period 2017-05 --min-severity warning
+      salesperf alerts kpi.yaml --min-severity warning
 
-      salesperf alerts examples/kpi.yaml --rep R05 --format json
+      salesperf alerts kpi.yaml --rep R05 --format json
 
-      salesperf alerts kpi.yaml --fail-on critical --format md --quiet
+      salesperf alerts kpi.yaml --fail-on critical --quiet
     """
     with _guard():
         from salesperf.anomalies import Severity, select, to_document
@@ -246,12 +248,19 @@ def report(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="File to write (default: salesperf-report-PERIOD.FORMAT)."
+            "--output",
+            "-o",
+            help="File to write (default: named after the period and the format, in the "
+            "current folder).",
         ),
     ] = None,
     per_rep: Annotated[
         Path | None,
-        typer.Option("--per-rep", help="Also write one feedback report per rep into this folder."),
+        typer.Option(
+            "--per-rep",
+            metavar="DIR",
+            help="Also write one feedback report per rep into this folder.",
+        ),
     ] = None,
     template_dir: Annotated[
         Path | None,
@@ -265,8 +274,10 @@ def report(
         LocaleOpt | None, typer.Option("--locale", help="Report language (default: the spec's).")
     ] = None,
 ) -> None:
-    """The evaluation and feedback report: headline, scorecard, roll-ups, KPI trends,
-    alerts with their analysis, improvement plans, data quality and provenance.
+    """The period's report: HTML, Markdown, Excel or JSON.
+
+    Headline, scorecard, roll-ups, KPI trends, alerts with their analysis, improvement
+    plans, data quality and provenance.
 
     The same inputs and --as-of give byte-identical files (set SOURCE_DATE_EPOCH to stamp a
     generation time). Files are written atomically and never over an input.
@@ -275,9 +286,9 @@ def report(
 
       salesperf report examples/kpi.yaml
 
-      salesperf report examples/kpi.yaml --period 2017-05 -o review-2017-05.md
+      salesperf report kpi.yaml --period 2017-05 -o review.md
 
-      salesperf report examples/kpi.yaml -f xlsx -o review.xlsx --per-rep reps/
+      salesperf report kpi.yaml -o review.xlsx --per-rep reps/
 
       salesperf report examples/zh/kpi.yaml --locale zh-CN
     """
