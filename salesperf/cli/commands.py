@@ -233,11 +233,12 @@ def init(
 ) -> None:
     """Write a starter kpi.yaml for an export, saying why.
 
-    Prints the spec with the reason for each choice. Recognises English and Chinese headers (Sales Rep/销售员/业务员 -> rep, Order Date/订单日期
-    -> date, Amount/close_value/实付金额 -> amount, Customer ID/客户ID -> customer...) and
-    reads the first rows: repeating order ids (line items), quantity x unit price (a derived
-    amount), won/lost stages (a pipeline), a roster file or sheet next to it. Never
-    overwrites a file without --force.
+    Prints the spec with the reason for each choice. Recognises English and Chinese headers
+    (Sales Rep/销售员/业务员 -> rep, Order Date/订单日期 -> date,
+    Amount/close_value/实付金额 -> amount, Customer ID/客户ID -> customer...) and reads the
+    first rows: repeating order ids (line items), quantity x unit price (a derived amount),
+    won/lost stages (a pipeline), a roster file or sheet next to it. Never overwrites a file
+    without --force.
 
     Examples:
 

@@ -61,15 +61,14 @@ def backtest(
 ) -> None:
     """Would these targets and alerts have worked? Replay them.
 
-    For each of the last N closed periods, targets are set as the spec would have set them
-    then (only from earlier data) and compared with what happened: median attainment, share
-    of reps on target, p10-p90 spread, company forecast error (MAPE, bias) and, for
-    allocated KPIs, how often a rep's target was above 150% or below 50% of what they did.
-    The configured method is compared with alternatives, and the one closest to the
-    `backtest:` criterion of kpi.yaml is named (by default last_year, trailing_mean,
-    trailing_median and seasonal are compared, where they fit the KPI). The alert rules are replayed too: alerts
-    per rule and period, and how many were followed by a period behind target. The spec
-    is never changed.
+    For each of the last N closed periods, targets are set as the spec would have set them then
+    (only from earlier data) and compared with what happened: median attainment, share of reps on
+    target, p10-p90 spread, company forecast error (MAPE, bias) and, for allocated KPIs, how often a
+    rep's target was above 150% or below 50% of what they did. The configured method is compared
+    with alternatives, and the one closest to the `backtest:` criterion of kpi.yaml is named (by
+    default last_year, trailing_mean, trailing_median and seasonal are compared, where they fit the
+    KPI). The alert rules are replayed too: alerts per rule and period, and how many were followed
+    by a period behind target. The spec is never changed.
 
     Examples:
 

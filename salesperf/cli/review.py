@@ -99,11 +99,11 @@ def feedback_form(
 ) -> None:
     """Write an Excel form for manager or peer ratings.
 
-    A 1-5 dropdown and a comment; one row per rep (x kind, x `feedback_form.criteria`), with the date (the period's last
-    day), rep and kind filled in; headers in the report language, or the ones your
-    feedback source already maps. The filled-in workbook is read back unchanged as a
-    feedback source: the command prints the `sources:` entry to add. Never overwrites an
-    input, nor an existing file without --force.
+    A 1-5 dropdown and a comment; one row per rep (x kind, x `feedback_form.criteria`), with the
+    date (the period's last day), rep and kind filled in; headers in the report language, or the
+    ones your feedback source already maps. The filled-in workbook is read back unchanged as a
+    feedback source: the command prints the `sources:` entry to add. Never overwrites an input, nor
+    an existing file without --force.
 
     Examples:
 

@@ -5,6 +5,7 @@ and no Python type names (``<bool>``, ``<str>``) or ``{KPI_YAML}`` in place of a
 from __future__ import annotations
 
 import inspect
+import itertools
 import re
 
 import pytest
@@ -47,7 +48,7 @@ def orphans(lines: list[str], width: int) -> list[str]:
     """Lines holding one word that would have fitted at the end of the line above: a hard
     line break in the source, not rich's wrapping."""
     found = []
-    for previous, line in zip(lines, lines[1:], strict=False):
+    for previous, line in itertools.pairwise(lines):
         words = line.split()
         if len(words) != 1 or not previous.strip() or words[0].endswith(":"):
             continue
