@@ -473,3 +473,41 @@ def render_written(report: Path, per_rep: list[Path], beside: list[Path] | None 
     if per_rep:
         folder = literal(str(per_rep[0].parent))
         err.print(f"[green]Wrote[/] {len(per_rep)} rep reports in {folder}", soft_wrap=True)
+
+
+def natural_width(table: Table) -> int:
+    """The width ``table`` takes when nothing is wrapped or cut."""
+    import io
+
+    from rich.cells import cell_len
+
+    wide = Console(width=1000, file=io.StringIO(), highlight=False, emoji=False)
+    with wide.capture() as captured:
+        wide.print(table)
+    return max((cell_len(line) for line in captured.get().splitlines()), default=0)
+
+
+def fitted_table(
+    columns: list[tuple[str, dict[str, object]]],
+    rows: list[tuple[list[str], str | None]],
+    drop_order: list[int],
+    width: int | None = None,
+) -> tuple[Table, list[str]]:
+    """A table whose numbers are never cut: columns go, in ``drop_order`` (indexes, the
+    least needed first), until the table fits ``width`` (the terminal's). Returns the table
+    and the headers left out, for a note (JSON and Markdown always carry every column)."""
+    from rich import box
+
+    width = width or out.width
+    shown = list(range(len(columns)))
+    pending = list(drop_order)
+    while True:
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        for i in shown:
+            header, options = columns[i]
+            table.add_column(header, **options)  # type: ignore[arg-type]
+        for cells, style in rows:
+            table.add_row(*(cells[i] for i in shown), style=style)
+        if not pending or natural_width(table) <= width:
+            return table, [columns[i][0] for i in range(len(columns)) if i not in shown]
+        shown.remove(pending.pop(0))

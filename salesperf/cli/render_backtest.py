@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from rich.box import SIMPLE_HEAD
 from rich.table import Table
 
-from salesperf.cli.render import literal, out
+from salesperf.cli.render import fitted_table, literal, out
 from salesperf.diff import SECTIONS
 from salesperf.formatting import fmt_fraction
 from salesperf.markdown import md_text
@@ -154,13 +154,24 @@ def render_backtest(bt: Backtest) -> None:
     for item in bt.kpis:
         out.print()
         out.print(f"[bold]{literal(kpi_title(item))}[/]", soft_wrap=True)
-        table = Table(box=SIMPLE_HEAD, pad_edge=False)
-        for i, column in enumerate(method_columns(item)):
-            table.add_column(column, justify="left" if i == 0 else "right", no_wrap=True)
-        for method in item.methods:
-            style = "bold" if method.method == item.best else None
-            table.add_row(*(literal(c) for c in method_row(item, method)), style=style)
+        names = method_columns(item)
+        columns = [
+            (name, {"justify": "left" if i == 0 else "right", "no_wrap": True})
+            for i, name in enumerate(names)
+        ]
+        rows = [
+            (
+                [literal(c) for c in method_row(item, method)],
+                "bold" if method.method == item.best else None,
+            )
+            for method in item.methods
+        ]
+        # Least needed first: the allocation checks, the spread, then the rep count.
+        drop = [names.index(c) for c in (">150%", "<50%", "p10–p90", "n") if c in names]
+        table, hidden = fitted_table(columns, rows, drop)
         out.print(table)
+        if hidden:
+            out.print(f"[dim]  Not shown at this width: {literal(', '.join(hidden))}[/]")
         for note in method_notes(item):
             out.print(f"[dim]  {literal(note)}[/]", soft_wrap=True)
         style = "green" if item.best == item.methods[0].method else "yellow"
@@ -170,17 +181,20 @@ def render_backtest(bt: Backtest) -> None:
     if bt.alerts is not None:
         out.print()
         out.print("[bold]Alert rules, replayed[/]")
-        table = Table(box=SIMPLE_HEAD, pad_edge=False)
-        longest = max((len(r.rule) for r in bt.alerts.rules), default=4)
-        for i, column in enumerate(alert_columns(bt)):
-            if i == 0:
-                table.add_column(column, no_wrap=True, min_width=longest)
-            else:
-                table.add_column(column, justify="right", no_wrap=True)
+        names = alert_columns(bt)
+        columns = [
+            (name, {"no_wrap": True} if i == 0 else {"justify": "right", "no_wrap": True})
+            for i, name in enumerate(names)
+        ]
+        rows = []
         for row in alert_rows(bt):
             quiet = all(c == "·" for c in row[1 : 1 + len(bt.alerts.periods)])
-            table.add_row(*(literal(c) for c in row), style="dim" if quiet else None)
+            rows.append(([literal(c) for c in row], "dim" if quiet else None))
+        # Oldest periods go first; the rule, the totals and the precision stay.
+        table, hidden = fitted_table(columns, rows, list(range(1, len(bt.alerts.periods))))
         out.print(table)
+        if hidden:
+            out.print(f"[dim]Periods not shown at this width: {literal(', '.join(hidden))}[/]")
         for note in alert_footnotes(bt):
             out.print(f"[dim]{literal(note)}[/]", soft_wrap=True)
     for note in bt.notes:
