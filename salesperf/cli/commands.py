@@ -11,11 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -31,10 +31,13 @@ if TYPE_CHECKING:
     from salesperf.review import Review
 
 
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
 class _Typer(typer.Typer):
     """Every command's help in the house style (:mod:`salesperf.cli.helpfmt`)."""
 
-    def command(self, *args: Any, **kwargs: Any) -> Any:
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[_Function], _Function]:
         kwargs.setdefault("cls", Command)
         return super().command(*args, **kwargs)
 
@@ -503,6 +506,7 @@ def watch(
 
     try:
         with _guard():
-            watch_files(spec_path, compute, cli_render.live_progress(), interval=interval)
+            view = cli_render.live_progress(rep=rep, team=team)
+            watch_files(spec_path, compute, view, interval=interval)
     except KeyboardInterrupt:
         raise typer.Exit(0) from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape as escape_markup
@@ -418,19 +418,46 @@ def render_targets(results: Results, rows: pd.DataFrame) -> None:
 
 
 class live_progress:
-    """The view behind `salesperf watch`: a rich Live display redrawn on every update."""
+    """The view behind `salesperf watch`: a rich Live display redrawn on every update and
+    when the terminal is resized. The heading names the --rep or --team shown; the footer
+    stays on screen: rows that do not fit the terminal's height are counted ("… N more")."""
 
-    def __init__(self) -> None:
+    #: Lines around the table: heading, table header and rule, blank lines, footer.
+    CHROME = 7
+
+    def __init__(self, rep: str | None = None, team: str | None = None) -> None:
         from rich.live import Live
 
         self.live = Live(console=out, auto_refresh=False, screen=False)
+        self.rep, self.team = rep, team
+        self.last: tuple[Results, pd.DataFrame] | None = None
+        self._previous_handler: object = None
 
     def __enter__(self) -> live_progress:
+        import signal
+
         self.live.__enter__()
+        if hasattr(signal, "SIGWINCH"):
+            self._previous_handler = signal.signal(signal.SIGWINCH, self._resized)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if hasattr(signal, "SIGWINCH") and self._previous_handler is not None:
+            signal.signal(signal.SIGWINCH, self._previous_handler)  # type: ignore[arg-type]
         self.live.__exit__(None, None, None)
+
+    def _resized(self, *_: object) -> None:
+        if self.last is not None:
+            self.show(self.last)
+
+    def fit(self, rows: pd.DataFrame, height: int) -> tuple[pd.DataFrame, int]:
+        """The rows that fit ``height`` lines (a KPI heading row and a gap per KPI), and how
+        many are left out."""
+        kpis = rows["kpi"].nunique() if len(rows) else 0
+        room = max(1, height - self.CHROME - 2 * kpis)
+        return rows.head(room), max(0, len(rows) - room)
 
     def show(self, result: tuple[Results, pd.DataFrame]) -> None:
         import time
@@ -438,14 +465,26 @@ class live_progress:
         from rich.console import Group
         from rich.text import Text
 
+        self.last = result
         results, rows = result
-        title = results.spec.title or "Progress"
+        title = _progress_title(results, rows, self.rep, self.team)
         heading = Text.from_markup(_heading(results, title))
-        stamp = Text.from_markup(
-            f"[dim]updated {time.strftime('%H:%M:%S')} · watching "
-            f"{literal(results.spec.path)} and its data files · Ctrl-C to quit[/]"
+        shown, more = self.fit(rows, out.height)
+        parts: list[object] = [heading, progress_table(results, shown, title)]
+        if more:
+            parts.append(
+                Text.from_markup(
+                    f"[yellow]… {more} more[/] [dim](a taller terminal, or --rep, --team, "
+                    "--kpi, shows them)[/]"
+                )
+            )
+        parts.append(
+            Text.from_markup(
+                f"[dim]updated {time.strftime('%H:%M:%S')} · watching "
+                f"{literal(results.spec.path)} and its data files · Ctrl-C to quit[/]"
+            )
         )
-        self.live.update(Group(heading, progress_table(results, rows, title), stamp))
+        self.live.update(Group(*parts))  # type: ignore[arg-type]
         self.live.refresh()
 
     def show_error(self, error: SalesperfError) -> None:
@@ -488,7 +527,7 @@ def natural_width(table: Table) -> int:
 
 
 def fitted_table(
-    columns: list[tuple[str, dict[str, object]]],
+    columns: list[tuple[str, dict[str, Any]]],
     rows: list[tuple[list[str], str | None]],
     drop_order: list[int],
     width: int | None = None,
@@ -505,7 +544,7 @@ def fitted_table(
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for i in shown:
             header, options = columns[i]
-            table.add_column(header, **options)  # type: ignore[arg-type]
+            table.add_column(header, **options)
         for cells, style in rows:
             table.add_row(*(cells[i] for i in shown), style=style)
         if not pending or natural_width(table) <= width:
